@@ -1,0 +1,47 @@
+/**
+ * Grace-period sequence numbers, encoded like the kernel's `rcu_seq` (rcu_pending-spec §7.1): the low two bits
+ * are the state (0 = idle, 1 = a grace period is in progress) and the rest counts grace periods. Starting a
+ * grace period adds 1; ending one rounds up to the next multiple of 4. A cookie is the sequence value that
+ * will mean "a full grace period has elapsed since the cookie was taken" (`rcu_seq_snap`): idle at 4k gives
+ * 4k+4 (the end of the next grace period); in progress at 4k+1 gives 4k+8 (the current one may predate the
+ * caller). Numbers are doubles: 2^53 grace periods never wrap in practice, so comparison is plain `>=`.
+ */
+
+/** The cookie that always polls true (`RCU_GET_STATE_COMPLETED`). */
+export const COMPLETED_COOKIE = 1;
+
+/** One grace period in sequence units. */
+export const SEQ_STEP = 4;
+
+/** Whether a grace period is in progress. */
+export function seqInProgress(seq: number): boolean {
+  return seq % SEQ_STEP !== 0;
+}
+
+/** `rcu_seq_snap`: the earliest sequence value that proves a full grace period elapsed after now. */
+export function seqSnap(seq: number): number {
+  const t = seq + 2 * (SEQ_STEP - 1) + 1;
+  return t - (t % SEQ_STEP);
+}
+
+/** The sequence value after the grace period in progress at `seq` ends. */
+export function seqEnd(seq: number): number {
+  return seq + (SEQ_STEP - (seq % SEQ_STEP));
+}
+
+/** Whether `cookie` has completed at sequence `seq`. */
+export function seqDone(seq: number, cookie: number): boolean {
+  return cookie === COMPLETED_COOKIE || seq >= cookie;
+}
+
+/** Whether a domain at sequence `seq` could have produced `cookie`. */
+export function isPlausibleCookie(seq: number, cookie: unknown): cookie is number {
+  if (cookie === COMPLETED_COOKIE) return true;
+  return (
+    typeof cookie === "number" &&
+    Number.isSafeInteger(cookie) &&
+    cookie > 0 &&
+    cookie % SEQ_STEP === 0 &&
+    cookie <= seqSnap(seq)
+  );
+}

@@ -1,0 +1,626 @@
+/**
+ * The domain: a {@link GraceCore} (readers and grace periods) plus what users call first — `defer`/`retire`
+ * on one internal pending engine (one mechanism: the same engine as `createPending`), `barrier`, `close`,
+ * error reporting, stall detection and diagnostics.
+ *
+ * Deferred work: `defer(fn)` enqueues `fn`; `retire(r)` enqueues `r`. After the grace period the engine hands
+ * each item to `runDeferred`, which calls it (or its `Symbol.asyncDispose`/`Symbol.dispose`) inside the
+ * domain's callback context. A returned promise becomes an async task: at most `maxConcurrentDisposals` run at
+ * once (the rest queue), each has a settle timeout (reported, then it stops holding `barrier()`), and a
+ * rejection is reported. Nothing is ever dropped silently.
+ *
+ * "From inside": while one of the domain's callbacks runs synchronously (`depth > 0`) and, where
+ * AsyncLocalStorage exists, in the async continuation of async disposers and `async function` callbacks.
+ * Closing refuses work from outside and accepts it from inside (a disposer retiring its children), and loops
+ * until nothing is pending anywhere.
+ */
+import { RcuError } from "../errors.js";
+import type { DomainOptions, DomainStats, Flavor, GpCookie, RcuDomain, ReadGuard } from "../types.js";
+import { COMPLETED_COOKIE, seqDone, seqEnd } from "./cookie.js";
+import { builtin, publish } from "./diagnostics.js";
+import type { DomainInternals, Drainable } from "./domain-internals.js";
+import { setInternals } from "./domain-internals.js";
+import { GraceCore } from "./grace-core.js";
+import type { GraceMode, GraceObserver } from "./grace-core.js";
+import { PendingEngine } from "./pending-engine.js";
+import { isThenable } from "./turn.js";
+import { watchExit } from "./exit-flush.js";
+
+/** Default stall timeout of auto domains (ms). */
+export const DEFAULT_STALL_TIMEOUT_MS = 10_000;
+/** Default cap on async disposals in flight. */
+export const DEFAULT_MAX_CONCURRENT_DISPOSALS = 64;
+/** Default settle timeout of one async disposal (ms). */
+export const DEFAULT_SETTLE_TIMEOUT_MS = 30_000;
+
+type Deferred = (() => unknown) | Disposable | AsyncDisposable;
+
+interface AlsLike {
+  run<R>(store: unknown, fn: () => R): R;
+  getStore(): unknown;
+}
+
+let als: AlsLike | null | undefined;
+function asyncContext(): AlsLike | undefined {
+  if (als === undefined) {
+    const hooks = builtin<{ AsyncLocalStorage: new () => AlsLike }>("node:async_hooks");
+    als = hooks === undefined ? null : new hooks.AsyncLocalStorage();
+  }
+  return als ?? undefined;
+}
+
+const AsyncFunctionProto = Object.getPrototypeOf(async function () {}) as object;
+
+let domainCounter = 0;
+
+function describe(err: unknown): string {
+  return err instanceof Error ? `${err.name}: ${err.message}` : String(err);
+}
+
+function defaultOnError(err: unknown): void {
+  const proc = (globalThis as { process?: { emitWarning?: (w: Error | string) => void } }).process;
+  if (proc?.emitWarning !== undefined && err instanceof Error) proc.emitWarning(err);
+  else console.warn(err);
+}
+
+function checkNumber(name: string, value: unknown, min: number): void {
+  if (value === undefined) return;
+  if (typeof value !== "number" || !(value >= min) || Number.isNaN(value)) {
+    throw new RcuError("INVALID_OPTION", `${name} must be a number ≥ ${min}, got ${String(value)}.`);
+  }
+}
+
+interface AsyncTask {
+  readonly settled: Promise<void>;
+}
+
+export class DomainImpl implements RcuDomain, DomainInternals, GraceObserver {
+  readonly flavor: Flavor;
+  readonly name: string;
+  readonly debug: boolean;
+  readonly grace: GraceCore;
+  private readonly onError: (err: unknown) => void;
+  private readonly stallTimeoutMs: number;
+  private readonly maxConcurrent: number;
+  private readonly settleTimeoutMs: number;
+  private readonly flushOnExit: boolean;
+
+  private state: "open" | "closing" | "closed" = "open";
+  private closePromise: Promise<void> | undefined;
+  private depth = 0;
+  private readonly callbacks: PendingEngine<Deferred>;
+  private readonly engines = new Set<Drainable>();
+  private readonly closeHooks = new Set<() => void | Promise<void>>();
+  private readonly debugRetired: Set<unknown> | undefined;
+
+  private inFlight = 0;
+  private readonly tasks = new Set<AsyncTask>();
+  private readonly queue: Deferred[] = [];
+  private queuedTotal = 0;
+  private startedFromQueue = 0;
+
+  private callbacksRun = 0;
+  private errors = 0;
+  private stalls = 0;
+  private stallTimer: ReturnType<typeof setTimeout> | undefined;
+  private stallStartedAt = 0;
+  private readonly reportedGuards: WeakSet<object> | undefined;
+  private exitWatched = false;
+
+  constructor(flavor: Flavor, mode: GraceMode, options: DomainOptions = {}) {
+    if (options === null || typeof options !== "object") {
+      throw new RcuError("INVALID_OPTION", "Domain options must be an object.");
+    }
+    if (options.onError !== undefined && typeof options.onError !== "function") {
+      throw new RcuError("INVALID_OPTION", "onError must be a function.");
+    }
+    if (options.name !== undefined && typeof options.name !== "string") {
+      throw new RcuError("INVALID_OPTION", "name must be a string.");
+    }
+    checkNumber("stallTimeoutMs", options.stallTimeoutMs, 0);
+    checkNumber("settleTimeoutMs", options.settleTimeoutMs, 0);
+    checkNumber("maxConcurrentDisposals", options.maxConcurrentDisposals, 1);
+    this.flavor = flavor;
+    this.name = options.name ?? `${flavor}-${++domainCounter}`;
+    this.debug = options.debug === true;
+    this.onError = options.onError ?? defaultOnError;
+    this.stallTimeoutMs = options.stallTimeoutMs ?? (mode === "auto" ? DEFAULT_STALL_TIMEOUT_MS : 0);
+    this.maxConcurrent = Math.floor(options.maxConcurrentDisposals ?? DEFAULT_MAX_CONCURRENT_DISPOSALS);
+    this.settleTimeoutMs = options.settleTimeoutMs ?? DEFAULT_SETTLE_TIMEOUT_MS;
+    this.flushOnExit = options.flushOnExit !== false && mode === "auto";
+    this.grace = new GraceCore(mode, mode === "manual", this, this.debug);
+    this.debugRetired = this.debug ? new Set() : undefined;
+    this.reportedGuards = this.debug ? new WeakSet() : undefined;
+    setInternals(this, this);
+    this.callbacks = new PendingEngine<Deferred>(
+      this,
+      { process: (item) => this.runDeferred(item), name: `${this.name}:callbacks` },
+      false,
+    );
+  }
+
+  // ---- readers ------------------------------------------------------------------------------------------
+
+  read<R>(fn: () => R): R {
+    const grace = this.grace;
+    if (!grace.countSyncReads) {
+      grace.syncReadDepth++;
+      let result: R;
+      try {
+        result = fn();
+      } finally {
+        grace.syncReadDepth--;
+      }
+      if (isThenable(result)) this.holdUntilSettled(result);
+      return result;
+    }
+    const guard = grace.readLock();
+    grace.syncReadDepth++;
+    let result: R;
+    try {
+      result = fn();
+    } catch (err) {
+      grace.syncReadDepth--;
+      guard.unlock();
+      throw err;
+    }
+    grace.syncReadDepth--;
+    if (isThenable(result)) {
+      const unlock = (): void => guard.unlock();
+      result.then(unlock, unlock);
+    } else {
+      guard.unlock();
+    }
+    return result;
+  }
+
+  private holdUntilSettled(result: PromiseLike<unknown>): void {
+    const guard = this.grace.readLock();
+    if (this.flavor === "loop" && this.debug) {
+      this.reportedGuards?.add(guard);
+      this.report(
+        new RcuError(
+          "ASYNC_SECTION",
+          `read(fn) on loop domain '${this.name}' returned a promise; the section is held until it settles. ` +
+            "Use an 'srcu' domain for sections that span await.",
+        ),
+        "read",
+      );
+    }
+    const unlock = (): void => guard.unlock();
+    result.then(unlock, unlock);
+  }
+
+  readLock(): ReadGuard {
+    return this.grace.readLock();
+  }
+
+  // ---- polled grace periods -----------------------------------------------------------------------------
+
+  getState(): GpCookie {
+    return this.grace.getState();
+  }
+
+  startPoll(): GpCookie {
+    return this.grace.startPoll();
+  }
+
+  poll(cookie: GpCookie): boolean {
+    return this.grace.poll(cookie);
+  }
+
+  waitFor(cookie: GpCookie, options?: { readonly signal?: AbortSignal }): Promise<void> {
+    try {
+      this.grace.check(cookie);
+    } catch (err) {
+      return Promise.reject(err);
+    }
+    if (seqDone(this.grace.seq, cookie)) return Promise.resolve();
+    const misuse = this.waitMisuse("waitFor");
+    if (misuse !== undefined) return Promise.reject(misuse);
+    return this.wait(cookie, options?.signal);
+  }
+
+  synchronize(options?: { readonly signal?: AbortSignal }): Promise<void> {
+    const misuse = this.waitMisuse("synchronize");
+    if (misuse !== undefined) return Promise.reject(misuse);
+    return this.wait(this.grace.startPoll(), options?.signal);
+  }
+
+  private waitMisuse(what: string): RcuError | undefined {
+    if (this.grace.syncReadDepth > 0) return this.selfDeadlock(what);
+    if (this.state !== "open" && !this.isInside()) return this.closedError(what);
+    return undefined;
+  }
+
+  private wait(cookie: GpCookie, signal: AbortSignal | undefined): Promise<void> {
+    if (signal?.aborted === true) return Promise.reject(signal.reason);
+    return new Promise<void>((resolve, reject) => {
+      if (signal === undefined) {
+        this.grace.onComplete(cookie, resolve);
+        return;
+      }
+      const onAbort = (): void => {
+        waiter.cancel();
+        reject(signal.reason);
+      };
+      const waiter = this.grace.onComplete(cookie, () => {
+        signal.removeEventListener("abort", onAbort);
+        resolve();
+      });
+      signal.addEventListener("abort", onAbort, { once: true });
+    });
+  }
+
+  expedite(): void {
+    this.grace.expedite();
+  }
+
+  // ---- deferred work ------------------------------------------------------------------------------------
+
+  defer(fn: () => void | PromiseLike<void>): void {
+    if (typeof fn !== "function") {
+      throw new RcuError("INVALID_OPTION", `defer() takes a function, got ${typeof fn}. To dispose an object use retire().`);
+    }
+    this.admit("defer");
+    this.callbacks.enqueue(fn);
+    this.watchExit();
+  }
+
+  retire(resource: Disposable | AsyncDisposable): void {
+    const r = resource as Partial<Disposable & AsyncDisposable> | null;
+    if (
+      r === null ||
+      (typeof r !== "object" && typeof r !== "function") ||
+      (typeof r[Symbol.asyncDispose] !== "function" && typeof r[Symbol.dispose] !== "function")
+    ) {
+      throw new RcuError(
+        "INVALID_OPTION",
+        "retire() takes an object with [Symbol.dispose]() or [Symbol.asyncDispose](); use defer(fn) to run a function.",
+      );
+    }
+    this.admit("retire");
+    if (this.debugRetired !== undefined) {
+      if (this.debugRetired.has(resource)) {
+        throw new RcuError(
+          "DOUBLE_RETIRE",
+          `This resource is already retired on domain '${this.name}' and not yet disposed. Retire each object once.`,
+        );
+      }
+      this.debugRetired.add(resource);
+    }
+    // A function with a dispose method must not be mistaken for a deferred function.
+    this.callbacks.enqueue(typeof r === "function" ? { [Symbol.dispose]: () => disposeOf(r) as void } : resource);
+    this.watchExit();
+  }
+
+  private admit(what: string): void {
+    if (this.state !== "open" && !this.isInside()) throw this.closedError(what);
+  }
+
+  private closedError(what: string): RcuError {
+    return new RcuError(
+      "CLOSED",
+      `${what}() on domain '${this.name}' after close() was called. Finish your work before closing the domain.`,
+    );
+  }
+
+  private selfDeadlock(what: string): RcuError {
+    return new RcuError(
+      "SELF_DEADLOCK",
+      `${what}() inside read(fn) of domain '${this.name}' would wait for its own section. ` +
+        "Call it after the section ends, or use defer()/retire() instead.",
+    );
+  }
+
+  /** Engine `process` for deferred items (runs inside the domain's callback context). */
+  private runDeferred(item: Deferred): void {
+    if (this.inFlight >= this.maxConcurrent) {
+      this.queue.push(item);
+      this.queuedTotal++;
+      return;
+    }
+    this.start(item);
+  }
+
+  private start(item: Deferred): void {
+    this.callbacksRun++;
+    let result: unknown;
+    try {
+      if (typeof item === "function") {
+        const ctx = Object.getPrototypeOf(item) === AsyncFunctionProto ? asyncContext() : undefined;
+        result = ctx === undefined ? item() : ctx.run(this, item);
+      } else {
+        this.debugRetired?.delete(item);
+        const asyncDispose = (item as Partial<AsyncDisposable>)[Symbol.asyncDispose];
+        if (typeof asyncDispose === "function") {
+          const ctx = asyncContext();
+          result = ctx === undefined ? asyncDispose.call(item) : ctx.run(this, () => asyncDispose.call(item));
+        } else {
+          result = (item as Disposable)[Symbol.dispose]();
+        }
+      }
+    } catch (err) {
+      this.report(err, typeof item === "function" ? "a deferred callback threw" : "a disposer threw");
+      return;
+    }
+    if (isThenable(result)) this.track(result, typeof item === "function");
+  }
+
+  private track(result: PromiseLike<unknown>, isFn: boolean): void {
+    this.inFlight++;
+    let finish!: () => void;
+    const task: AsyncTask = { settled: new Promise<void>((resolve) => (finish = resolve)) };
+    this.tasks.add(task);
+    let done = false;
+    const complete = (): void => {
+      if (done) return;
+      done = true;
+      if (timer !== undefined) clearTimeout(timer);
+      this.inFlight--;
+      this.tasks.delete(task);
+      finish();
+      this.pump();
+    };
+    const timer =
+      this.settleTimeoutMs > 0 && this.settleTimeoutMs !== Infinity
+        ? setTimeout(() => {
+            if (done) return;
+            this.report(
+              new RcuError(
+                "SETTLE_TIMEOUT",
+                `An async ${isFn ? "deferred callback" : "disposal"} on domain '${this.name}' did not settle within ` +
+                  `${this.settleTimeoutMs} ms; it no longer holds barrier()/close(). Make disposers settle, or raise settleTimeoutMs.`,
+              ),
+              "settle timeout",
+            );
+            complete();
+          }, this.settleTimeoutMs)
+        : undefined;
+    (timer as { unref?: () => void } | undefined)?.unref?.();
+    result.then(complete, (err: unknown) => {
+      if (!done) this.report(err, isFn ? "a deferred callback rejected" : "an async disposer rejected");
+      complete();
+    });
+  }
+
+  private pump(): void {
+    while (this.inFlight < this.maxConcurrent && this.queue.length !== 0) {
+      const item = this.queue.shift()!;
+      this.startedFromQueue++;
+      this.enter();
+      try {
+        this.start(item);
+      } finally {
+        this.exit();
+      }
+    }
+  }
+
+  /** Resolves once every async task started or queued before the call has settled (or timed out). */
+  private async asyncSettled(): Promise<void> {
+    const target = this.queuedTotal;
+    while (this.startedFromQueue < target && this.tasks.size !== 0) {
+      await Promise.race([...this.tasks].map((t) => t.settled));
+    }
+    if (this.tasks.size !== 0) await Promise.all([...this.tasks].map((t) => t.settled));
+  }
+
+  barrier(): Promise<void> {
+    const misuse = this.misuse("barrier");
+    if (misuse !== undefined) return Promise.reject(misuse);
+    if (this.state === "closed") return Promise.resolve();
+    return this.barrierInternal();
+  }
+
+  private async barrierInternal(): Promise<void> {
+    await this.callbacks.flushInternal();
+    await this.asyncSettled();
+  }
+
+  // ---- lifecycle ----------------------------------------------------------------------------------------
+
+  close(): Promise<void> {
+    if (this.closePromise !== undefined) return this.closePromise;
+    const misuse = this.misuse("close");
+    if (misuse !== undefined) return Promise.reject(misuse);
+    this.state = "closing";
+    this.closePromise = this.closeInternal();
+    return this.closePromise;
+  }
+
+  private async closeInternal(): Promise<void> {
+    for (const hook of [...this.closeHooks]) {
+      try {
+        await this.runInside(hook);
+      } catch (err) {
+        this.report(err, "a close hook failed");
+      }
+    }
+    for (;;) {
+      for (const engine of [...this.engines]) await engine.drainInternal();
+      await this.barrierInternal();
+      const busy =
+        this.callbacks.hasPending() ||
+        this.inFlight !== 0 ||
+        this.queue.length !== 0 ||
+        [...this.engines].some((e) => e.hasPending());
+      if (!busy) break;
+    }
+    this.state = "closed";
+    if (this.stallTimer !== undefined) clearTimeout(this.stallTimer);
+  }
+
+  private runInside(hook: () => void | Promise<void>): void | Promise<void> {
+    this.enter();
+    try {
+      const ctx = asyncContext();
+      return ctx === undefined ? hook() : ctx.run(this, hook);
+    } finally {
+      this.exit();
+    }
+  }
+
+  [Symbol.asyncDispose](): Promise<void> {
+    return this.close();
+  }
+
+  private watchExit(): void {
+    if (this.exitWatched || !this.flushOnExit) return;
+    this.exitWatched = true;
+    watchExit(this, () => this.flushBeforeExit());
+  }
+
+  /** On `beforeExit`: hurry pending fire-and-forget work (returns whether anything was pending). */
+  private flushBeforeExit(): boolean {
+    if (this.state === "closed") return false;
+    const pending = this.callbacks.hasPending() || [...this.engines].some((e) => e.hasPending());
+    if (pending) {
+      this.grace.expedite();
+      void this.callbacks.flushInternal();
+    }
+    return pending;
+  }
+
+  // ---- DomainInternals ----------------------------------------------------------------------------------
+
+  enter(): void {
+    this.depth++;
+  }
+
+  exit(): void {
+    this.depth--;
+  }
+
+  isInside(): boolean {
+    if (this.depth > 0) return true;
+    return als !== undefined && als !== null && als.getStore() === this;
+  }
+
+  isClosing(): boolean {
+    return this.state !== "open";
+  }
+
+  misuse(what: string): RcuError | undefined {
+    if (this.grace.syncReadDepth > 0) return this.selfDeadlock(what);
+    if (this.isInside()) {
+      return new RcuError(
+        "INSIDE_CALLBACK",
+        `${what}() from inside a callback of domain '${this.name}' would wait for itself. ` +
+          "Call it from outside the domain's callbacks (or defer the follow-up work instead).",
+      );
+    }
+    return undefined;
+  }
+
+  registerEngine(engine: Drainable): () => void {
+    this.engines.add(engine);
+    return () => this.engines.delete(engine);
+  }
+
+  addCloseHook(hook: () => void | Promise<void>): () => void {
+    this.closeHooks.add(hook);
+    return () => this.closeHooks.delete(hook);
+  }
+
+  report(err: unknown, context: string): void {
+    this.errors++;
+    const error =
+      err instanceof RcuError
+        ? err
+        : new RcuError("CALLBACK_FAILED", `${context} on domain '${this.name}': ${describe(err)}`, { cause: err });
+    publish("error", () => ({ domain: this.name, error }));
+    try {
+      this.onError(error);
+    } catch (hookErr) {
+      console.error("[@rcu/core] onError threw while reporting", error, hookErr);
+    }
+  }
+
+  // ---- GraceObserver: diagnostics, stall detection, debug checks ----------------------------------------
+
+  onStart(seq: number): void {
+    publish("gpStart", () => ({ domain: this.name, cookie: seqEnd(seq), readers: this.grace.oldReaders() }));
+    if (this.stallTimeoutMs > 0 && this.grace.oldReaders() > 0) this.armStall(seq);
+  }
+
+  onEnd(seq: number): void {
+    if (this.stallTimer !== undefined) {
+      clearTimeout(this.stallTimer);
+      this.stallTimer = undefined;
+    }
+    publish("gpEnd", () => ({ domain: this.name, cookie: seq }));
+  }
+
+  onTurn(): void {
+    if (!this.debug || this.flavor !== "loop" || this.grace.readers() === 0) return;
+    for (const set of this.grace.liveGuards!) {
+      for (const guard of set) {
+        if (this.reportedGuards!.has(guard)) continue;
+        this.reportedGuards!.add(guard);
+        this.report(
+          new RcuError(
+            "GUARD_ACROSS_TURN",
+            `A read guard of loop domain '${this.name}' is still held at a turn boundary (held across await or leaked). ` +
+              `It delays grace periods; use an 'srcu' domain for async sections. Entered at:\n${guard.stack ?? "(unknown)"}`,
+          ),
+          "debug",
+        );
+      }
+    }
+  }
+
+  private armStall(seq: number): void {
+    if (this.stallTimer !== undefined) clearTimeout(this.stallTimer);
+    this.stallStartedAt = Date.now();
+    const timer = setTimeout(() => {
+      this.stallTimer = undefined;
+      if (this.grace.seq !== seq) return;
+      this.stalls++;
+      const readers = this.grace.oldReaders();
+      const ageMs = Date.now() - this.stallStartedAt;
+      const stacks: string[] = [];
+      if (this.grace.liveGuards !== undefined) {
+        for (const set of this.grace.liveGuards) for (const g of set) if (g.stack !== undefined) stacks.push(g.stack);
+      }
+      const error = Object.assign(
+        new RcuError(
+          "STALL",
+          `Grace period ${seqEnd(seq)} of domain '${this.name}' has waited ${ageMs} ms for ${readers} reader(s) ` +
+            `that entered before it. Find the section that does not end` +
+            (stacks.length === 0 ? " (create the domain with debug: true to record where readers entered)." : `; readers entered at:\n${stacks.join("\n---\n")}`),
+        ),
+        { readers, ageMs, stacks },
+      );
+      publish("stall", () => ({ domain: this.name, cookie: seqEnd(seq), readers, ageMs, stacks }));
+      try {
+        this.onError(error);
+      } catch (hookErr) {
+        console.error("[@rcu/core] onError threw while reporting a stall", hookErr);
+      }
+    }, this.stallTimeoutMs);
+    (timer as { unref?: () => void }).unref?.();
+    this.stallTimer = timer;
+  }
+
+  stats(): DomainStats {
+    return {
+      gracePeriodsStarted: this.grace.started,
+      gracePeriodsCompleted: this.grace.completed,
+      pendingCallbacks: this.callbacks.size + this.queue.length + this.inFlight,
+      callbacksRun: this.callbacksRun,
+      asyncInFlight: this.inFlight,
+      readers: this.grace.readers(),
+      stalls: this.stalls,
+      errors: this.errors,
+      expedited: this.grace.expedited,
+      waiters: this.grace.waiterCount(),
+    };
+  }
+}
+
+function disposeOf(r: Partial<Disposable & AsyncDisposable>): unknown {
+  return typeof r[Symbol.asyncDispose] === "function" ? r[Symbol.asyncDispose]!() : r[Symbol.dispose]!();
+}
+
+export { COMPLETED_COOKIE };

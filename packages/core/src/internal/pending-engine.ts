@@ -1,0 +1,402 @@
+/**
+ * The `rcu_pending` engine (bcachefs), one instance per `createPending` call and one inside every domain for
+ * `defer`/`retire`.
+ *
+ * - Batches keyed by grace-period cookie, in a small array ordered by cookie (cookies from `getState()` are
+ *   monotone, so a new batch is always appended; at most two are unexpired at once).
+ * - Enqueue takes the cookie once and appends to its batch (chunked vector, see batch.ts). The first item of
+ *   a batch — including a batch emptied by dequeue — requests its grace period exactly where the seed does:
+ *   if the engine's one notification is not armed, arm it on this cookie; otherwise `startPoll()`.
+ * - One armed notification per engine. When it fires, expired batches are processed in cookie order, FIFO
+ *   inside a batch, chunk part before overflow part, at most `maxPerTurn` items per turn (the kernel's
+ *   blimit; the seed loops to empty, we must not block the event loop); the rest continues on the next turn.
+ *   It re-arms on the oldest unexpired batch only while anything is pending.
+ * - Enqueue also processes already-expired batches opportunistically (as the seed does from process
+ *   context), within the same per-turn budget, and never while a reader of the domain is active.
+ * - `dequeue` hands back the oldest batch's newest item without checking expiry (type-stable reuse).
+ * - User `process` calls run one at a time, each isolated: a throw is reported and the batch goes on.
+ *
+ * Spec §6 latent defects: the empty-list stale-cookie case cannot strand items here (a batch's first item
+ * always requests or arms, and emptied batches stay until their cookie expires); the stale-cookie spin cannot
+ * happen (one thread, the cookie is taken after any processing); the KVFREE headless unlocked continuation
+ * has no counterpart (no KVFREE mode, no locks).
+ */
+import { RcuError } from "../errors.js";
+import type { PendingOptions, PendingStats, RcuPending } from "../types.js";
+import { Batch } from "./batch.js";
+import { ChunkCache } from "./chunk-cache.js";
+import { seqDone } from "./cookie.js";
+import { publish } from "./diagnostics.js";
+import type { DomainInternals } from "./domain-internals.js";
+import type { GraceWaiter } from "./grace-core.js";
+
+/** Default items per chunk (one genradix node holds 64 pointers; 512 amortises better in JS). */
+export const DEFAULT_CHUNK_SIZE = 512;
+/** Default per-turn processing bound (cf. the kernel's blimit high-water mark 10 000). */
+export const DEFAULT_MAX_PER_TURN = 10_000;
+
+interface FlushWaiter {
+  readonly cookie: number;
+  readonly resolve: () => void;
+}
+
+type State = "open" | "draining" | "closed";
+
+function checkPositiveInt(name: string, value: unknown, allowInfinity = false): void {
+  if (value === undefined) return;
+  const ok =
+    typeof value === "number" && value >= 1 && (Number.isSafeInteger(value) || (allowInfinity && value === Infinity));
+  if (!ok) {
+    throw new RcuError("INVALID_OPTION", `${name} must be a positive integer, got ${String(value)}.`);
+  }
+}
+
+export class PendingEngine<T> implements RcuPending<T> {
+  private readonly batches: Batch<T>[] = [];
+  private readonly cache: ChunkCache<T>;
+  private readonly process: (item: T) => void;
+  private readonly sizeOf: ((item: T) => number) | undefined;
+  private readonly maxPerTurn: number;
+  private readonly markItems: number;
+  private readonly markBytes: number;
+  private readonly onPressure: ((stats: PendingStats) => void) | undefined;
+  private readonly int32: boolean;
+  readonly name: string;
+
+  private count = 0;
+  private bytes = 0;
+  private armed: GraceWaiter | undefined;
+  private budget: number;
+  private turnArmed = false;
+  private processing = false;
+  private aboveMark = false;
+  private state: State = "open";
+  private drainPromise: Promise<void> | undefined;
+  private readonly flushWaiters: FlushWaiter[] = [];
+  private readyWaiters: Array<() => void> = [];
+  private readonly slot: { item: T | undefined } = { item: undefined };
+  private readonly debugPending: Set<unknown> | undefined;
+  private unregister: (() => void) | undefined;
+
+  private enqueued = 0;
+  private processed = 0;
+  private dequeued = 0;
+  private errors = 0;
+  private maxBatch = 0;
+  private pressureEvents = 0;
+
+  constructor(
+    private readonly domain: DomainInternals,
+    options: PendingOptions<T>,
+    /** `false` for the domain's own defer/retire engine: not registered for close, no duplicate check. */
+    userEngine: boolean,
+  ) {
+    if (typeof options?.process !== "function") {
+      throw new RcuError("INVALID_OPTION", "createPending needs a `process(item)` function.");
+    }
+    if (options.sizeOf !== undefined && typeof options.sizeOf !== "function") {
+      throw new RcuError("INVALID_OPTION", "sizeOf must be a function returning the item's size in bytes.");
+    }
+    checkPositiveInt("maxPerTurn", options.maxPerTurn, true);
+    checkPositiveInt("chunkSize", options.chunkSize);
+    checkPositiveInt("maxChunks", options.maxChunks, true);
+    checkPositiveInt("highWaterMark.items", options.highWaterMark?.items, true);
+    checkPositiveInt("highWaterMark.bytes", options.highWaterMark?.bytes, true);
+    if (options.storage !== undefined && options.storage !== "object" && options.storage !== "int32") {
+      throw new RcuError("INVALID_OPTION", `storage must be 'object' or 'int32', got ${String(options.storage)}.`);
+    }
+    this.process = options.process;
+    this.sizeOf = options.sizeOf;
+    this.maxPerTurn = options.maxPerTurn ?? DEFAULT_MAX_PER_TURN;
+    this.budget = this.maxPerTurn;
+    this.markItems = options.highWaterMark?.items ?? Infinity;
+    this.markBytes = options.highWaterMark?.bytes ?? Infinity;
+    this.onPressure = options.onPressure;
+    this.int32 = options.storage === "int32";
+    this.name = options.name ?? `${domain.name}:pending`;
+    this.cache = new ChunkCache<T>(options.chunkSize ?? DEFAULT_CHUNK_SIZE, this.int32, options.maxChunks ?? Infinity);
+    this.debugPending = userEngine && domain.debug && !this.int32 ? new Set() : undefined;
+    if (userEngine) this.unregister = domain.registerEngine(this);
+  }
+
+  // ---- producer side ------------------------------------------------------------------------------------
+
+  enqueue(item: T): void {
+    if (this.state !== "open" && !this.domain.isInside()) {
+      throw new RcuError("CLOSED", `${this.name} is draining or drained; enqueue before calling drain()/close().`);
+    }
+    if (this.int32 && ((item as unknown as number) | 0) !== (item as unknown as number)) {
+      throw new RcuError("INVALID_OPTION", `${this.name} stores int32 items; got ${String(item)}.`);
+    }
+    if (this.debugPending !== undefined) {
+      if (this.debugPending.has(item)) {
+        throw new RcuError(
+          "DOUBLE_RETIRE",
+          `${this.name}: this object is already pending reclamation. Retire/enqueue each object once per grace period.`,
+        );
+      }
+      this.debugPending.add(item);
+    }
+    const grace = this.domain.grace;
+    // Opportunistic processing of already-expired batches (the seed's enqueue from process context).
+    if (
+      this.batches.length !== 0 &&
+      this.budget > 0 &&
+      !this.processing &&
+      !grace.readersActive() &&
+      seqDone(grace.seq, this.batches[0]!.cookie)
+    ) {
+      this.processExpired();
+    }
+    const cookie = grace.getState();
+    let batch = this.batches[this.batches.length - 1];
+    if (batch === undefined || batch.cookie !== cookie) {
+      batch = this.findBatch(cookie);
+    }
+    const startGp = batch.count === 0;
+    batch.push(item, this.cache);
+    this.count++;
+    this.enqueued++;
+    if (this.sizeOf !== undefined) this.bytes += this.sizeOf(item);
+    const n = batch.count;
+    if (n > this.maxBatch) this.maxBatch = n;
+    if (startGp) {
+      if (this.armed === undefined) this.arm(cookie);
+      else grace.request(cookie);
+    }
+    if (this.count > this.markItems || this.bytes > this.markBytes) this.pressure();
+  }
+
+  private findBatch(cookie: number): Batch<T> {
+    for (let i = this.batches.length - 1; i >= 0; i--) {
+      const b = this.batches[i]!;
+      if (b.cookie === cookie) return b;
+      if (b.cookie < cookie) break;
+    }
+    const batch = new Batch<T>(cookie, this.cache.size, Date.now());
+    this.batches.push(batch);
+    return batch;
+  }
+
+  // ---- taking items back --------------------------------------------------------------------------------
+
+  dequeue(): T | undefined {
+    for (const b of this.batches) {
+      if (b.pop(this.cache, this.slot)) return this.took();
+    }
+    return undefined;
+  }
+
+  dequeueWhere(pred: (item: T) => boolean): T | undefined {
+    for (const b of this.batches) {
+      if (b.takeWhere(pred, this.cache, this.slot)) return this.took();
+    }
+    return undefined;
+  }
+
+  private took(): T {
+    const item = this.slot.item as T;
+    this.slot.item = undefined;
+    this.count--;
+    this.dequeued++;
+    if (this.sizeOf !== undefined) this.bytes -= this.sizeOf(item);
+    this.debugPending?.delete(item);
+    this.checkBelowMark();
+    return item;
+  }
+
+  // ---- processing ---------------------------------------------------------------------------------------
+
+  private arm(cookie: number): void {
+    this.armed = this.domain.grace.onComplete(cookie, this.onGracePeriod);
+  }
+
+  private readonly onGracePeriod = (): void => {
+    this.armed = undefined;
+    this.processExpired();
+  };
+
+  private readonly onNextTurn = (): void => {
+    this.turnArmed = false;
+    this.budget = this.maxPerTurn;
+    this.processExpired();
+  };
+
+  /** Processes expired batches within this turn's budget, then re-arms or schedules the continuation. */
+  private processExpired(): void {
+    if (this.processing) return; // re-entrant call from inside `process`: the outer loop continues
+    const grace = this.domain.grace;
+    const batches = this.batches;
+    const slot = this.slot;
+    let done = 0;
+    this.processing = true;
+    this.domain.enter();
+    try {
+      while (batches.length !== 0 && this.budget > 0) {
+        const b = batches[0]!;
+        if (!seqDone(grace.seq, b.cookie)) break;
+        while (this.budget > 0 && b.shift(this.cache, slot)) {
+          const item = slot.item as T;
+          slot.item = undefined;
+          this.budget--;
+          this.count--;
+          this.processed++;
+          done++;
+          if (this.sizeOf !== undefined) this.bytes -= this.sizeOf(item);
+          this.debugPending?.delete(item);
+          try {
+            this.process(item);
+          } catch (err) {
+            this.errors++;
+            this.domain.report(err, `${this.name}: process() threw`);
+          }
+        }
+        if (b.count === 0) {
+          b.release(this.cache);
+          batches.shift();
+        }
+      }
+    } finally {
+      this.domain.exit();
+      this.processing = false;
+    }
+    if (done !== 0 && !this.turnArmed) {
+      // The budget was used this turn: refill it (and continue, if needed) at the next turn.
+      this.turnArmed = true;
+      grace.nextTurn(this.onNextTurn);
+    }
+    this.settleWaiters();
+    if (done !== 0) this.checkBelowMark();
+    if (batches.length !== 0 && this.armed === undefined) {
+      const first = batches[0]!;
+      if (!seqDone(grace.seq, first.cookie)) this.arm(first.cookie);
+      // else: expired but out of budget; the next-turn continuation (armed above) picks it up.
+    }
+  }
+
+  private settleWaiters(): void {
+    if (this.flushWaiters.length === 0) return;
+    const oldest = this.batches.length === 0 ? Infinity : this.batches[0]!.cookie;
+    let kept = 0;
+    for (const w of this.flushWaiters) {
+      if (w.cookie < oldest) w.resolve();
+      else this.flushWaiters[kept++] = w;
+    }
+    this.flushWaiters.length = kept;
+  }
+
+  // ---- pressure and backpressure ------------------------------------------------------------------------
+
+  private pressure(): void {
+    if (this.aboveMark) return;
+    this.aboveMark = true;
+    this.pressureEvents++;
+    const grace = this.domain.grace;
+    grace.expedite();
+    if (!this.processing && !grace.readersActive()) this.processExpired();
+    if (!this.aboveMark) return; // processing brought it back below
+    publish("pressure", () => ({ name: this.name, domain: this.domain.name, ...this.stats() }));
+    const onPressure = this.onPressure;
+    if (onPressure !== undefined) {
+      queueMicrotask(() => {
+        try {
+          onPressure(this.stats());
+        } catch (err) {
+          this.errors++;
+          this.domain.report(err, `${this.name}: onPressure threw`);
+        }
+      });
+    }
+  }
+
+  private isAbove(): boolean {
+    return this.count > this.markItems || this.bytes > this.markBytes;
+  }
+
+  private checkBelowMark(): void {
+    if (!this.aboveMark || this.isAbove()) return;
+    this.aboveMark = false;
+    const waiters = this.readyWaiters;
+    this.readyWaiters = [];
+    for (const resolve of waiters) resolve();
+  }
+
+  ready(): Promise<void> {
+    if (!this.isAbove()) return Promise.resolve();
+    return new Promise((resolve) => this.readyWaiters.push(resolve));
+  }
+
+  // ---- flush, drain -------------------------------------------------------------------------------------
+
+  flush(): Promise<void> {
+    const misuse = this.domain.misuse("flush");
+    if (misuse !== undefined) return Promise.reject(misuse);
+    return this.flushInternal();
+  }
+
+  /** Resolves once every batch existing now has been processed (or emptied and expired). */
+  flushInternal(): Promise<void> {
+    const last = this.batches[this.batches.length - 1];
+    if (last === undefined) return Promise.resolve();
+    this.domain.grace.request(last.cookie);
+    return new Promise((resolve) => this.flushWaiters.push({ cookie: last.cookie, resolve }));
+  }
+
+  drain(): Promise<void> {
+    if (this.state === "closed") return Promise.resolve();
+    if (this.drainPromise !== undefined) return this.drainPromise;
+    const misuse = this.domain.misuse("drain");
+    if (misuse !== undefined) return Promise.reject(misuse);
+    return this.drainInternal();
+  }
+
+  /** The seed's exit(): flush until empty, then closed. Used by `drain()` and by the domain's `close()`. */
+  drainInternal(): Promise<void> {
+    if (this.state === "closed") return Promise.resolve();
+    this.drainPromise ??= (async () => {
+      this.state = "draining";
+      while (this.batches.length !== 0) await this.flushInternal();
+      this.state = "closed";
+      this.unregister?.();
+    })();
+    return this.drainPromise;
+  }
+
+  [Symbol.asyncDispose](): Promise<void> {
+    return this.drain();
+  }
+
+  /** Whether anything is pending (including emptied batches whose cookie has not expired). */
+  hasPending(): boolean {
+    return this.batches.length !== 0;
+  }
+
+  // ---- observation --------------------------------------------------------------------------------------
+
+  get size(): number {
+    return this.count;
+  }
+
+  get pendingBytes(): number {
+    return this.bytes;
+  }
+
+  stats(): PendingStats {
+    const first = this.batches[0];
+    return {
+      enqueued: this.enqueued,
+      processed: this.processed,
+      dequeued: this.dequeued,
+      pending: this.count,
+      pendingBytes: this.bytes,
+      errors: this.errors,
+      batches: this.batches.length,
+      chunksAllocated: this.cache.allocated,
+      chunksCached: this.cache.cached,
+      overflow: this.batches.reduce((n, b) => n + (b.overflow === undefined ? 0 : b.overflow.length - b.overflowHead), 0),
+      maxBatch: this.maxBatch,
+      pressureEvents: this.pressureEvents,
+      oldestAgeMs: first === undefined ? 0 : Date.now() - first.createdAt,
+    };
+  }
+}
