@@ -1,0 +1,102 @@
+/**
+ * `finalizeWhen(callback, notifier)`: `finalize` whose callback waits for a notifier.
+ *
+ * How it works: the operator mirrors the source. When the subscription ends (complete, error or unsubscribe) and
+ * the source has been torn down, it subscribes to `notifier()`; the first emission (or its completion) runs
+ * `callback` exactly once and drops the notifier subscription. The wait outlives the subscription on purpose:
+ * unsubscribing the result never skips the callback, it only starts the wait. Failures have no subscriber left
+ * to go to, so a throwing or rejecting `callback`, a throwing `notifier()` or an erroring notifier are reported
+ * through RxJS's unhandled-error path (`config.onUnhandledError`); the callback still runs in every case.
+ */
+import type { MonoTypeOperatorFunction, ObservableInput } from "rxjs";
+import { Observable, Subscription, from } from "rxjs";
+import { reportUnhandledError } from "./internal/report-unhandled-error.js";
+
+function runCallback(callback: () => void | PromiseLike<void>): void {
+  try {
+    const result = callback();
+    if (result !== undefined && result !== null && typeof result.then === "function") {
+      result.then(undefined, reportUnhandledError);
+    }
+  } catch (err) {
+    reportUnhandledError(err);
+  }
+}
+
+/**
+ * Mirrors the source; when the subscription ends — on complete, error or unsubscribe — waits for `notifier()` to
+ * emit and then calls `callback`.
+ *
+ * <span class="informal">`finalize`, but the cleanup waits for a notifier such as
+ * `() => gracePeriod(domain)`.</span>
+ *
+ * ```
+ * source:   --a--b--|
+ * result:   --a--b--|
+ * notifier:         ---x          (subscribed at teardown)
+ * callback:            ^
+ * ```
+ *
+ * A notifier that completes without emitting also runs the callback (cleanup is never skipped). Like
+ * `finalize`, it runs once per subscription, after the source's own teardown.
+ *
+ * @example
+ * import { createDomain } from '@rcu/core'
+ * import { finalizeWhen, gracePeriod } from '@rcu/rxjs'
+ *
+ * const domain = createDomain({ flavor: 'srcu' })
+ * const rows$ = query$.pipe(
+ *   finalizeWhen(() => cursor.close(), () => gracePeriod(domain)), // readers of the last row finish first
+ * )
+ *
+ * @param callback Runs once per subscription after the notifier emits; may return a promise (a rejection is
+ * reported).
+ * @param notifier Called at teardown; its first emission (or completion) triggers `callback`.
+ * @returns A function that returns an observable mirroring the source.
+ * @see {@link gracePeriod}
+ * @see https://rxjs.dev/api/operators/finalize
+ * @see https://rxjs.dev/api/operators/delayWhen
+ * @since 0.1.0
+ */
+export function finalizeWhen<T>(
+  callback: () => void | PromiseLike<void>,
+  notifier: () => ObservableInput<unknown>,
+): MonoTypeOperatorFunction<T> {
+  return (source) =>
+    new Observable<T>((subscriber) => {
+      const subscription = source.subscribe({
+        next: (value) => subscriber.next(value),
+        error: (err: unknown) => subscriber.error(err),
+        complete: () => subscriber.complete(),
+      });
+      return () => {
+        subscription.unsubscribe();
+        let done = false;
+        const notifierSubscription = new Subscription();
+        const finish = (): void => {
+          if (done) return;
+          done = true;
+          notifierSubscription.unsubscribe();
+          runCallback(callback);
+        };
+        let input: ObservableInput<unknown>;
+        try {
+          input = notifier();
+        } catch (err) {
+          finish();
+          reportUnhandledError(err);
+          return;
+        }
+        notifierSubscription.add(
+          from(input).subscribe({
+            next: finish,
+            complete: finish,
+            error: (err: unknown) => {
+              finish();
+              reportUnhandledError(err);
+            },
+          }),
+        );
+      };
+    });
+}

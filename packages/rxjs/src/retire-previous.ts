@@ -1,0 +1,140 @@
+/**
+ * `retirePrevious(domain, { dispose })`: the RCU publish step as an operator — each value replaces the previous
+ * one, and the previous one is disposed only after a grace period.
+ *
+ * How it works: the operator remembers the current value. A different value is forwarded first (publish), then
+ * the previous one is retired with `domain.defer`, so its disposal waits for every reader that was inside a
+ * read section at that moment (`rcu_assign_pointer` then `call_rcu`). The current value is retired the same way
+ * when the subscription ends (complete, error or unsubscribe). Each retirement carries a token in a per
+ * subscription map: a value emitted again while its disposal is pending becomes current again and voids that
+ * token, so only its latest retirement can dispose it; a `WeakSet` of disposed objects makes a second disposal
+ * of the same object impossible. Disposal runs inside the domain's deferred callback, so a throwing or
+ * rejecting disposer is reported through the domain's `onError`, never into an unrelated stack.
+ */
+import type { RcuDomain } from "@rcu/core";
+import type { MonoTypeOperatorFunction } from "rxjs";
+import { Observable } from "rxjs";
+import { disposeValue } from "./internal/dispose-value.js";
+
+/**
+ * Options of {@link retirePrevious}.
+ *
+ * @example
+ * const options: RetirePreviousOptions<Worker> = { dispose: (worker) => worker.terminate() }
+ * @since 0.1.0
+ */
+export interface RetirePreviousOptions<T> {
+  /**
+   * Disposes a retired value after its grace period. A returned promise is tracked by the domain (`barrier()`
+   * waits for it; a rejection is reported). Default: `Symbol.asyncDispose`, else `Symbol.dispose`, else
+   * nothing.
+   */
+  readonly dispose?: (value: T) => void | PromiseLike<void>;
+}
+
+/**
+ * Mirrors the source, and disposes each value after a grace period once a newer value has replaced it; the last
+ * value is disposed (after a grace period) when the subscription completes, errors or is unsubscribed.
+ *
+ * <span class="informal">`switchMap` for resources you create yourself: a reader that got the old value inside a
+ * read section can keep using it until it leaves.</span>
+ *
+ * ```
+ * source:   --a----b----b----c--|
+ * result:   --a----b----b----c--|
+ * disposed:        ^a (after GP)  ^b (after GP)   ^c (after GP, on complete)
+ * ```
+ *
+ * The same value seen twice in a row is not retired; a value emitted again while its disposal is still pending
+ * becomes current again and its earlier retirement is cancelled; no object is ever disposed twice by one
+ * subscription. Values are compared with `===`.
+ *
+ * @example
+ * import { createDomain } from '@rcu/core'
+ * import { retirePrevious } from '@rcu/rxjs'
+ * import { map } from 'rxjs'
+ *
+ * const domain = createDomain({ flavor: 'srcu' })
+ * const pool$ = config$.pipe(
+ *   map((config) => new ConnectionPool(config)), // has [Symbol.asyncDispose]
+ *   retirePrevious(domain),
+ * )
+ * pool$.subscribe(async (pool) => {
+ *   using _ = domain.readLock() // the pool cannot be disposed until this section ends
+ *   await pool.query('select 1')
+ * })
+ *
+ * @param domain The domain whose grace periods delay disposal.
+ * @param options `dispose` replaces the default disposer.
+ * @returns A function that returns an observable mirroring the source.
+ * @see {@link switchMapDeferred}
+ * @see {@link gracePeriod}
+ * @see https://rxjs.dev/api/index/function/using
+ * @since 0.1.0
+ */
+export function retirePrevious<T>(
+  domain: RcuDomain,
+  options: RetirePreviousOptions<T> = {},
+): MonoTypeOperatorFunction<T> {
+  const dispose: (value: T) => void | PromiseLike<void> = options.dispose ?? disposeValue;
+  return (source) =>
+    new Observable<T>((subscriber) => {
+      let hasCurrent = false;
+      let current: T | undefined;
+      // The token of each value's latest pending retirement; deleting the entry cancels it.
+      const pending = new Map<T, object>();
+      const disposed = new WeakSet<object>();
+
+      const retire = (value: T): void => {
+        const token = {};
+        pending.set(value, token);
+        try {
+          domain.defer(() => {
+            if (pending.get(value) !== token) return undefined;
+            pending.delete(value);
+            if ((typeof value === "object" && value !== null) || typeof value === "function") {
+              if (disposed.has(value)) return undefined;
+              disposed.add(value);
+            }
+            return dispose(value);
+          });
+        } catch (err) {
+          pending.delete(value);
+          throw err;
+        }
+      };
+
+      const subscription = source.subscribe({
+        next: (value) => {
+          if (hasCurrent && current === value) {
+            subscriber.next(value);
+            return;
+          }
+          pending.delete(value);
+          const hadPrevious = hasCurrent;
+          const previous = current as T;
+          hasCurrent = true;
+          current = value;
+          subscriber.next(value);
+          // A synchronous re-entrant emission may have made `previous` current again meanwhile.
+          if (!hadPrevious || (hasCurrent && current === previous)) return;
+          try {
+            retire(previous);
+          } catch (err) {
+            subscriber.error(err);
+          }
+        },
+        error: (err: unknown) => subscriber.error(err),
+        complete: () => subscriber.complete(),
+      });
+
+      return () => {
+        subscription.unsubscribe();
+        if (!hasCurrent) return;
+        const last = current as T;
+        hasCurrent = false;
+        current = undefined;
+        retire(last);
+      };
+    });
+}

@@ -1,0 +1,230 @@
+/**
+ * `switchMapDeferred(project, { domain } | { releaseWhen })`: make-before-break `switchMap`.
+ *
+ * How it works: RxJS's `switchMap` unsubscribes the current inner before it even calls `project` for the next
+ * value (break-before-make), so a resource the old inner emitted is gone while a consumer may still use it.
+ * Here each outer value is projected and its inner subscribed first; only then is the previous inner
+ * *released*: from that moment its values (and its error, as with `switchMap`) are dropped, and its subscription
+ * is unsubscribed once a grace period that starts now has ended (`{ domain }`, via the domain's deferred-work
+ * engine) or the `releaseWhen()` notifier emits or completes. A released inner that completes on its own
+ * cancels its pending release. When the result ends (complete, error or unsubscribe) the current inner is
+ * released the same way, and releases already pending still happen, so every inner is unsubscribed exactly
+ * once and none is left behind. With `{ domain }` the unsubscription runs inside the domain's callback, so an
+ * error thrown by an inner's teardown (an `UnsubscriptionError`) is reported through the domain's `onError`.
+ */
+import type { RcuDomain } from "@rcu/core";
+import { RcuError } from "@rcu/core";
+import type { ObservableInput, ObservedValueOf, OperatorFunction } from "rxjs";
+import { Observable, Subscription, from } from "rxjs";
+import { onGracePeriod } from "./internal/on-grace-period.js";
+import { reportUnhandledError } from "./internal/report-unhandled-error.js";
+
+/**
+ * When {@link switchMapDeferred} may unsubscribe a replaced inner: after a grace period of `domain`, or when
+ * the observable returned by `releaseWhen()` emits (or completes). Exactly one of the two.
+ *
+ * @example
+ * const byGracePeriod: SwitchMapDeferredOptions = { domain }
+ * const byNotifier: SwitchMapDeferredOptions = { releaseWhen: () => timer(1_000) }
+ * @since 0.1.0
+ */
+export type SwitchMapDeferredOptions =
+  | { readonly domain: RcuDomain; readonly releaseWhen?: never }
+  | { readonly releaseWhen: () => ObservableInput<unknown>; readonly domain?: never };
+
+interface InnerSlot {
+  /** Holds the inner subscription (added once `subscribe` returns, so a synchronous release still works). */
+  readonly subscription: Subscription;
+  /** The inner completed or errored: nothing left to unsubscribe. */
+  finished: boolean;
+  released: boolean;
+  cancelRelease: (() => void) | undefined;
+}
+
+type ScheduleRelease = (slot: InnerSlot, reportError: (err: unknown) => void) => void;
+
+function releaseStrategy(options: SwitchMapDeferredOptions): ScheduleRelease {
+  const { domain, releaseWhen } = (options ?? {}) as { domain?: unknown; releaseWhen?: unknown };
+  if ((domain === undefined) === (releaseWhen === undefined)) {
+    throw new RcuError(
+      "INVALID_OPTION",
+      "switchMapDeferred(project, options) needs exactly one of `options.domain` (release after a grace period) " +
+        "or `options.releaseWhen` (release when that notifier emits); pass `{ domain }` or `{ releaseWhen }`.",
+    );
+  }
+  if (domain !== undefined) {
+    const d = options.domain as RcuDomain;
+    return (slot) => {
+      try {
+        slot.cancelRelease = onGracePeriod(d, () => slot.subscription.unsubscribe());
+      } catch (err) {
+        // No grace period can be had (the domain is closed): release now rather than never.
+        slot.subscription.unsubscribe();
+        throw err;
+      }
+    };
+  }
+  if (typeof releaseWhen !== "function") {
+    throw new RcuError("INVALID_OPTION", "switchMapDeferred: `options.releaseWhen` must be a function returning an ObservableInput.");
+  }
+  const notifier = releaseWhen as () => ObservableInput<unknown>;
+  return (slot, reportError) => {
+    let done = false;
+    const notifierSubscription = new Subscription();
+    const finish = (): void => {
+      if (done) return;
+      done = true;
+      notifierSubscription.unsubscribe();
+      slot.subscription.unsubscribe();
+    };
+    slot.cancelRelease = () => {
+      done = true;
+      notifierSubscription.unsubscribe();
+    };
+    let input: ObservableInput<unknown>;
+    try {
+      input = notifier();
+    } catch (err) {
+      finish();
+      throw err;
+    }
+    notifierSubscription.add(
+      from(input).subscribe({
+        next: finish,
+        complete: finish,
+        error: (err: unknown) => {
+          finish();
+          reportError(err);
+        },
+      }),
+    );
+  };
+}
+
+/**
+ * Projects each source value to an inner observable and mirrors only the most recent one, like `switchMap`, but
+ * unsubscribes the replaced inner only after the new inner is subscribed **and** a grace period of
+ * `options.domain` has ended (or `options.releaseWhen()` has emitted).
+ *
+ * <span class="informal">Make-before-break `switchMap`: a resource emitted by the old inner stays alive until
+ * every reader that could hold it has left its read section.</span>
+ *
+ * ```
+ * source:    --a---------b----------|
+ * inner a:     ^-1---2-----------!        (unsubscribed after the grace period)
+ * inner b:               ^-3---4---|
+ * grace:                 [------]
+ * result:    ----1---2-----3---4-----|
+ * ```
+ *
+ * The cost is overlap: two inners (and their resources) are alive at once until the grace period ends. Values
+ * and errors of a replaced inner are dropped, as with `switchMap`. When the result ends (complete, error or
+ * unsubscribe), the current inner is released after a grace period too.
+ *
+ * @example
+ * import { createDomain } from '@rcu/core'
+ * import { switchMapDeferred } from '@rcu/rxjs'
+ * import { using, Observable } from 'rxjs'
+ *
+ * const domain = createDomain({ flavor: 'srcu' })
+ * const connection$ = config$.pipe(
+ *   switchMapDeferred(
+ *     (config) => new Observable<Connection>((subscriber) => {
+ *       const connection = connect(config)
+ *       subscriber.next(connection)
+ *       return () => connection.close() // runs only after readers of `connection` have left
+ *     }),
+ *     { domain },
+ *   ),
+ * )
+ * connection$.subscribe(async (connection) => {
+ *   using _ = domain.readLock()
+ *   await connection.query('select 1') // never sees a closed connection
+ * })
+ *
+ * @param project Maps a source value (and its index) to an `ObservableInput`.
+ * @param options `{ domain }` to release after a grace period, or `{ releaseWhen }` to release when a notifier
+ * emits (a test can pass `() => cold('--x')`).
+ * @returns A function that returns an observable of the values of the most recent inner.
+ * @throws {RcuError} `INVALID_OPTION` unless exactly one of `domain` and `releaseWhen` is given.
+ * @see {@link retirePrevious}
+ * @see {@link gracePeriod}
+ * @see https://rxjs.dev/api/operators/switchMap
+ * @since 0.1.0
+ */
+export function switchMapDeferred<T, O extends ObservableInput<unknown>>(
+  project: (value: T, index: number) => O,
+  options: SwitchMapDeferredOptions,
+): OperatorFunction<T, ObservedValueOf<O>> {
+  const scheduleRelease = releaseStrategy(options);
+  return (source) =>
+    new Observable<ObservedValueOf<O>>((subscriber) => {
+      let index = 0;
+      let outerComplete = false;
+      let current: InnerSlot | undefined;
+
+      const reportError = (err: unknown): void => {
+        if (subscriber.closed) reportUnhandledError(err);
+        else subscriber.error(err);
+      };
+      const release = (slot: InnerSlot): void => {
+        if (slot.released) return;
+        slot.released = true;
+        if (!slot.finished) scheduleRelease(slot, reportError);
+      };
+
+      const outer = source.subscribe({
+        next: (value) => {
+          let input: O;
+          try {
+            input = project(value, index++);
+          } catch (err) {
+            subscriber.error(err);
+            return;
+          }
+          const previous = current;
+          const slot: InnerSlot = { subscription: new Subscription(), finished: false, released: false, cancelRelease: undefined };
+          current = slot;
+          slot.subscription.add(
+            from(input).subscribe({
+              next: (inner) => {
+                if (current === slot) subscriber.next(inner as ObservedValueOf<O>);
+              },
+              error: (err: unknown) => {
+                slot.finished = true;
+                if (current === slot) subscriber.error(err);
+                else slot.cancelRelease?.();
+              },
+              complete: () => {
+                slot.finished = true;
+                if (current !== slot) {
+                  slot.cancelRelease?.();
+                  return;
+                }
+                current = undefined;
+                if (outerComplete) subscriber.complete();
+              },
+            }),
+          );
+          if (previous === undefined) return;
+          try {
+            release(previous);
+          } catch (err) {
+            subscriber.error(err);
+          }
+        },
+        error: (err: unknown) => subscriber.error(err),
+        complete: () => {
+          outerComplete = true;
+          if (current === undefined) subscriber.complete();
+        },
+      });
+
+      return () => {
+        outer.unsubscribe();
+        const last = current;
+        current = undefined;
+        if (last !== undefined) release(last);
+      };
+    });
+}
