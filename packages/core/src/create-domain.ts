@@ -1,5 +1,6 @@
 import { RcuError } from "./errors.js";
 import { DomainImpl } from "./internal/domain-impl.js";
+import { GraceCore } from "./internal/grace-core.js";
 import type { DomainOptions, RcuDomain } from "./types.js";
 
 /**
@@ -36,5 +37,5 @@ export function createDomain(options: DomainOptions = {}): RcuDomain {
       `Unknown flavor ${JSON.stringify(flavor)}: use 'loop' (synchronous readers) or 'srcu' (readers that await).`,
     );
   }
-  return new DomainImpl(flavor, "auto", options);
+  return new DomainImpl(flavor, "auto", (observer, debug) => new GraceCore("auto", false, observer, debug), options);
 }

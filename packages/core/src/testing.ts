@@ -2,6 +2,7 @@
  * `@rcu/core/testing`: a domain whose grace periods move only when the test says so.
  */
 import { DomainImpl } from "./internal/domain-impl.js";
+import { GraceCore } from "./internal/grace-core.js";
 import type { DomainOptions, RcuDomain } from "./types.js";
 
 /**
@@ -32,14 +33,20 @@ export interface ManualControls {
 export type ManualDomain = RcuDomain & ManualControls;
 
 class ManualDomainImpl extends DomainImpl implements ManualControls {
+  private readonly core: GraceCore;
+  constructor(options: Omit<DomainOptions, "flavor">) {
+    let core!: GraceCore;
+    super("manual", "manual", (observer, debug) => (core = new GraceCore("manual", true, observer, debug)), options);
+    this.core = core;
+  }
   startGracePeriod(): void {
-    this.grace.startGracePeriod();
+    this.core.startGracePeriod();
   }
   endGracePeriod(): boolean {
-    return this.grace.endGracePeriod();
+    return this.core.endGracePeriod();
   }
   advance(): boolean {
-    return this.grace.advance();
+    return this.core.advance();
   }
 }
 
@@ -63,5 +70,5 @@ class ManualDomainImpl extends DomainImpl implements ManualControls {
  * @since 0.1.0
  */
 export function createManualDomain(options: Omit<DomainOptions, "flavor"> = {}): ManualDomain {
-  return new ManualDomainImpl("manual", "manual", options);
+  return new ManualDomainImpl(options);
 }

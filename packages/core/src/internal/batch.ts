@@ -59,14 +59,14 @@ export class Batch<T> {
     if (this.head < this.tail) {
       const chunk = this.chunks[0]!;
       const slot = this.head % size;
-      out.item = chunk[slot] as T;
+      out.item = chunk[slot];
       cache.clearSlot(chunk, slot);
       this.head++;
       if (this.head % size === 0 || this.head === this.tail) this.releaseFront(cache);
       return true;
     }
     if (this.overflow !== undefined && this.overflowHead < this.overflow.length) {
-      out.item = this.overflow[this.overflowHead] as T;
+      out.item = this.overflow[this.overflowHead];
       this.overflow[this.overflowHead] = undefined as T;
       this.overflowHead++;
       if (this.overflowHead === this.overflow.length) {
@@ -81,7 +81,7 @@ export class Batch<T> {
   /** Takes the newest item (LIFO inside the batch). */
   pop(cache: ChunkCache<T>, out: { item: T | undefined }): boolean {
     if (this.overflow !== undefined && this.overflow.length > this.overflowHead) {
-      out.item = this.overflow.pop() as T;
+      out.item = this.overflow.pop();
       if (this.overflow.length === this.overflowHead) {
         this.overflow = undefined;
         this.overflowHead = 0;
@@ -92,7 +92,7 @@ export class Batch<T> {
       this.tail--;
       const chunk = this.chunks[this.chunks.length - 1]!;
       const slot = this.tail % this.size;
-      out.item = chunk[slot] as T;
+      out.item = chunk[slot];
       cache.clearSlot(chunk, slot);
       this.releaseBack(cache);
       return true;

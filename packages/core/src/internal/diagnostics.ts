@@ -42,7 +42,7 @@ function load(): Channels {
   if (dc === undefined) return {};
   const out: Record<string, Channel> = {};
   for (const key of Object.keys(CHANNEL_NAMES) as ChannelKey[]) out[key] = dc.channel(CHANNEL_NAMES[key]);
-  return out as Channels;
+  return out;
 }
 
 /** Whether anyone listens on `key` (cheap; call before building a message). */

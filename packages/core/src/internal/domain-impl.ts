@@ -20,8 +20,7 @@ import { COMPLETED_COOKIE, seqDone, seqEnd } from "./cookie.js";
 import { builtin, publish } from "./diagnostics.js";
 import type { DomainInternals, Drainable } from "./domain-internals.js";
 import { setInternals } from "./domain-internals.js";
-import { GraceCore } from "./grace-core.js";
-import type { GraceMode, GraceObserver } from "./grace-core.js";
+import type { Grace, GraceMode, GraceObserver } from "./grace-core.js";
 import { PendingEngine } from "./pending-engine.js";
 import { isThenable } from "./turn.js";
 import { watchExit } from "./exit-flush.js";
@@ -66,7 +65,7 @@ function defaultOnError(err: unknown): void {
 function checkNumber(name: string, value: unknown, min: number): void {
   if (value === undefined) return;
   if (typeof value !== "number" || !(value >= min) || Number.isNaN(value)) {
-    throw new RcuError("INVALID_OPTION", `${name} must be a number ≥ ${min}, got ${String(value)}.`);
+    throw new RcuError("INVALID_OPTION", `${name} must be a number ≥ ${min}, got ${JSON.stringify(value)}.`);
   }
 }
 
@@ -78,7 +77,7 @@ export class DomainImpl implements RcuDomain, DomainInternals, GraceObserver {
   readonly flavor: Flavor;
   readonly name: string;
   readonly debug: boolean;
-  readonly grace: GraceCore;
+  readonly grace: Grace;
   private readonly onError: (err: unknown) => void;
   private readonly stallTimeoutMs: number;
   private readonly maxConcurrent: number;
@@ -107,7 +106,12 @@ export class DomainImpl implements RcuDomain, DomainInternals, GraceObserver {
   private readonly reportedGuards: WeakSet<object> | undefined;
   private exitWatched = false;
 
-  constructor(flavor: Flavor, mode: GraceMode, options: DomainOptions = {}) {
+  constructor(
+    flavor: Flavor,
+    mode: GraceMode,
+    makeGrace: (observer: GraceObserver, debug: boolean) => Grace,
+    options: DomainOptions = {},
+  ) {
     if (options === null || typeof options !== "object") {
       throw new RcuError("INVALID_OPTION", "Domain options must be an object.");
     }
@@ -128,7 +132,7 @@ export class DomainImpl implements RcuDomain, DomainInternals, GraceObserver {
     this.maxConcurrent = Math.floor(options.maxConcurrentDisposals ?? DEFAULT_MAX_CONCURRENT_DISPOSALS);
     this.settleTimeoutMs = options.settleTimeoutMs ?? DEFAULT_SETTLE_TIMEOUT_MS;
     this.flushOnExit = options.flushOnExit !== false && mode === "auto";
-    this.grace = new GraceCore(mode, mode === "manual", this, this.debug);
+    this.grace = makeGrace(this, this.debug);
     this.debugRetired = this.debug ? new Set() : undefined;
     this.reportedGuards = this.debug ? new WeakSet() : undefined;
     setInternals(this, this);
@@ -213,7 +217,7 @@ export class DomainImpl implements RcuDomain, DomainInternals, GraceObserver {
     try {
       this.grace.check(cookie);
     } catch (err) {
-      return Promise.reject(err);
+      return Promise.reject(err instanceof Error ? err : new Error(String(err)));
     }
     if (seqDone(this.grace.seq, cookie)) return Promise.resolve();
     const misuse = this.waitMisuse("waitFor");
@@ -234,7 +238,7 @@ export class DomainImpl implements RcuDomain, DomainInternals, GraceObserver {
   }
 
   private wait(cookie: GpCookie, signal: AbortSignal | undefined): Promise<void> {
-    if (signal?.aborted === true) return Promise.reject(signal.reason);
+    if (signal?.aborted === true) return Promise.reject(abortReason(signal));
     return new Promise<void>((resolve, reject) => {
       if (signal === undefined) {
         this.grace.onComplete(cookie, resolve);
@@ -242,7 +246,7 @@ export class DomainImpl implements RcuDomain, DomainInternals, GraceObserver {
       }
       const onAbort = (): void => {
         waiter.cancel();
-        reject(signal.reason);
+        reject(abortReason(signal));
       };
       const waiter = this.grace.onComplete(cookie, () => {
         signal.removeEventListener("abort", onAbort);
@@ -617,6 +621,12 @@ export class DomainImpl implements RcuDomain, DomainInternals, GraceObserver {
       waiters: this.grace.waiterCount(),
     };
   }
+}
+
+/** The abort reason as given by the signal (a DOMException 'AbortError' unless the caller passed its own). */
+function abortReason(signal: AbortSignal): Error {
+  const reason: unknown = signal.reason;
+  return reason instanceof Error ? reason : new DOMException(String(reason), "AbortError");
 }
 
 function disposeOf(r: Partial<Disposable & AsyncDisposable>): unknown {

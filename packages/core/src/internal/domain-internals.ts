@@ -6,7 +6,7 @@
  */
 import { RcuError } from "../errors.js";
 import type { RcuDomain } from "../types.js";
-import type { GraceCore } from "./grace-core.js";
+import type { Grace } from "./grace-core.js";
 
 /** A drainable unit owned by a domain (engines, pools, layers). */
 export interface Drainable {
@@ -17,7 +17,7 @@ export interface Drainable {
 export interface DomainInternals {
   readonly name: string;
   readonly debug: boolean;
-  readonly grace: GraceCore;
+  readonly grace: Grace;
   /** Reports a failure: counts it, publishes `rcu:error`, calls `onError`. */
   report(err: unknown, context: string): void;
   /** Marks the start/end of a synchronous run of one of the domain's callbacks ("from inside"). */

@@ -66,8 +66,40 @@ class Guard implements ReadGuard {
 
 export type GraceMode = "auto" | "manual";
 
+/**
+ * What the domain layer and the engines need from a grace-period source. {@link GraceCore} implements it for
+ * `loop`, `srcu` and manual domains; the `shared` flavour implements it over a SharedArrayBuffer.
+ */
+export interface Grace {
+  readonly mode: GraceMode;
+  /** Whether synchronous `read(fn)` sections must be counted (manual: a test may advance inside one). */
+  readonly countSyncReads: boolean;
+  /** Current `rcu_seq` value (engines compare batch cookies with it). */
+  readonly seq: number;
+  syncReadDepth: number;
+  readonly started: number;
+  readonly completed: number;
+  readonly expedited: number;
+  /** Debug only: live guards per reader index (for stall reports). */
+  readonly liveGuards: [Set<{ readonly stack: string | undefined }>, Set<{ readonly stack: string | undefined }>] | undefined;
+  readLock(): ReadGuard;
+  readers(): number;
+  oldReaders(): number;
+  readersActive(): boolean;
+  getState(): GpCookie;
+  startPoll(): GpCookie;
+  poll(cookie: GpCookie): boolean;
+  check(cookie: unknown): asserts cookie is GpCookie;
+  request(cookie: GpCookie): void;
+  onComplete(cookie: GpCookie, cb: () => void): GraceWaiter;
+  waiterCount(): number;
+  expedite(): void;
+  nextTurn(task: () => void): void;
+  inProgress(): boolean;
+}
+
 /** Grace periods, readers and waiters of one domain. Internal: the public surface is `RcuDomain`. */
-export class GraceCore {
+export class GraceCore implements Grace {
   /** `rcu_seq` value; low two bits are the state. */
   seq = 0;
   /** Counter that new readers increment. */

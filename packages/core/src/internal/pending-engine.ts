@@ -47,7 +47,7 @@ function checkPositiveInt(name: string, value: unknown, allowInfinity = false): 
   const ok =
     typeof value === "number" && value >= 1 && (Number.isSafeInteger(value) || (allowInfinity && value === Infinity));
   if (!ok) {
-    throw new RcuError("INVALID_OPTION", `${name} must be a positive integer, got ${String(value)}.`);
+    throw new RcuError("INVALID_OPTION", `${name} must be a positive integer, got ${JSON.stringify(value)}.`);
   }
 }
 
