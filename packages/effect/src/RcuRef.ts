@@ -1,0 +1,364 @@
+/**
+ * `RcuRef`: a reference-counted, swappable resource whose old values are released only after a grace period.
+ *
+ * How it works (the `RcRef` model plus RCU):
+ * - Each value lives in an *entry*: the value, the `Scope` its acquire ran in, a borrow count, and flags. The ref
+ *   points at its current entry, or at none.
+ * - `get` borrows the current entry (count + 1, a finalizer in the caller's scope gives it back) or, when there is
+ *   none, runs the ref's `acquire` in a new scope under a one-permit semaphore, so concurrent first `get`s share
+ *   one acquisition. `set` acquires a new value under the same semaphore and publishes it; readers keep getting
+ *   the old value until the new one is ready (make before break).
+ * - Replacing or invalidating an entry *retires* it: it is no longer handed out, and once its borrow count is 0
+ *   its scope is closed on the domain's deferred queue, i.e. after a grace period. So an old value is released
+ *   only after every borrower's scope has closed *and* every read section that could have seen it has ended.
+ * - A lazily acquired entry (from `get`) whose count drops to 0 is retired at once (like `RcRef`), or after
+ *   `idleTimeToLive` if nobody borrowed it again (linger, a `Clock` sleep — `TestClock` drives it); the grace
+ *   period comes on top of the linger. An entry published by `set` stays until replaced or invalidated.
+ * - Closing the scope the ref was made in retires the current entry and waits until every retired entry's
+ *   release has run.
+ *
+ * @since 0.1.0
+ */
+import type { RcuDomain } from "@rcu/core";
+import { Context, Duration, Effect, Exit, Fiber, Scope, Semaphore, type Types } from "effect";
+import { dual } from "effect/Function";
+import { type Pipeable, pipeArguments } from "effect/Pipeable";
+import { runDeferred } from "./internal/core.js";
+import { Rcu } from "./Rcu.js";
+
+const TypeId = "~@rcu/effect/RcuRef";
+
+/**
+ * A reference to a scoped resource shared by borrowers, like `RcRef`, that can be swapped (`set`) or
+ * invalidated while borrowed: a swap never frees a value a reader may still hold.
+ *
+ * @example
+ * ```ts
+ * import { Effect } from "effect"
+ * import { RcuRef } from "@rcu/effect"
+ *
+ * declare const ref: RcuRef.RcuRef<{ readonly port: number }>
+ *
+ * const port = Effect.scoped(Effect.map(RcuRef.get(ref), (config) => config.port))
+ * ```
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface RcuRef<in out A, out E = never> extends Pipeable {
+  readonly [TypeId]: {
+    readonly _A: Types.Invariant<A>;
+    readonly _E: Types.Covariant<E>;
+  };
+}
+
+/**
+ * Options of `RcuRef.make`.
+ *
+ * @example
+ * ```ts
+ * import { Effect } from "effect"
+ * import type { RcuRef } from "@rcu/effect"
+ *
+ * const options: RcuRef.MakeOptions<string, never, never> = { acquire: Effect.succeed("v1"), idleTimeToLive: "1 minute" }
+ * ```
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface MakeOptions<A, E, R> {
+  /** Acquires a value; runs in the value's own scope, closed when the value is released. */
+  readonly acquire: Effect.Effect<A, E, R>;
+  /**
+   * Linger: keep a lazily acquired value this long after its last borrower leaves, in case it is borrowed
+   * again. The grace period is separate and comes after it. Default: release at once (after a grace period).
+   */
+  readonly idleTimeToLive?: Duration.Input | undefined;
+}
+
+interface Entry<A> {
+  readonly value: A;
+  readonly scope: Scope.Closeable;
+  /** Published by `set`: not released when its borrow count drops to 0. */
+  readonly pinned: boolean;
+  refCount: number;
+  retired: boolean;
+  releasing: boolean;
+  linger: Fiber.Fiber<void> | undefined;
+}
+
+class RcuRefImpl<A, E> implements RcuRef<A, E> {
+  readonly [TypeId] = { _A: (a: A) => a, _E: (e: E) => e } as unknown as RcuRef<A, E>[typeof TypeId];
+  current: Entry<A> | undefined = undefined;
+  closed = false;
+  /** Entries acquired and not yet released (current, borrowed or waiting for their grace period). */
+  readonly live = new Set<Entry<A>>();
+  /** Resolved once the ref is closed and `live` is empty. */
+  drained: (() => void) | undefined = undefined;
+  readonly lock = Semaphore.makeUnsafe(1);
+  constructor(
+    readonly acquire: Effect.Effect<A, E>,
+    readonly context: Context.Context<never>,
+    readonly domain: RcuDomain,
+    readonly idleTimeToLive: Duration.Duration | undefined,
+  ) {}
+  pipe() {
+    // eslint-disable-next-line prefer-rest-params
+    return pipeArguments(this, arguments);
+  }
+}
+
+const impl = <A, E>(self: RcuRef<A, E>): RcuRefImpl<A, E> => self as RcuRefImpl<A, E>;
+
+/** Closes the entry's scope after a grace period (on the domain's deferred queue). */
+const releaseEntry = <A, E>(ref: RcuRefImpl<A, E>, entry: Entry<A>): void => {
+  if (entry.releasing) return;
+  entry.releasing = true;
+  const close = Scope.close(entry.scope, Exit.void);
+  const message = "RcuRef: unhandled error in a value's finalizer";
+  const finish = () => {
+    ref.live.delete(entry);
+    if (ref.live.size === 0) ref.drained?.();
+  };
+  try {
+    ref.domain.defer(() => runDeferred(ref.context, ref.domain, close, message).finally(finish));
+  } catch (error) {
+    // The domain is closing and refuses new work: release now rather than leak.
+    void runDeferred(
+      ref.context,
+      ref.domain,
+      Effect.logWarning("RcuRef: the domain refused deferred work, releasing a value at once", error).pipe(
+        Effect.andThen(close),
+      ),
+      message,
+    )
+      .catch(() => undefined)
+      .finally(finish);
+  }
+};
+
+const retire = <A, E>(ref: RcuRefImpl<A, E>, entry: Entry<A>): void => {
+  if (ref.current === entry) ref.current = undefined;
+  entry.retired = true;
+  entry.linger?.interruptUnsafe();
+  entry.linger = undefined;
+  if (entry.refCount === 0) releaseEntry(ref, entry);
+};
+
+const giveBack = <A, E>(ref: RcuRefImpl<A, E>, entry: Entry<A>): Effect.Effect<void> =>
+  Effect.sync(() => {
+    entry.refCount--;
+    if (entry.refCount > 0) return;
+    if (entry.retired) return releaseEntry(ref, entry);
+    if (entry.pinned) return;
+    const ttl = ref.idleTimeToLive;
+    if (ttl === undefined) return retire(ref, entry);
+    if (!Duration.isFinite(ttl)) return;
+    const linger = Effect.sleep(ttl).pipe(
+      Effect.andThen(
+        Effect.sync(() => {
+          entry.linger = undefined;
+          if (ref.current === entry && entry.refCount === 0) retire(ref, entry);
+        }),
+      ),
+    );
+    entry.linger = Effect.runForkWith(ref.context)(linger);
+  });
+
+const borrow = <A>(entry: Entry<A>): Entry<A> => {
+  entry.refCount++;
+  entry.linger?.interruptUnsafe();
+  entry.linger = undefined;
+  return entry;
+};
+
+/**
+ * Runs an acquire in a fresh scope (`run(scope)`); on success hands the new entry to `install`, which runs
+ * uninterruptibly right after the acquire, so a value is never acquired without being installed or released.
+ */
+const acquireEntry = <A, E, R>(
+  ref: RcuRefImpl<A, unknown>,
+  run: (scope: Scope.Closeable) => Effect.Effect<A, E, R>,
+  pinned: boolean,
+  install: (entry: Entry<A>) => void,
+): Effect.Effect<void, E, R> => {
+  const scope = Scope.makeUnsafe();
+  return Effect.onExit(run(scope), (exit) => {
+    if (Exit.isFailure(exit)) return Scope.close(scope, exit);
+    // Never published: nobody can hold it, so no grace period is needed.
+    if (ref.closed) return Scope.close(scope, Exit.void);
+    const entry: Entry<A> = {
+      value: exit.value,
+      scope,
+      pinned,
+      refCount: 0,
+      retired: false,
+      releasing: false,
+      linger: undefined,
+    };
+    ref.live.add(entry);
+    install(entry);
+    return Effect.void;
+  }).pipe(Effect.asVoid);
+};
+
+/**
+ * Creates an `RcuRef`. The value is acquired lazily by the first `get`. Closing the current scope retires the
+ * current value and waits until every value's release has run (each after a grace period).
+ *
+ * @example
+ * ```ts
+ * import { Effect } from "effect"
+ * import { Rcu, RcuRef } from "@rcu/effect"
+ *
+ * const program = Effect.gen(function*() {
+ *   const ref = yield* RcuRef.make({
+ *     acquire: Effect.acquireRelease(Effect.succeed({ port: 80 }), () => Effect.log("released"))
+ *   })
+ *   const config = yield* RcuRef.get(ref)
+ *   return config.port
+ * }).pipe(Effect.scoped, Effect.provide(Rcu.layer()))
+ * ```
+ *
+ * @since 0.1.0
+ * @category constructors
+ */
+export const make = <A, E, R>(
+  options: MakeOptions<A, E, R>,
+): Effect.Effect<RcuRef<A, E>, never, R | Scope.Scope | Rcu> =>
+  Effect.gen(function* () {
+    const context = yield* Effect.context<R | Scope.Scope | Rcu>();
+    const { domain } = Context.get(context, Rcu);
+    const scope = Context.get(context, Scope.Scope);
+    const ref = new RcuRefImpl<A, E>(
+      options.acquire as Effect.Effect<A, E>,
+      context as Context.Context<never>,
+      domain,
+      options.idleTimeToLive === undefined ? undefined : Duration.fromInputUnsafe(options.idleTimeToLive),
+    );
+    yield* Scope.addFinalizer(
+      scope,
+      Effect.suspend(() => {
+        ref.closed = true;
+        if (ref.current !== undefined) retire(ref, ref.current);
+        if (ref.live.size === 0) return Effect.void;
+        return Effect.promise(() => new Promise<void>((resolve) => (ref.drained = resolve)));
+      }),
+    );
+    return ref as RcuRef<A, E>;
+  });
+
+/**
+ * Borrows the current value for the life of the current `Scope`, acquiring one first if there is none. A
+ * borrowed value is never released before the scope closes, even if the ref is `set` or invalidated meanwhile.
+ * Interrupted once the ref's own scope has closed.
+ *
+ * @example
+ * ```ts
+ * import { Effect } from "effect"
+ * import { Rcu, RcuRef } from "@rcu/effect"
+ *
+ * declare const ref: RcuRef.RcuRef<{ query(sql: string): Promise<unknown> }>
+ *
+ * const rows = Rcu.read(Effect.scoped(Effect.flatMap(RcuRef.get(ref), (db) => Effect.promise(() => db.query("select 1")))))
+ * ```
+ *
+ * @since 0.1.0
+ * @category getters
+ */
+export const get = <A, E>(self: RcuRef<A, E>): Effect.Effect<A, E, Scope.Scope> => {
+  const ref = impl(self);
+  return Effect.uninterruptibleMask((restore) =>
+    Effect.flatMap(Effect.scope, (scope) => {
+      if (ref.closed) return Effect.interrupt;
+      const lend = (entry: Entry<A>) => Effect.as(Scope.addFinalizer(scope, giveBack(ref, entry)), entry.value);
+      if (ref.current !== undefined) return lend(borrow(ref.current));
+      let got: Entry<A> | undefined;
+      const take = (entry: Entry<A>) => {
+        got = borrow(entry);
+      };
+      const acquireOrJoin = ref.lock.withPermits(1)(
+        Effect.suspend(() => {
+          if (ref.closed) return Effect.interrupt;
+          if (ref.current !== undefined) return Effect.sync(() => take(ref.current!));
+          const run = (scope: Scope.Closeable) =>
+            Effect.provideContext(ref.acquire, Context.add(ref.context, Scope.Scope, scope));
+          return acquireEntry(ref, run, false, (entry) => {
+            ref.current = entry;
+            take(entry);
+          });
+        }),
+      );
+      return restore(acquireOrJoin).pipe(
+        Effect.onExit((exit) => (Exit.isFailure(exit) && got !== undefined ? giveBack(ref, got) : Effect.void)),
+        Effect.flatMap(() => (got === undefined ? Effect.interrupt : lend(got))),
+      );
+    }),
+  );
+};
+
+/**
+ * Publishes a value acquired by `acquire` (run in the value's own scope): borrowers keep the old value until
+ * the new one is ready; the old value is released once its borrowers' scopes have closed and a grace period has
+ * passed. A value published by `set` stays until the next `set`, `invalidate` or the ref's close. If `acquire`
+ * fails, nothing changes and `set` fails with its error.
+ *
+ * @example
+ * ```ts
+ * import { Effect } from "effect"
+ * import { RcuRef } from "@rcu/effect"
+ *
+ * declare const ref: RcuRef.RcuRef<{ readonly port: number }>
+ *
+ * const reload = RcuRef.set(ref, Effect.succeed({ port: 8080 }))
+ * const reloadPiped = ref.pipe(RcuRef.set(Effect.succeed({ port: 8081 })))
+ * ```
+ *
+ * @since 0.1.0
+ * @category setters
+ */
+export const set: {
+  <A, E2, R2>(acquire: Effect.Effect<A, E2, R2>): <E>(self: RcuRef<A, E>) => Effect.Effect<void, E2, Exclude<R2, Scope.Scope>>;
+  <A, E, E2, R2>(self: RcuRef<A, E>, acquire: Effect.Effect<A, E2, R2>): Effect.Effect<void, E2, Exclude<R2, Scope.Scope>>;
+} = dual(
+  2,
+  <A, E, E2, R2>(self: RcuRef<A, E>, acquire: Effect.Effect<A, E2, R2>): Effect.Effect<void, E2, Exclude<R2, Scope.Scope>> => {
+    const ref = impl(self);
+    return ref.lock.withPermits(1)(
+      Effect.suspend(() => {
+        if (ref.closed) return Effect.interrupt;
+        const run = (scope: Scope.Closeable) => Scope.provide(acquire, scope);
+        return acquireEntry(ref, run, true, (entry) => {
+          const old = ref.current;
+          ref.current = entry;
+          if (old !== undefined) retire(ref, old);
+        });
+      }),
+    );
+  },
+);
+
+/**
+ * Retires the current value: the next `get` acquires afresh; the old value is released once its borrowers'
+ * scopes have closed and a grace period has passed.
+ *
+ * @example
+ * ```ts
+ * import { Effect } from "effect"
+ * import { RcuRef } from "@rcu/effect"
+ *
+ * declare const connection: RcuRef.RcuRef<{ readonly healthy: boolean }>
+ *
+ * const heal = Effect.scoped(RcuRef.get(connection)).pipe(
+ *   Effect.flatMap((c) => (c.healthy ? Effect.void : RcuRef.invalidate(connection)))
+ * )
+ * ```
+ *
+ * @since 0.1.0
+ * @category combinators
+ */
+export const invalidate = <A, E>(self: RcuRef<A, E>): Effect.Effect<void> =>
+  Effect.sync(() => {
+    const ref = impl(self);
+    if (ref.current !== undefined) retire(ref, ref.current);
+  });

@@ -1,0 +1,43 @@
+/**
+ * Test helpers: resources that record their lifecycle, a logger that captures log lines, and a way to let
+ * real timers (the `srcu` domain's turn-boundary hooks) run from inside an Effect test.
+ */
+import { Cause, Effect, Logger, type Scope } from "effect";
+
+/** A resource whose `alive` flag turns false when its release runs. */
+export interface Tracked {
+  readonly name: string;
+  alive: boolean;
+}
+
+/** `Effect.acquireRelease` of a `Tracked`, logging `acquire x` / `release x` into `log`. */
+export const tracked = (log: Array<string>, name: string): Effect.Effect<Tracked, never, Scope.Scope> =>
+  Effect.acquireRelease(
+    Effect.sync(() => {
+      log.push(`acquire ${name}`);
+      return { name, alive: true };
+    }),
+    (resource) =>
+      Effect.sync(() => {
+        resource.alive = false;
+        log.push(`release ${name}`);
+      }),
+  );
+
+/** One real macrotask turn (lets an `srcu` domain flip and end grace periods). */
+export const turn: Effect.Effect<void> = Effect.promise(() => new Promise<void>((resolve) => setImmediate(resolve)));
+
+/** `n` real turns. */
+export const turns = (n: number): Effect.Effect<void> =>
+  Effect.gen(function* () {
+    for (let i = 0; i < n; i++) yield* turn;
+  });
+
+/** A logger that appends `level: message` (and the pretty cause, if any) to `lines`. */
+export const captureLogs = (lines: Array<string>) =>
+  Logger.layer([
+    Logger.make(({ logLevel, message, cause }) => {
+      const text = (Array.isArray(message) ? message : [message]).map(String).join(" ");
+      lines.push(`${logLevel}: ${text}${cause.reasons.length > 0 ? ` | ${Cause.pretty(cause)}` : ""}`);
+    }),
+  ]);
