@@ -9,12 +9,27 @@
  * subscription map: a value emitted again while its disposal is pending becomes current again and voids that
  * token, so only its latest retirement can dispose it; a `WeakSet` of disposed objects makes a second disposal
  * of the same object impossible. Disposal runs inside the domain's deferred callback, so a throwing or
- * rejecting disposer is reported through the domain's `onError`, never into an unrelated stack.
+ * rejecting disposer is reported through the domain's `onError`, never into an unrelated stack. Once the domain
+ * is closed no grace period can be had: a value that must be retired then is disposed at once (a new value
+ * also errors the result with `RcuError('CLOSED')`; the teardown stays quiet).
  */
 import type { RcuDomain } from "@rcu/core";
+import { isRcuError } from "@rcu/core";
 import type { MonoTypeOperatorFunction } from "rxjs";
 import { Observable } from "rxjs";
 import { disposeValue } from "./internal/dispose-value.js";
+import { reportUnhandledError } from "./internal/report-unhandled-error.js";
+
+function disposeNow<T>(dispose: (value: T) => void | PromiseLike<void>, value: T): void {
+  try {
+    const result = dispose(value);
+    if (result !== undefined && result !== null && typeof result.then === "function") {
+      result.then(undefined, reportUnhandledError);
+    }
+  } catch (err) {
+    reportUnhandledError(err);
+  }
+}
 
 /**
  * Options of {@link retirePrevious}.
@@ -85,6 +100,13 @@ export function retirePrevious<T>(
       const pending = new Map<T, object>();
       const disposed = new WeakSet<object>();
 
+      // Marks `value` disposed; false if it already was (objects only: primitives cannot be tracked weakly).
+      const claim = (value: T): boolean => {
+        if ((typeof value !== "object" || value === null) && typeof value !== "function") return true;
+        if (disposed.has(value)) return false;
+        disposed.add(value);
+        return true;
+      };
       const retire = (value: T): void => {
         const token = {};
         pending.set(value, token);
@@ -92,14 +114,12 @@ export function retirePrevious<T>(
           domain.defer(() => {
             if (pending.get(value) !== token) return undefined;
             pending.delete(value);
-            if ((typeof value === "object" && value !== null) || typeof value === "function") {
-              if (disposed.has(value)) return undefined;
-              disposed.add(value);
-            }
-            return dispose(value);
+            return claim(value) ? dispose(value) : undefined;
           });
         } catch (err) {
+          // No grace period can be had any more (the domain is closed): dispose now rather than never.
           pending.delete(value);
+          if (claim(value)) disposeNow(dispose, value);
           throw err;
         }
       };
@@ -134,7 +154,12 @@ export function retirePrevious<T>(
         const last = current as T;
         hasCurrent = false;
         current = undefined;
-        retire(last);
+        try {
+          retire(last);
+        } catch (err) {
+          // Disposed already; a closed domain at teardown (shutdown order) is not worth an UnsubscriptionError.
+          if (!isRcuError(err, "CLOSED")) throw err;
+        }
       };
     });
 }

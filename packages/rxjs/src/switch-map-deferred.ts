@@ -11,9 +11,11 @@
  * released the same way, and releases already pending still happen, so every inner is unsubscribed exactly
  * once and none is left behind. With `{ domain }` the unsubscription runs inside the domain's callback, so an
  * error thrown by an inner's teardown (an `UnsubscriptionError`) is reported through the domain's `onError`.
+ * Once the domain is closed no grace period can be had: a release then happens at once (a new value also errors
+ * the result with `RcuError('CLOSED')`; the teardown stays quiet).
  */
 import type { RcuDomain } from "@rcu/core";
-import { RcuError } from "@rcu/core";
+import { RcuError, isRcuError } from "@rcu/core";
 import type { ObservableInput, ObservedValueOf, OperatorFunction } from "rxjs";
 import { Observable, Subscription, from } from "rxjs";
 import { onGracePeriod } from "./internal/on-grace-period.js";
@@ -53,7 +55,7 @@ function releaseStrategy(options: SwitchMapDeferredOptions): ScheduleRelease {
     );
   }
   if (domain !== undefined) {
-    const d = options.domain as RcuDomain;
+    const d = domain as RcuDomain;
     return (slot) => {
       try {
         slot.cancelRelease = onGracePeriod(d, () => slot.subscription.unsubscribe());
@@ -224,7 +226,13 @@ export function switchMapDeferred<T, O extends ObservableInput<unknown>>(
         outer.unsubscribe();
         const last = current;
         current = undefined;
-        if (last !== undefined) release(last);
+        if (last === undefined) return;
+        try {
+          release(last);
+        } catch (err) {
+          // Released at once already; a closed domain at teardown (shutdown order) is not worth an UnsubscriptionError.
+          if (!isRcuError(err, "CLOSED")) throw err;
+        }
       };
     });
 }

@@ -1,0 +1,128 @@
+import { createManualDomain } from "@rcu/core/testing";
+import { NEVER, Observable, Subject, config, finalize, throwError } from "rxjs";
+import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { finalizeWhen } from "./finalize-when.js";
+import { gracePeriod } from "./grace-period.js";
+import { at, createTestScheduler } from "./test-support/test-scheduler.js";
+
+describe("finalizeWhen", () => {
+  let unhandled: unknown[];
+  beforeEach(() => {
+    unhandled = [];
+    config.onUnhandledError = (err) => unhandled.push(err);
+  });
+  afterEach(() => {
+    config.onUnhandledError = null;
+  });
+
+  it("on complete: mirrors the source, then runs the callback when the notifier emits", () => {
+    const scheduler = createTestScheduler();
+    const calls: number[] = [];
+    scheduler.run(({ cold, expectObservable, expectSubscriptions }) => {
+      const notifier = cold("---n");
+      const source = cold("-a-b|");
+      expectObservable(source.pipe(finalizeWhen(() => void calls.push(scheduler.now()), () => notifier))).toBe("-a-b|");
+      expectSubscriptions(notifier.subscriptions).toBe("----^--!");
+    });
+    expect(calls).toEqual([7]);
+  });
+
+  it("on error: forwards the error, then runs the callback when the notifier emits", () => {
+    const scheduler = createTestScheduler();
+    const calls: number[] = [];
+    scheduler.run(({ cold, expectObservable }) => {
+      const source = cold("-a#");
+      expectObservable(source.pipe(finalizeWhen(() => void calls.push(scheduler.now()), () => cold("--n")))).toBe("-a#");
+    });
+    expect(calls).toEqual([4]);
+  });
+
+  it("on unsubscribe: tears the source down at once, and runs the callback when the notifier emits", () => {
+    const scheduler = createTestScheduler();
+    const calls: number[] = [];
+    scheduler.run(({ cold, expectObservable, expectSubscriptions }) => {
+      const source = cold("-a-b-c-d");
+      expectObservable(
+        source.pipe(finalizeWhen(() => void calls.push(scheduler.now()), () => cold("----n"))),
+        "^--!",
+      ).toBe("-a-");
+      expectSubscriptions(source.subscriptions).toBe("^--!");
+    });
+    expect(calls).toEqual([7]);
+  });
+
+  it("runs the callback once, after the source's own teardown (like finalize)", () => {
+    const log: string[] = [];
+    const notifier = new Subject<void>();
+    const source = new Observable<number>((subscriber) => {
+      subscriber.next(1);
+      return () => log.push("source teardown");
+    });
+    const subscription = source
+      .pipe(
+        finalize(() => log.push("finalize")),
+        finalizeWhen(() => void log.push("finalizeWhen"), () => notifier),
+      )
+      .subscribe();
+    subscription.unsubscribe();
+    subscription.unsubscribe();
+    expect(log).toEqual(["source teardown", "finalize"]);
+    notifier.next();
+    notifier.next();
+    expect(log).toEqual(["source teardown", "finalize", "finalizeWhen"]);
+    expect(notifier.observed).toBe(false);
+  });
+
+  it("a notifier that completes without emitting still runs the callback; one that never emits holds it", () => {
+    const scheduler = createTestScheduler();
+    const calls: string[] = [];
+    scheduler.run(({ cold }) => {
+      cold("-|").pipe(finalizeWhen(() => void calls.push(`empty@${scheduler.now()}`), () => cold("--|"))).subscribe();
+      cold("-|").pipe(finalizeWhen(() => void calls.push("never"), () => NEVER)).subscribe();
+    });
+    expect(calls).toEqual(["empty@3"]);
+  });
+
+  it("with gracePeriod(domain): the callback waits for readers that were inside at teardown", () => {
+    const domain = createManualDomain();
+    const scheduler = createTestScheduler();
+    const calls: number[] = [];
+    const ended: boolean[] = [];
+    scheduler.run(({ cold, expectObservable }) => {
+      let guard: Disposable | undefined;
+      at(scheduler, 1, () => (guard = domain.readLock())); // a consumer still uses the last value
+      at(scheduler, 3, () => ended.push(domain.advance())); // blocked by that reader
+      at(scheduler, 5, () => guard?.[Symbol.dispose]());
+      at(scheduler, 6, () => ended.push(domain.endGracePeriod()));
+      expectObservable(
+        cold("-a|").pipe(finalizeWhen(() => void calls.push(scheduler.now()), () => gracePeriod(domain))),
+      ).toBe("-a|");
+    });
+    expect(ended).toEqual([false, true]);
+    expect(calls).toEqual([6]);
+  });
+
+  it("reports a throwing callback, a rejecting callback, a throwing notifier() and a failing notifier; the callback always runs", async () => {
+    const scheduler = createTestScheduler();
+    const calls: string[] = [];
+    scheduler.run(({ cold }) => {
+      cold("|").pipe(finalizeWhen(() => { throw new Error("callback threw"); }, () => cold("n"))).subscribe(); // prettier-ignore
+      cold("|").pipe(finalizeWhen(() => void calls.push("notifier threw"), () => { throw new Error("notifier() threw"); })).subscribe(); // prettier-ignore
+      cold("|").pipe(finalizeWhen(() => void calls.push("notifier failed"), () => throwError(() => new Error("notifier failed")))).subscribe(); // prettier-ignore
+    });
+    const rejected = new Subject<void>();
+    new Observable<never>((s) => s.complete())
+      .pipe(finalizeWhen(() => Promise.reject(new Error("callback rejected")), () => rejected))
+      .subscribe();
+    rejected.next();
+    await new Promise((resolve) => setTimeout(resolve, 0));
+    await new Promise((resolve) => setTimeout(resolve, 0));
+    expect(calls).toEqual(["notifier threw", "notifier failed"]);
+    expect(unhandled.map((err) => (err as Error).message).sort()).toEqual([
+      "callback rejected",
+      "callback threw",
+      "notifier failed",
+      "notifier() threw",
+    ]);
+  });
+});
