@@ -14,8 +14,9 @@
  * - A lazily acquired entry (from `get`) whose count drops to 0 is retired at once (like `RcRef`), or after
  *   `idleTimeToLive` if nobody borrowed it again (linger, a `Clock` sleep — `TestClock` drives it); the grace
  *   period comes on top of the linger. An entry published by `set` stays until replaced or invalidated.
- * - Closing the scope the ref was made in retires the current entry and waits until every retired entry's
- *   release has run.
+ * - Closing the scope the ref was made in retires the current entry and waits for the releases already queued
+ *   (each after its grace period). It does not wait for values still borrowed — a borrower's scope may outlive
+ *   the ref's — those are released, after a grace period, when their last borrower leaves.
  *
  * @since 0.1.0
  */
@@ -83,7 +84,7 @@ interface Entry<A> {
   readonly pinned: boolean;
   refCount: number;
   retired: boolean;
-  releasing: boolean;
+  released: boolean;
   linger: Fiber.Fiber<void> | undefined;
 }
 
@@ -91,10 +92,8 @@ class RcuRefImpl<A, E> implements RcuRef<A, E> {
   readonly [TypeId] = { _A: (a: A) => a, _E: (e: E) => e } as unknown as RcuRef<A, E>[typeof TypeId];
   current: Entry<A> | undefined = undefined;
   closed = false;
-  /** Entries acquired and not yet released (current, borrowed or waiting for their grace period). */
-  readonly live = new Set<Entry<A>>();
-  /** Resolved once the ref is closed and `live` is empty. */
-  drained: (() => void) | undefined = undefined;
+  /** Retired entries whose release is queued or running. */
+  readonly releasing = new Set<Promise<void>>();
   readonly lock = Semaphore.makeUnsafe(1);
   constructor(
     readonly acquire: Effect.Effect<A, E>,
@@ -112,14 +111,14 @@ const impl = <A, E>(self: RcuRef<A, E>): RcuRefImpl<A, E> => self as RcuRefImpl<
 
 /** Closes the entry's scope after a grace period (on the domain's deferred queue). */
 const releaseEntry = <A, E>(ref: RcuRefImpl<A, E>, entry: Entry<A>): void => {
-  if (entry.releasing) return;
-  entry.releasing = true;
+  if (entry.released) return;
+  entry.released = true;
   const close = Scope.close(entry.scope, Exit.void);
   const message = "RcuRef: unhandled error in a value's finalizer";
-  const finish = () => {
-    ref.live.delete(entry);
-    if (ref.live.size === 0) ref.drained?.();
-  };
+  let finish!: () => void;
+  const done = new Promise<void>((resolve) => (finish = resolve));
+  ref.releasing.add(done);
+  void done.then(() => ref.releasing.delete(done));
   try {
     ref.domain.defer(() => runDeferred(ref.context, ref.domain, close, message).finally(finish));
   } catch (error) {
@@ -193,10 +192,9 @@ const acquireEntry = <A, E, R>(
       pinned,
       refCount: 0,
       retired: false,
-      releasing: false,
+      released: false,
       linger: undefined,
     };
-    ref.live.add(entry);
     install(entry);
     return Effect.void;
   }).pipe(Effect.asVoid);
@@ -204,7 +202,8 @@ const acquireEntry = <A, E, R>(
 
 /**
  * Creates an `RcuRef`. The value is acquired lazily by the first `get`. Closing the current scope retires the
- * current value and waits until every value's release has run (each after a grace period).
+ * current value and waits until every value nobody borrows has been released (each after a grace period); a
+ * value still borrowed is released after its last borrower's scope closes and a grace period.
  *
  * @example
  * ```ts
@@ -241,8 +240,8 @@ export const make = <A, E, R>(
       Effect.suspend(() => {
         ref.closed = true;
         if (ref.current !== undefined) retire(ref, ref.current);
-        if (ref.live.size === 0) return Effect.void;
-        return Effect.promise(() => new Promise<void>((resolve) => (ref.drained = resolve)));
+        const releasing = [...ref.releasing];
+        return releasing.length === 0 ? Effect.void : Effect.promise(() => Promise.all(releasing));
       }),
     );
     return ref as RcuRef<A, E>;

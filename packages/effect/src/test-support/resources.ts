@@ -13,7 +13,7 @@ export interface Tracked {
 /** `Effect.acquireRelease` of a `Tracked`, logging `acquire x` / `release x` into `log`. */
 export const tracked = (log: Array<string>, name: string): Effect.Effect<Tracked, never, Scope.Scope> =>
   Effect.acquireRelease(
-    Effect.sync(() => {
+    Effect.sync((): Tracked => {
       log.push(`acquire ${name}`);
       return { name, alive: true };
     }),
