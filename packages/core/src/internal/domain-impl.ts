@@ -16,7 +16,7 @@
  */
 import { RcuError } from "../errors.js";
 import type { DomainOptions, DomainStats, Flavor, GpCookie, RcuDomain, ReadGuard } from "../types.js";
-import { COMPLETED_COOKIE, seqDone, seqEnd } from "./cookie.js";
+import { COMPLETED_COOKIE, seqEnd } from "./cookie.js";
 import { builtin, publish } from "./diagnostics.js";
 import type { DomainInternals, Drainable } from "./domain-internals.js";
 import { setInternals } from "./domain-internals.js";
@@ -219,7 +219,7 @@ export class DomainImpl implements RcuDomain, DomainInternals, GraceObserver {
     } catch (err) {
       return Promise.reject(err instanceof Error ? err : new Error(String(err)));
     }
-    if (seqDone(this.grace.seq, cookie)) return Promise.resolve();
+    if (this.grace.done(cookie)) return Promise.resolve();
     const misuse = this.waitMisuse("waitFor");
     if (misuse !== undefined) return Promise.reject(misuse);
     return this.wait(cookie, options?.signal);

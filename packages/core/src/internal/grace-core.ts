@@ -90,6 +90,10 @@ export interface Grace {
   startPoll(): GpCookie;
   poll(cookie: GpCookie): boolean;
   check(cookie: unknown): asserts cookie is GpCookie;
+  /** `poll` without validation (engines hold only cookies the grace source produced). */
+  done(cookie: GpCookie): boolean;
+  /** Whether cookie `a` names an earlier grace period than `b` (wrap-safe where cookies wrap). */
+  before(a: GpCookie, b: GpCookie): boolean;
   request(cookie: GpCookie): void;
   onComplete(cookie: GpCookie, cb: () => void): GraceWaiter;
   waiterCount(): number;
@@ -189,6 +193,14 @@ export class GraceCore implements Grace {
   poll(cookie: GpCookie): boolean {
     this.check(cookie);
     return seqDone(this.seq, cookie);
+  }
+
+  done(cookie: GpCookie): boolean {
+    return seqDone(this.seq, cookie);
+  }
+
+  before(a: GpCookie, b: GpCookie): boolean {
+    return a < b;
   }
 
   check(cookie: unknown): asserts cookie is GpCookie {

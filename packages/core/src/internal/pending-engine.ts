@@ -25,7 +25,6 @@ import { RcuError } from "../errors.js";
 import type { PendingOptions, PendingStats, RcuPending } from "../types.js";
 import { Batch } from "./batch.js";
 import { ChunkCache } from "./chunk-cache.js";
-import { seqDone } from "./cookie.js";
 import { publish } from "./diagnostics.js";
 import type { DomainInternals } from "./domain-internals.js";
 import type { GraceWaiter } from "./grace-core.js";
@@ -144,7 +143,7 @@ export class PendingEngine<T> implements RcuPending<T> {
       this.budget > 0 &&
       !this.processing &&
       !grace.readersActive() &&
-      seqDone(grace.seq, this.batches[0]!.cookie)
+      grace.done(this.batches[0]!.cookie)
     ) {
       this.processExpired();
     }
@@ -171,7 +170,6 @@ export class PendingEngine<T> implements RcuPending<T> {
     for (let i = this.batches.length - 1; i >= 0; i--) {
       const b = this.batches[i]!;
       if (b.cookie === cookie) return b;
-      if (b.cookie < cookie) break;
     }
     const batch = new Batch<T>(cookie, this.cache.size, Date.now());
     this.batches.push(batch);
@@ -234,7 +232,7 @@ export class PendingEngine<T> implements RcuPending<T> {
     try {
       while (batches.length !== 0 && this.budget > 0) {
         const b = batches[0]!;
-        if (!seqDone(grace.seq, b.cookie)) break;
+        if (!grace.done(b.cookie)) break;
         while (this.budget > 0 && b.shift(this.cache, slot)) {
           const item = slot.item as T;
           slot.item = undefined;
@@ -269,17 +267,18 @@ export class PendingEngine<T> implements RcuPending<T> {
     if (done !== 0) this.checkBelowMark();
     if (batches.length !== 0 && this.armed === undefined) {
       const first = batches[0]!;
-      if (!seqDone(grace.seq, first.cookie)) this.arm(first.cookie);
+      if (!grace.done(first.cookie)) this.arm(first.cookie);
       // else: expired but out of budget; the next-turn continuation (armed above) picks it up.
     }
   }
 
   private settleWaiters(): void {
     if (this.flushWaiters.length === 0) return;
-    const oldest = this.batches.length === 0 ? Infinity : this.batches[0]!.cookie;
+    const oldest = this.batches[0];
+    const grace = this.domain.grace;
     let kept = 0;
     for (const w of this.flushWaiters) {
-      if (w.cookie < oldest) w.resolve();
+      if (oldest === undefined || grace.before(w.cookie, oldest.cookie)) w.resolve();
       else this.flushWaiters[kept++] = w;
     }
     this.flushWaiters.length = kept;
