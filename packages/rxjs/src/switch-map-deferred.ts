@@ -121,12 +121,14 @@ function releaseStrategy(options: SwitchMapDeferredOptions): ScheduleRelease {
  *
  * The cost is overlap: two inners (and their resources) are alive at once until the grace period ends. Values
  * and errors of a replaced inner are dropped, as with `switchMap`. When the result ends (complete, error or
- * unsubscribe), the current inner is released after a grace period too.
+ * unsubscribe), the current inner is released after a grace period too. An inner that completes tears itself
+ * down at once, as everywhere in RxJS: keep an inner that owns a resource open for as long as the resource may
+ * be used (`concat(of(resource), NEVER)`, or `using(factory, (r) => concat(of(r), NEVER))`).
  *
  * @example
  * import { createDomain } from '@rcu/core'
  * import { switchMapDeferred } from '@rcu/rxjs'
- * import { using, Observable } from 'rxjs'
+ * import { Observable } from 'rxjs'
  *
  * const domain = createDomain({ flavor: 'srcu' })
  * const connection$ = config$.pipe(
@@ -190,7 +192,7 @@ export function switchMapDeferred<T, O extends ObservableInput<unknown>>(
           slot.subscription.add(
             from(input).subscribe({
               next: (inner) => {
-                if (current === slot) subscriber.next(inner as ObservedValueOf<O>);
+                if (current === slot) subscriber.next(inner);
               },
               error: (err: unknown) => {
                 slot.finished = true;
