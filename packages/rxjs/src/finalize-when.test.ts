@@ -125,4 +125,29 @@ describe("finalizeWhen", () => {
       "notifier() threw",
     ]);
   });
+
+  it("with () => gracePeriod(domain), a throwing or rejecting callback is reported through the domain's onError", async () => {
+    const errors: unknown[] = [];
+    const domain = createManualDomain({ onError: (err) => errors.push(err) });
+    const ran: string[] = [];
+    const source = new Subject<number>();
+    source.pipe(finalizeWhen(() => { ran.push("throws"); throw new Error("sync boom"); }, () => gracePeriod(domain))).subscribe(); // prettier-ignore
+    source.pipe(finalizeWhen(async () => { ran.push("rejects"); throw new Error("async boom"); }, () => gracePeriod(domain))).subscribe(); // prettier-ignore
+    source.pipe(finalizeWhen(() => void ran.push("fine"), () => gracePeriod(domain))).subscribe();
+    source.complete();
+    expect(ran).toEqual([]);
+    expect(() => domain.advance()).not.toThrow();
+    expect(ran).toEqual(["throws", "rejects", "fine"]);
+    await domain.barrier();
+    expect(errors.map((err) => ((err as Error).cause as Error).message).sort()).toEqual(["async boom", "sync boom"]);
+    expect(unhandled).toEqual([]);
+  });
+
+  it("with () => gracePeriod(domain) on a closed domain, runs the callback at once", async () => {
+    const domain = createManualDomain();
+    await domain.close();
+    const ran: string[] = [];
+    new Subject<number>().pipe(finalizeWhen(() => void ran.push("ran"), () => gracePeriod(domain))).subscribe().unsubscribe();
+    expect(ran).toEqual(["ran"]);
+  });
 });

@@ -7,9 +7,13 @@
  * unsubscribing the result never skips the callback, it only starts the wait. Failures have no subscriber left
  * to go to, so a throwing or rejecting `callback`, a throwing `notifier()` or an erroring notifier are reported
  * through RxJS's unhandled-error path (`config.onUnhandledError`); the callback still runs in every case.
+ * When the notifier is exactly `gracePeriod(domain)`, the operator skips the subscription and hands `callback`
+ * to `domain.defer`: it then runs inside the domain's callback, a throw or rejection goes to the domain's
+ * `onError`, and `domain.barrier()`/`close()` wait for it (after `close()`, it runs at once).
  */
 import type { MonoTypeOperatorFunction, ObservableInput } from "rxjs";
 import { Observable, Subscription, from } from "rxjs";
+import { gracePeriodDomain } from "./internal/grace-period-domain.js";
 import { reportUnhandledError } from "./internal/report-unhandled-error.js";
 
 function runCallback(callback: () => void | PromiseLike<void>): void {
@@ -38,7 +42,8 @@ function runCallback(callback: () => void | PromiseLike<void>): void {
  * ```
  *
  * A notifier that completes without emitting also runs the callback (cleanup is never skipped). Like
- * `finalize`, it runs once per subscription, after the source's own teardown.
+ * `finalize`, it runs once per subscription, after the source's own teardown. With `() => gracePeriod(domain)`
+ * the callback is deferred on the domain itself, so its errors reach the domain's `onError`.
  *
  * @example
  * import { createDomain } from '@rcu/core'
@@ -85,6 +90,16 @@ export function finalizeWhen<T>(
         } catch (err) {
           finish();
           reportUnhandledError(err);
+          return;
+        }
+        const domain = gracePeriodDomain(input);
+        if (domain !== undefined) {
+          done = true;
+          try {
+            domain.defer(callback);
+          } catch {
+            runCallback(callback); // no grace period can be had any more (the domain is closed)
+          }
           return;
         }
         notifierSubscription.add(

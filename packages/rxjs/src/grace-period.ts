@@ -5,10 +5,12 @@
  * every reader active at subscribe time (`domain.startPoll()`) and waits on the domain's deferred-work engine.
  * When that grace period ends the observable emits `undefined` and completes, synchronously inside the domain's
  * callback (inside `advance()` for a manual domain). Unsubscribing first cancels the wait at once; nothing
- * stays registered for this subscriber.
+ * stays registered for this subscriber. The observable is marked with its domain, so `finalizeWhen` and
+ * `switchMapDeferred` can recognise `() => gracePeriod(domain)` and wait on the domain directly.
  */
 import type { RcuDomain } from "@rcu/core";
 import { Observable } from "rxjs";
+import { markGracePeriod } from "./internal/grace-period-domain.js";
 import { onGracePeriod } from "./internal/on-grace-period.js";
 
 /**
@@ -50,7 +52,7 @@ import { onGracePeriod } from "./internal/on-grace-period.js";
  * @since 0.1.0
  */
 export function gracePeriod(domain: RcuDomain): Observable<void> {
-  return new Observable<void>((subscriber) => {
+  const observable = new Observable<void>((subscriber) => {
     try {
       return onGracePeriod(domain, () => {
         subscriber.next();
@@ -61,4 +63,5 @@ export function gracePeriod(domain: RcuDomain): Observable<void> {
       return undefined;
     }
   });
+  return markGracePeriod(observable, domain);
 }

@@ -4,6 +4,7 @@ import fc from "fast-check";
 import type { Observable } from "rxjs";
 import { Observable as RxObservable, Subject, UnsubscriptionError, config, of, switchMap } from "rxjs";
 import { describe, expect, it } from "vitest";
+import { gracePeriod } from "./grace-period.js";
 import { switchMapDeferred } from "./switch-map-deferred.js";
 import { at, createTestScheduler } from "./test-support/test-scheduler.js";
 import { TestResource } from "./test-support/test-resource.js";
@@ -197,6 +198,33 @@ describe("switchMapDeferred", () => {
     expect(() => domain.advance()).not.toThrow();
     expect(errors).toHaveLength(1);
     expect(isRcuError(errors[0], "CALLBACK_FAILED")).toBe(true);
+    expect((errors[0] as Error).cause).toBeInstanceOf(UnsubscriptionError);
+  });
+
+  it("recognises releaseWhen: () => gracePeriod(domain) as { domain }: teardown errors reach the domain's onError", () => {
+    const errors: unknown[] = [];
+    const domain = createManualDomain({ onError: (err) => errors.push(err) });
+    const scheduler = createTestScheduler();
+    scheduler.run(({ cold, hot, expectObservable, expectSubscriptions }) => {
+      const a = cold("x-x-x-x-x-x");
+      const b = cold("y-y-y-y-y-y");
+      const source = hot<Observable<string>>("-a-b", { a, b });
+      at(scheduler, 6, () => domain.advance());
+      expectObservable(
+        source.pipe(switchMapDeferred(identity, { releaseWhen: () => gracePeriod(domain) })),
+        "^------!",
+      ).toBe("-x-y-y-");
+      expectSubscriptions(a.subscriptions).toBe("-^----!");
+    });
+    const source = new Subject<number>();
+    const failing = new RxObservable<string>(() => () => {
+      throw new Error("teardown failed");
+    });
+    source.pipe(switchMapDeferred(() => failing, { releaseWhen: () => gracePeriod(domain) })).subscribe();
+    source.next(1);
+    source.next(2);
+    expect(() => domain.advance()).not.toThrow();
+    expect(errors).toHaveLength(1);
     expect((errors[0] as Error).cause).toBeInstanceOf(UnsubscriptionError);
   });
 

@@ -9,8 +9,9 @@
  * engine) or the `releaseWhen()` notifier emits or completes. A released inner that completes on its own
  * cancels its pending release. When the result ends (complete, error or unsubscribe) the current inner is
  * released the same way, and releases already pending still happen, so every inner is unsubscribed exactly
- * once and none is left behind. With `{ domain }` the unsubscription runs inside the domain's callback, so an
- * error thrown by an inner's teardown (an `UnsubscriptionError`) is reported through the domain's `onError`.
+ * once and none is left behind. With `{ domain }` (or `releaseWhen: () => gracePeriod(domain)`, recognised as
+ * the same thing) the unsubscription runs inside the domain's callback, so an error thrown by an inner's
+ * teardown (an `UnsubscriptionError`) is reported through the domain's `onError`.
  * Once the domain is closed no grace period can be had: a release then happens at once (a new value also errors
  * the result with `RcuError('CLOSED')`; the teardown stays quiet).
  */
@@ -18,6 +19,7 @@ import type { RcuDomain } from "@rcu/core";
 import { RcuError, isRcuError } from "@rcu/core";
 import type { ObservableInput, ObservedValueOf, OperatorFunction } from "rxjs";
 import { Observable, Subscription, from } from "rxjs";
+import { gracePeriodDomain } from "./internal/grace-period-domain.js";
 import { onGracePeriod } from "./internal/on-grace-period.js";
 import { reportUnhandledError } from "./internal/report-unhandled-error.js";
 
@@ -45,6 +47,16 @@ interface InnerSlot {
 
 type ScheduleRelease = (slot: InnerSlot, reportError: (err: unknown) => void) => void;
 
+function releaseAfterGracePeriod(domain: RcuDomain, slot: InnerSlot): void {
+  try {
+    slot.cancelRelease = onGracePeriod(domain, () => slot.subscription.unsubscribe());
+  } catch (err) {
+    // No grace period can be had (the domain is closed): release now rather than never.
+    slot.subscription.unsubscribe();
+    throw err;
+  }
+}
+
 function releaseStrategy(options: SwitchMapDeferredOptions): ScheduleRelease {
   const { domain, releaseWhen } = (options ?? {}) as { domain?: unknown; releaseWhen?: unknown };
   if ((domain === undefined) === (releaseWhen === undefined)) {
@@ -56,15 +68,7 @@ function releaseStrategy(options: SwitchMapDeferredOptions): ScheduleRelease {
   }
   if (domain !== undefined) {
     const d = domain as RcuDomain;
-    return (slot) => {
-      try {
-        slot.cancelRelease = onGracePeriod(d, () => slot.subscription.unsubscribe());
-      } catch (err) {
-        // No grace period can be had (the domain is closed): release now rather than never.
-        slot.subscription.unsubscribe();
-        throw err;
-      }
-    };
+    return (slot) => releaseAfterGracePeriod(d, slot);
   }
   if (typeof releaseWhen !== "function") {
     throw new RcuError("INVALID_OPTION", "switchMapDeferred: `options.releaseWhen` must be a function returning an ObservableInput.");
@@ -89,6 +93,13 @@ function releaseStrategy(options: SwitchMapDeferredOptions): ScheduleRelease {
     } catch (err) {
       finish();
       throw err;
+    }
+    const graceDomain = gracePeriodDomain(input);
+    if (graceDomain !== undefined) {
+      // `() => gracePeriod(domain)`: the same as `{ domain }` (errors reach the domain's onError).
+      done = true;
+      releaseAfterGracePeriod(graceDomain, slot);
+      return;
     }
     notifierSubscription.add(
       from(input).subscribe({
