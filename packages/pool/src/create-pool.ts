@@ -8,9 +8,14 @@
  * free list, else (free list at `maxFree`, more than `min` owned) to `destroy`. `acquire` takes from the free
  * list, else, with `typesafe: true`, dequeues a still-pending object (the `SLAB_TYPESAFE_BY_RCU` reuse of the
  * bcachefs key cache: its generation is bumped before `reset`, so readers that re-check it see the reuse), else
- * creates one while the pool owns fewer than `max`. `drain()` (also run by the domain's `close()` through
- * `onDomainClose`) closes the pool, rejects waiters, destroys free objects, drains the engine (whose `process`
- * now destroys) and awaits async destroys; leases still out are destroyed when released.
+ * creates one while the pool owns fewer than `max`.
+ *
+ * Closing. `drain()` closes the pool (acquires throw `CLOSED`, waiters reject, free objects are destroyed),
+ * drains the engine (whose `process` now destroys) and awaits async destroys. The domain's `close()` runs our
+ * `onDomainClose` hook instead: it closes the pool the same way but does not drain the engine itself (that
+ * would wait for itself from inside the domain; the domain drains every engine right after its hooks), and
+ * async destroys started while the domain drains us are handed to `domain.defer` so `close()` awaits them.
+ * Leases still out stay valid; releasing one later destroys its object at once.
  *
  * Hot path: acquire = pop + two field writes + one lease object; release = two field writes + one engine
  * enqueue. No closures are made per call.

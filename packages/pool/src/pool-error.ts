@@ -40,9 +40,10 @@ export type PoolErrorCode =
  *
  * @example
  * import { PoolError } from '@rcu/pool'
+ * const pool = createPool({ domain, create: () => ({}), strict: true })
  * const lease = pool.acquire()
  * lease.release()
- * try { strictPool.acquire().release(); } catch (err) { if (err instanceof PoolError) console.log(err.code) }
+ * try { lease.release() } catch (err) { if (err instanceof PoolError) console.log(err.code) } // 'STALE_RELEASE'
  * @since 0.1.0
  */
 export class PoolError extends Error {
