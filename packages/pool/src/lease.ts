@@ -22,7 +22,7 @@ import { LEASED, type PoolSlot } from "./pool-slot.js";
  */
 export interface Lease<T extends object> extends Disposable {
   /**
-   * The leased object. In `debug` mode (without `typesafe`) it is a guard around the object that throws
+   * The leased object (`lease.value.count += 1`). In `debug` mode (without `typesafe`) it is a guard around the object that throws
    * `PoolError('USE_AFTER_RELEASE')` on any use once the lease is released, and reading `value` of a released
    * lease throws too.
    */
@@ -35,9 +35,22 @@ export interface Lease<T extends object> extends Disposable {
   /**
    * Gives the object back to the pool. Returns `true` the first time; a stale or second release returns `false`
    * (throws `PoolError('STALE_RELEASE')` when the pool is `strict`) and never touches another borrower's loan.
+   *
+   * @example
+   * const lease = pool.acquire()
+   * lease.release() // true
+   * lease.release() // false: already released (even if the object is lent to someone else by now)
    */
   release(): boolean;
-  /** Releases the lease if it is still current; does nothing otherwise (never throws for a double dispose). */
+  /**
+   * Releases the lease if it is still current; does nothing otherwise (never throws for a double dispose).
+   *
+   * @example
+   * {
+   *   using lease = pool.acquire()
+   *   if (done) lease.release() // early release is fine; the scope exit then does nothing
+   * }
+   */
   [Symbol.dispose](): void;
 }
 
