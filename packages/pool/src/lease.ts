@@ -22,9 +22,9 @@ import { LEASED, type PoolSlot } from "./pool-slot.js";
  */
 export interface Lease<T extends object> extends Disposable {
   /**
-   * The leased object (`lease.value.count += 1`). In `debug` mode (without `typesafe`) it is a guard around the object that throws
-   * `PoolError('USE_AFTER_RELEASE')` on any use once the lease is released, and reading `value` of a released
-   * lease throws too.
+   * The leased object (`lease.value.count += 1`). In `debug` mode (without `typesafe`) it is a guard around the
+   * object that throws `PoolError('USE_AFTER_RELEASE')` on any use once the lease is released, and reading
+   * `value` of a released lease throws too.
    */
   readonly value: T;
   /**
