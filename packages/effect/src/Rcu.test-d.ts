@@ -1,4 +1,4 @@
-import type { RcuDomain } from "@rcu/core";
+import type { RcuDomain, RcuError as CoreRcuError } from "@rcu/core";
 import { Effect, type Exit, type Layer, type Scope } from "effect";
 import { describe, expectTypeOf, it } from "vitest";
 import { Rcu } from "./Rcu.js";
@@ -72,7 +72,7 @@ describe("Rcu", () => {
 
   it("RcuError keeps core's code", () => {
     expectTypeOf<RcuError["_tag"]>().toEqualTypeOf<"RcuError">();
-    expectTypeOf<RcuError["code"]>().toEqualTypeOf<import("@rcu/core").RcuError["code"]>();
+    expectTypeOf<RcuError["code"]>().toEqualTypeOf<CoreRcuError["code"]>();
     expectTypeOf(Rcu.synchronize.pipe(Effect.catchTag("RcuError", () => Effect.void))).toEqualTypeOf<
       Effect.Effect<void, never, Rcu>
     >();

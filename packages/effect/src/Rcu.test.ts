@@ -284,3 +284,22 @@ describe("failures of deferred work", () => {
       assert.deepStrictEqual(ran, ["after an hour"]);
     }).pipe(Effect.provide(Rcu.layerManual)));
 });
+
+describe("Rcu.layerManual close", () => {
+  it.effect("the layer's close runs the grace periods still needed and waits for everything deferred", () =>
+    Effect.gen(function* () {
+      const log: Array<string> = [];
+      const scope = yield* Scope.make();
+      const context = yield* Layer.buildWithScope(Rcu.layerManual, scope);
+      yield* Effect.gen(function* () {
+        yield* Rcu.defer(Effect.andThen(Effect.promise(() => Promise.resolve()), Effect.sync(() => log.push("a"))));
+        yield* RcuManual.startGracePeriod;
+        yield* Rcu.defer(Effect.sync(() => log.push("b"))); // needs the grace period after the running one
+      }).pipe(Effect.provide(context));
+      assert.deepStrictEqual(log, []);
+      yield* Scope.close(scope, Exit.void);
+      assert.deepStrictEqual(log, ["a", "b"]);
+      const { domain } = Context.get(context, Rcu);
+      assert.strictEqual(domain.stats().pendingCallbacks, 0);
+    }));
+});

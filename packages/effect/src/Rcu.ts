@@ -16,7 +16,7 @@
  * @since 0.1.0
  */
 import { createDomain, type DomainOptions, type RcuDomain, type RcuError as CoreRcuError } from "@rcu/core";
-import { createManualDomain } from "@rcu/core/testing";
+import { createManualDomain, type ManualDomain } from "@rcu/core/testing";
 import { Context, Effect, Layer, type Exit, type Scope } from "effect";
 import {
   attempt,
@@ -69,6 +69,31 @@ const closeDomain = (domain: RcuDomain, where: string): Effect.Effect<void> =>
   attemptPromise(() => domain.close()).pipe(
     Effect.catchCause((cause) =>
       Effect.logError(`${where}: closing the RCU domain failed`, cause).pipe(
+        Effect.annotateLogs({ rcuDomain: domain.name }),
+      ),
+    ),
+  );
+
+/**
+ * Closes a manual domain from a layer's finalizer. Nobody else will end its grace periods once the test body is
+ * done, so this advances them (one per macrotask turn) until the close, which drains the deferred work, returns.
+ */
+const closeManualDomain = (domain: ManualDomain): Effect.Effect<void> =>
+  attemptPromise(async () => {
+    let closed = false;
+    const closing = domain.close();
+    closing.then(
+      () => (closed = true),
+      () => (closed = true),
+    );
+    while (!closed) {
+      domain.advance();
+      await new Promise<void>((resolve) => setImmediate(resolve));
+    }
+    await closing;
+  }).pipe(
+    Effect.catchCause((cause) =>
+      Effect.logError("Rcu.layerManual: closing the RCU domain failed", cause).pipe(
         Effect.annotateLogs({ rcuDomain: domain.name }),
       ),
     ),
@@ -276,7 +301,8 @@ export class Rcu extends Context.Service<
   /**
    * A layer for tests: a fresh `createManualDomain()` provided as `Rcu` and as `RcuManual`, whose
    * `startGracePeriod`/`endGracePeriod`/`advance` drive its grace periods (deferred work runs inside them). The
-   * domain is closed with the layer.
+   * domain is closed with the layer; since nobody else ends its grace periods then, the close advances them
+   * until everything deferred has run.
    *
    * @example
    * ```ts
@@ -297,7 +323,7 @@ export class Rcu extends Context.Service<
       Effect.map(Effect.context<never>(), (context) =>
         createManualDomain({ name: "rcu-effect-manual", onError: logReports(context) }),
       ),
-      (domain) => closeDomain(domain, "Rcu.layerManual"),
+      closeManualDomain,
     ).pipe(
       Effect.map((domain) =>
         Context.make(Rcu, Rcu.of({ domain })).pipe(Context.add(RcuManual, RcuManual.fromDomain(domain))),

@@ -8,24 +8,8 @@
  *
  * @since 0.1.0
  */
-import type { createManualDomain } from "@rcu/core/testing";
+import type { ManualDomain } from "@rcu/core/testing";
 import { Context, Effect } from "effect";
-
-/**
- * The manual domain type of `@rcu/core/testing`.
- *
- * @example
- * ```ts
- * import { createManualDomain } from "@rcu/core/testing"
- * import type { ManualDomain } from "@rcu/effect"
- *
- * const domain: ManualDomain = createManualDomain()
- * ```
- *
- * @since 0.1.0
- * @category models
- */
-export type ManualDomain = ReturnType<typeof createManualDomain>;
 
 /**
  * Drives the grace periods of the domain provided by `Rcu.layerManual`.

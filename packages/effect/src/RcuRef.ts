@@ -21,7 +21,7 @@
  * @since 0.1.0
  */
 import type { RcuDomain } from "@rcu/core";
-import { Context, Duration, Effect, Exit, Fiber, Scope, Semaphore, type Types } from "effect";
+import { Context, Duration, Effect, Exit, Scope, Semaphore, type Fiber, type Types } from "effect";
 import { dual } from "effect/Function";
 import { type Pipeable, pipeArguments } from "effect/Pipeable";
 import { runDeferred } from "./internal/core.js";
@@ -231,7 +231,7 @@ export const make = <A, E, R>(
     const scope = Context.get(context, Scope.Scope);
     const ref = new RcuRefImpl<A, E>(
       options.acquire as Effect.Effect<A, E>,
-      context as Context.Context<never>,
+      context,
       domain,
       options.idleTimeToLive === undefined ? undefined : Duration.fromInputUnsafe(options.idleTimeToLive),
     );

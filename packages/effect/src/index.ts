@@ -7,6 +7,6 @@
  */
 export { Rcu, type LayerOptions } from "./Rcu.js";
 export { RcuError } from "./RcuError.js";
-export { RcuManual, type ManualDomain } from "./RcuManual.js";
+export { RcuManual } from "./RcuManual.js";
 import * as RcuRef from "./RcuRef.js";
 export { RcuRef };

@@ -53,7 +53,7 @@ const deferredFibers = new WeakMap<FiberKey, RcuDomain>();
 /** Counts one read section of `domain` held by `fiber`; returns the matching release. @internal */
 export const enterSection = (fiber: FiberKey, domain: RcuDomain): (() => void) => {
   let byDomain = sections.get(fiber);
-  if (byDomain === undefined) sections.set(fiber, (byDomain = new Map()));
+  if (byDomain === undefined) sections.set(fiber, (byDomain = new Map<RcuDomain, number>()));
   byDomain.set(domain, (byDomain.get(domain) ?? 0) + 1);
   const held = byDomain;
   return () => {
