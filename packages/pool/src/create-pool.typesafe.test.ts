@@ -33,6 +33,33 @@ describe("typesafe pools", () => {
     expect(pool.stats()).toMatchObject({ reusedFromFree: 1, reusedFromPending: 1, created: 3 });
   });
 
+  it("never dequeues an object doomed by a failed reset; it is destroyed after its grace period", () => {
+    const domain = createManualDomain();
+    let nextId = 0;
+    const failFor = new Set([0]);
+    const destroyed: number[] = [];
+    const pool = createPool({
+      domain,
+      create: () => ({ id: nextId++ }),
+      reset: (o) => {
+        if (failFor.delete(o.id)) throw new Error("corrupt");
+      },
+      destroy: (o) => void destroyed.push(o.id),
+      typesafe: true,
+      max: 2,
+    });
+    const [a, b] = [pool.acquire(), pool.acquire()];
+    a.release();
+    expect(() => pool.acquire()).toThrow(expect.objectContaining({ code: "RESET_FAILED" })); // a is doomed
+    b.release();
+    const next = pool.acquire();
+    expect(next.value).toBe(b.value); // skips the doomed one
+    expect(pool.tryAcquire()).toBeUndefined(); // a still counts toward max until destroyed
+    domain.advance();
+    expect(destroyed).toEqual([0]);
+    expect(pool.acquire().value.id).toBe(2);
+  });
+
   it("bumps the generation before reset, so a reader checking during reset already sees the reuse", () => {
     const domain = createManualDomain();
     const observed: boolean[] = [];
