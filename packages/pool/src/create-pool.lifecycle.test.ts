@@ -109,6 +109,24 @@ describe("drain and the domain's close", () => {
     expect(pool.stats()).toMatchObject({ live: 1, pendingFree: 0, free: 0 }); // the first fresh object is still lent
   });
 
+  it("with a real loop domain: a released object is back after a grace period, and acquireAsync waits for it", async () => {
+    const domain = createDomain();
+    const pool = createPool({ domain, create: () => ({ n: 0 }), max: 1 });
+    const lease = pool.acquire();
+    const obj = lease.value;
+    const waiting = pool.acquireAsync();
+    lease.release();
+    expect(pool.tryAcquire()).toBeUndefined();
+    const next = await waiting;
+    expect(next.value).toBe(obj);
+    expect(next.generation).toBe(2);
+    next.release();
+    await domain.synchronize();
+    expect(pool.stats()).toMatchObject({ free: 1, pendingFree: 0 });
+    await domain.close();
+    expect(pool.stats()).toMatchObject({ owned: 0, destroyed: 1 });
+  });
+
   it("supports await using (asyncDispose = drain)", async () => {
     const domain = createManualDomain();
     const destroyed: object[] = [];
