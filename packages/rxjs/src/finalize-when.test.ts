@@ -51,6 +51,12 @@ describe("finalizeWhen", () => {
     expect(calls).toEqual([7]);
   });
 
+  it("refuses non-function arguments with INVALID_OPTION", () => {
+    const invalid = expect.objectContaining({ code: "INVALID_OPTION" }) as Error;
+    expect(() => finalizeWhen(() => undefined, NEVER as never)).toThrow(invalid);
+    expect(() => finalizeWhen(undefined as never, () => NEVER)).toThrow(invalid);
+  });
+
   it("runs the callback once, after the source's own teardown (like finalize)", () => {
     const log: string[] = [];
     const notifier = new Subject<void>();
@@ -106,9 +112,14 @@ describe("finalizeWhen", () => {
     const scheduler = createTestScheduler();
     const calls: string[] = [];
     scheduler.run(({ cold }) => {
-      cold("|").pipe(finalizeWhen(() => { throw new Error("callback threw"); }, () => cold("n"))).subscribe(); // prettier-ignore
-      cold("|").pipe(finalizeWhen(() => void calls.push("notifier threw"), () => { throw new Error("notifier() threw"); })).subscribe(); // prettier-ignore
-      cold("|").pipe(finalizeWhen(() => void calls.push("notifier failed"), () => throwError(() => new Error("notifier failed")))).subscribe(); // prettier-ignore
+      const throwing = (message: string) => (): never => {
+        throw new Error(message);
+      };
+      cold("|").pipe(finalizeWhen(throwing("callback threw"), () => cold("n"))).subscribe();
+      cold("|").pipe(finalizeWhen(() => void calls.push("notifier threw"), throwing("notifier() threw"))).subscribe();
+      cold("|")
+        .pipe(finalizeWhen(() => void calls.push("notifier failed"), () => throwError(() => new Error("notifier failed"))))
+        .subscribe();
     });
     const rejected = new Subject<void>();
     new Observable<never>((s) => s.complete())
@@ -131,8 +142,16 @@ describe("finalizeWhen", () => {
     const domain = createManualDomain({ onError: (err) => errors.push(err) });
     const ran: string[] = [];
     const source = new Subject<number>();
-    source.pipe(finalizeWhen(() => { ran.push("throws"); throw new Error("sync boom"); }, () => gracePeriod(domain))).subscribe(); // prettier-ignore
-    source.pipe(finalizeWhen(async () => { ran.push("rejects"); throw new Error("async boom"); }, () => gracePeriod(domain))).subscribe(); // prettier-ignore
+    const throws = (): void => {
+      ran.push("throws");
+      throw new Error("sync boom");
+    };
+    const rejects = async (): Promise<void> => {
+      ran.push("rejects");
+      throw new Error("async boom");
+    };
+    source.pipe(finalizeWhen(throws, () => gracePeriod(domain))).subscribe();
+    source.pipe(finalizeWhen(rejects, () => gracePeriod(domain))).subscribe();
     source.pipe(finalizeWhen(() => void ran.push("fine"), () => gracePeriod(domain))).subscribe();
     source.complete();
     expect(ran).toEqual([]);

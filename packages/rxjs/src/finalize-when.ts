@@ -11,6 +11,7 @@
  * to `domain.defer`: it then runs inside the domain's callback, a throw or rejection goes to the domain's
  * `onError`, and `domain.barrier()`/`close()` wait for it (after `close()`, it runs at once).
  */
+import { RcuError } from "@rcu/core";
 import type { MonoTypeOperatorFunction, ObservableInput } from "rxjs";
 import { Observable, Subscription, from } from "rxjs";
 import { gracePeriodDomain } from "./internal/grace-period-domain.js";
@@ -58,6 +59,7 @@ function runCallback(callback: () => void | PromiseLike<void>): void {
  * reported).
  * @param notifier Called at teardown; its first emission (or completion) triggers `callback`.
  * @returns A function that returns an observable mirroring the source.
+ * @throws {RcuError} `INVALID_OPTION` if `callback` or `notifier` is not a function.
  * @see {@link gracePeriod}
  * @see https://rxjs.dev/api/operators/finalize
  * @see https://rxjs.dev/api/operators/delayWhen
@@ -67,6 +69,12 @@ export function finalizeWhen<T>(
   callback: () => void | PromiseLike<void>,
   notifier: () => ObservableInput<unknown>,
 ): MonoTypeOperatorFunction<T> {
+  if (typeof callback !== "function" || typeof notifier !== "function") {
+    throw new RcuError(
+      "INVALID_OPTION",
+      "finalizeWhen(callback, notifier) takes two functions: the cleanup, and a notifier factory such as () => gracePeriod(domain).",
+    );
+  }
   return (source) =>
     new Observable<T>((subscriber) => {
       const subscription = source.subscribe({

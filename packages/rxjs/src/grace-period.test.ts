@@ -125,6 +125,12 @@ describe("gracePeriod", () => {
     expect(ended).toEqual([false, true]);
   });
 
+  it("refuses something that is not a domain with INVALID_OPTION", () => {
+    for (const bad of [undefined, null, {}, { defer: () => undefined }]) {
+      expect(() => gracePeriod(bad as never)).toThrow(expect.objectContaining({ code: "INVALID_OPTION" }) as Error);
+    }
+  });
+
   it("errors with the domain's CLOSED error after close", async () => {
     const domain = createManualDomain();
     await domain.close();

@@ -10,6 +10,7 @@
  */
 import type { RcuDomain } from "@rcu/core";
 import { Observable } from "rxjs";
+import { assertDomain } from "./internal/assert-domain.js";
 import { markGracePeriod } from "./internal/grace-period-domain.js";
 import { onGracePeriod } from "./internal/on-grace-period.js";
 
@@ -45,6 +46,7 @@ import { onGracePeriod } from "./internal/on-grace-period.js";
  *
  * @param domain The domain whose readers to wait for.
  * @returns An observable that emits `undefined` and completes when the grace period has ended.
+ * @throws {RcuError} `INVALID_OPTION` if `domain` is not a domain.
  * @see {@link retirePrevious}
  * @see {@link switchMapDeferred}
  * @see {@link finalizeWhen}
@@ -52,6 +54,7 @@ import { onGracePeriod } from "./internal/on-grace-period.js";
  * @since 0.1.0
  */
 export function gracePeriod(domain: RcuDomain): Observable<void> {
+  assertDomain(domain, "gracePeriod(domain)");
   const observable = new Observable<void>((subscriber) => {
     try {
       return onGracePeriod(domain, () => {

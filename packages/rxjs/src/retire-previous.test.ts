@@ -160,6 +160,12 @@ describe("retirePrevious", () => {
     expect(errors.map((err) => ((err as Error).cause as Error).message).sort()).toEqual(["async boom", "boom"]);
   });
 
+  it("refuses a non-domain or a non-function dispose with INVALID_OPTION", () => {
+    const invalid = expect.objectContaining({ code: "INVALID_OPTION" }) as Error;
+    expect(() => retirePrevious({} as never)).toThrow(invalid);
+    expect(() => retirePrevious(createManualDomain(), { dispose: "close" as never })).toThrow(invalid);
+  });
+
   it("retires the current value when a downstream take() unsubscribes synchronously", () => {
     const domain = createManualDomain();
     const values = resources("a", "b");

@@ -14,9 +14,10 @@
  * also errors the result with `RcuError('CLOSED')`; the teardown stays quiet).
  */
 import type { RcuDomain } from "@rcu/core";
-import { isRcuError } from "@rcu/core";
+import { RcuError, isRcuError } from "@rcu/core";
 import type { MonoTypeOperatorFunction } from "rxjs";
 import { Observable } from "rxjs";
+import { assertDomain } from "./internal/assert-domain.js";
 import { disposeValue } from "./internal/dispose-value.js";
 import { reportUnhandledError } from "./internal/report-unhandled-error.js";
 
@@ -57,7 +58,7 @@ export interface RetirePreviousOptions<T> {
  * ```
  * source:   --a----b----b----c--|
  * result:   --a----b----b----c--|
- * disposed:        ^a (after GP)  ^b (after GP)   ^c (after GP, on complete)
+ * retired:         a         b  c    (each disposed once the grace period starting there has ended)
  * ```
  *
  * The same value seen twice in a row is not retired; a value emitted again while its disposal is still pending
@@ -82,6 +83,7 @@ export interface RetirePreviousOptions<T> {
  * @param domain The domain whose grace periods delay disposal.
  * @param options `dispose` replaces the default disposer.
  * @returns A function that returns an observable mirroring the source.
+ * @throws {RcuError} `INVALID_OPTION` if `domain` is not a domain or `dispose` is not a function.
  * @see {@link switchMapDeferred}
  * @see {@link gracePeriod}
  * @see https://rxjs.dev/api/index/function/using
@@ -91,6 +93,10 @@ export function retirePrevious<T>(
   domain: RcuDomain,
   options: RetirePreviousOptions<T> = {},
 ): MonoTypeOperatorFunction<T> {
+  assertDomain(domain, "retirePrevious(domain)");
+  if (options.dispose !== undefined && typeof options.dispose !== "function") {
+    throw new RcuError("INVALID_OPTION", "retirePrevious(domain, { dispose }): `dispose` must be a function (value) => void | Promise<void>.");
+  }
   const dispose: (value: T) => void | PromiseLike<void> = options.dispose ?? disposeValue;
   return (source) =>
     new Observable<T>((subscriber) => {

@@ -230,7 +230,7 @@ describe("switchMapDeferred", () => {
 
   it("refuses options without exactly one of domain and releaseWhen", () => {
     const domain = createManualDomain();
-    const bad = [{}, { domain, releaseWhen: () => of(0) }, { releaseWhen: 5 }] as unknown as Parameters<
+    const bad = [{}, { domain, releaseWhen: () => of(0) }, { releaseWhen: 5 }, { domain: {} }, undefined] as unknown as Parameters<
       typeof switchMapDeferred
     >[1][];
     for (const options of bad) {
@@ -238,6 +238,9 @@ describe("switchMapDeferred", () => {
         expect.objectContaining({ code: "INVALID_OPTION" }) as Error,
       );
     }
+    expect(() => switchMapDeferred(of(0) as never, { domain })).toThrow(
+      expect.objectContaining({ code: "INVALID_OPTION" }) as Error,
+    );
   });
 
   it("on a closed domain, a switch releases the old inner at once and errors with CLOSED; teardown stays quiet", async () => {

@@ -19,6 +19,7 @@ import type { RcuDomain } from "@rcu/core";
 import { RcuError, isRcuError } from "@rcu/core";
 import type { ObservableInput, ObservedValueOf, OperatorFunction } from "rxjs";
 import { Observable, Subscription, from } from "rxjs";
+import { assertDomain } from "./internal/assert-domain.js";
 import { gracePeriodDomain } from "./internal/grace-period-domain.js";
 import { onGracePeriod } from "./internal/on-grace-period.js";
 import { reportUnhandledError } from "./internal/report-unhandled-error.js";
@@ -67,8 +68,8 @@ function releaseStrategy(options: SwitchMapDeferredOptions): ScheduleRelease {
     );
   }
   if (domain !== undefined) {
-    const d = domain as RcuDomain;
-    return (slot) => releaseAfterGracePeriod(d, slot);
+    assertDomain(domain, "switchMapDeferred(project, { domain })");
+    return (slot) => releaseAfterGracePeriod(domain, slot);
   }
   if (typeof releaseWhen !== "function") {
     throw new RcuError("INVALID_OPTION", "switchMapDeferred: `options.releaseWhen` must be a function returning an ObservableInput.");
@@ -161,7 +162,8 @@ function releaseStrategy(options: SwitchMapDeferredOptions): ScheduleRelease {
  * @param options `{ domain }` to release after a grace period, or `{ releaseWhen }` to release when a notifier
  * emits (a test can pass `() => cold('--x')`).
  * @returns A function that returns an observable of the values of the most recent inner.
- * @throws {RcuError} `INVALID_OPTION` unless exactly one of `domain` and `releaseWhen` is given.
+ * @throws {RcuError} `INVALID_OPTION` if `project` is not a function, or unless exactly one of a domain `domain`
+ * and a function `releaseWhen` is given.
  * @see {@link retirePrevious}
  * @see {@link gracePeriod}
  * @see https://rxjs.dev/api/operators/switchMap
@@ -171,6 +173,9 @@ export function switchMapDeferred<T, O extends ObservableInput<unknown>>(
   project: (value: T, index: number) => O,
   options: SwitchMapDeferredOptions,
 ): OperatorFunction<T, ObservedValueOf<O>> {
+  if (typeof project !== "function") {
+    throw new RcuError("INVALID_OPTION", "switchMapDeferred(project, options): `project` must be a function (value, index) => ObservableInput.");
+  }
   const scheduleRelease = releaseStrategy(options);
   return (source) =>
     new Observable<ObservedValueOf<O>>((subscriber) => {

@@ -94,6 +94,10 @@ describe("withReadLock", () => {
       await domain.close();
     });
 
+    it("refuses something that is not a domain with INVALID_OPTION", () => {
+      expect(() => withReadLock(undefined as never)).toThrow(expect.objectContaining({ code: "INVALID_OPTION" }) as Error);
+    });
+
     it("is refused for a loop domain, and unknown scopes are refused, with INVALID_OPTION", async () => {
       const loop = createDomain();
       let error: unknown;

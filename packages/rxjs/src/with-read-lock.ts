@@ -12,6 +12,7 @@ import type { RcuDomain } from "@rcu/core";
 import { RcuError } from "@rcu/core";
 import type { MonoTypeOperatorFunction } from "rxjs";
 import { Observable } from "rxjs";
+import { assertDomain } from "./internal/assert-domain.js";
 
 /**
  * Options of {@link withReadLock}.
@@ -60,13 +61,14 @@ export interface WithReadLockOptions {
  * @param domain The domain to read under.
  * @param options `scope`: `'value'` (default) or `'subscription'`.
  * @returns A function that returns an observable mirroring the source.
- * @throws {RcuError} `INVALID_OPTION` for an unknown `scope`, or for `'subscription'` on a domain whose sections
- * cannot span turns (`loop`, `shared`).
+ * @throws {RcuError} `INVALID_OPTION` if `domain` is not a domain, for an unknown `scope`, or for
+ * `'subscription'` on a domain whose sections cannot span turns (`loop`, `shared`).
  * @see {@link retirePrevious}
  * @see {@link gracePeriod}
  * @since 0.1.0
  */
 export function withReadLock<T>(domain: RcuDomain, options: WithReadLockOptions = {}): MonoTypeOperatorFunction<T> {
+  assertDomain(domain, "withReadLock(domain)");
   const scope = options.scope ?? "value";
   if (scope === "value") {
     return (source) =>
