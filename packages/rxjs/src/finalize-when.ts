@@ -72,7 +72,8 @@ export function finalizeWhen<T>(
   if (typeof callback !== "function" || typeof notifier !== "function") {
     throw new RcuError(
       "INVALID_OPTION",
-      "finalizeWhen(callback, notifier) takes two functions: the cleanup, and a notifier factory such as () => gracePeriod(domain).",
+      "finalizeWhen(callback, notifier) takes two functions: the cleanup, and a notifier factory " +
+        "such as () => gracePeriod(domain).",
     );
   }
   return (source) =>

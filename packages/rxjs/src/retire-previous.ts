@@ -95,7 +95,10 @@ export function retirePrevious<T>(
 ): MonoTypeOperatorFunction<T> {
   assertDomain(domain, "retirePrevious(domain)");
   if (options.dispose !== undefined && typeof options.dispose !== "function") {
-    throw new RcuError("INVALID_OPTION", "retirePrevious(domain, { dispose }): `dispose` must be a function (value) => void | Promise<void>.");
+    throw new RcuError(
+      "INVALID_OPTION",
+      "retirePrevious(domain, { dispose }): `dispose` must be a function (value) => void | Promise<void>.",
+    );
   }
   const dispose: (value: T) => void | PromiseLike<void> = options.dispose ?? disposeValue;
   return (source) =>

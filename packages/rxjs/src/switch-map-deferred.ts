@@ -72,7 +72,10 @@ function releaseStrategy(options: SwitchMapDeferredOptions): ScheduleRelease {
     return (slot) => releaseAfterGracePeriod(domain, slot);
   }
   if (typeof releaseWhen !== "function") {
-    throw new RcuError("INVALID_OPTION", "switchMapDeferred: `options.releaseWhen` must be a function returning an ObservableInput.");
+    throw new RcuError(
+      "INVALID_OPTION",
+      "switchMapDeferred: `options.releaseWhen` must be a function returning an ObservableInput.",
+    );
   }
   const notifier = releaseWhen as () => ObservableInput<unknown>;
   return (slot, reportError) => {
@@ -174,7 +177,10 @@ export function switchMapDeferred<T, O extends ObservableInput<unknown>>(
   options: SwitchMapDeferredOptions,
 ): OperatorFunction<T, ObservedValueOf<O>> {
   if (typeof project !== "function") {
-    throw new RcuError("INVALID_OPTION", "switchMapDeferred(project, options): `project` must be a function (value, index) => ObservableInput.");
+    throw new RcuError(
+      "INVALID_OPTION",
+      "switchMapDeferred(project, options): `project` must be a function (value, index) => ObservableInput.",
+    );
   }
   const scheduleRelease = releaseStrategy(options);
   return (source) =>
@@ -203,7 +209,12 @@ export function switchMapDeferred<T, O extends ObservableInput<unknown>>(
             return;
           }
           const previous = current;
-          const slot: InnerSlot = { subscription: new Subscription(), finished: false, released: false, cancelRelease: undefined };
+          const slot: InnerSlot = {
+            subscription: new Subscription(),
+            finished: false,
+            released: false,
+            cancelRelease: undefined,
+          };
           current = slot;
           slot.subscription.add(
             from(input).subscribe({
