@@ -145,13 +145,17 @@ layer(Rcu.layerManual)("Rcu read sections (manual domain)", (it) => {
 
   it.effect("Rcu.synchronize waits for a grace period; interrupting it stops the wait", () =>
     Effect.gen(function* () {
+      const waiters = Effect.map(Effect.service(Rcu), ({ domain }) => domain.stats().waiters);
       const reader = yield* holdReader;
+      const before = yield* waiters;
       const waiting = yield* Effect.forkChild(Rcu.synchronize);
       yield* Effect.yieldNow;
+      assert.strictEqual(yield* waiters, before + 1);
       assert.isFalse(yield* RcuManual.advance);
       assert.isUndefined(waiting.pollUnsafe());
       yield* Fiber.interrupt(waiting);
       assert.isTrue(Exit.hasInterrupts(yield* Fiber.await(waiting)));
+      assert.strictEqual(yield* waiters, before, "the interruption aborted core's wait");
       yield* Fiber.interrupt(reader);
       assert.isTrue(yield* RcuManual.endGracePeriod);
 
@@ -273,6 +277,30 @@ describe("failures of deferred work", () => {
       assert.strictEqual((reported[0] as { code?: string }).code, "CALLBACK_FAILED");
     }));
 
+  it.effect("without onError, Rcu.layer sends core's reports to Effect's logger, each failure once", () => {
+    const lines: Array<string> = [];
+    return Effect.gen(function* () {
+      yield* Rcu.retire({
+        [Symbol.dispose]() {
+          throw new Error("dispose failed");
+        },
+      });
+      yield* Rcu.defer(Effect.fail("deferred failed"));
+      yield* Rcu.barrier;
+    }).pipe(
+      Effect.provide(Rcu.layer()),
+      Effect.provide(captureLogs(lines)),
+      Effect.andThen(
+        Effect.sync(() => {
+          const errors = lines.filter((line) => line.startsWith("Error"));
+          assert.strictEqual(errors.length, 2, lines.join("\n"));
+          assert.isTrue(errors.some((line) => /@rcu\/core reported.*dispose failed/s.test(line)), lines.join("\n"));
+          assert.isTrue(errors.some((line) => /Rcu\.defer: a deferred effect failed.*deferred failed/s.test(line)));
+        }),
+      ),
+    );
+  });
+
   it.effect("TestClock drives time inside deferred effects", () =>
     Effect.gen(function* () {
       const ran: Array<string> = [];
@@ -302,4 +330,42 @@ describe("Rcu.layerManual close", () => {
       const { domain } = Context.get(context, Rcu);
       assert.strictEqual(domain.stats().pendingCallbacks, 0);
     }));
+});
+
+describe("with a real 'srcu' domain", () => {
+  it.effect("a read section spans async steps (here a TestClock sleep) and holds synchronize until it ends", () =>
+    Effect.gen(function* () {
+      const log: Array<string> = [];
+      const reader = yield* Effect.forkChild(
+        Rcu.read(Effect.andThen(Effect.sleep("1 second"), Effect.sync(() => log.push("reader done")))),
+      );
+      yield* Effect.yieldNow;
+      const waiting = yield* Effect.forkChild(
+        Effect.andThen(Rcu.synchronize, Effect.sync(() => log.push("grace period over"))),
+      );
+      yield* turns(5);
+      assert.deepStrictEqual(log, [], "the grace period waits for the sleeping reader");
+      yield* TestClock.adjust("1 second");
+      yield* Fiber.join(reader);
+      yield* Fiber.join(waiting);
+      assert.deepStrictEqual(log, ["reader done", "grace period over"]);
+    }).pipe(Effect.provide(Rcu.layer())));
+
+  it.effect("Rcu.acquireRelease's release waits for a reader that was inside when the scope closed", () =>
+    Effect.gen(function* () {
+      const log: Array<string> = [];
+      const scope = yield* Scope.make();
+      yield* Rcu.acquireRelease(Effect.succeed("conn"), () => Effect.sync(() => log.push("released"))).pipe(
+        Scope.provide(scope),
+      );
+      const reader = yield* holdReader;
+      const closing = yield* Effect.forkChild(
+        Effect.andThen(Scope.close(scope, Exit.void), Effect.sync(() => log.push("scope closed"))),
+      );
+      yield* turns(5);
+      assert.deepStrictEqual(log, []);
+      yield* Fiber.interrupt(reader);
+      yield* Fiber.join(closing);
+      assert.deepStrictEqual(log, ["released", "scope closed"]);
+    }).pipe(Effect.provide(Rcu.layer())));
 });

@@ -379,7 +379,8 @@ export class Rcu extends Context.Service<
   /**
    * Waits for a full grace period: every read section open now has ended when it succeeds. Interrupting the
    * fiber aborts the wait in core. Fails with `SELF_DEADLOCK` when this fiber holds a read section of the same
-   * domain, and `CLOSED` when the domain has closed.
+   * domain, and `CLOSED` when the domain has closed. Gotcha: only the fiber that entered a section is checked; a
+   * child fiber that synchronizes while its parent waits for it inside a section still deadlocks.
    *
    * @example
    * ```ts
