@@ -196,17 +196,23 @@ layer(Rcu.layerManual)("RcuRef (manual domain)", (it) => {
       yield* closeDriving(scope);
     }));
 
-  it.effect("a failing finalizer of a released value is logged, and the others still run", () => {
+  it.effect("a failing finalizer of a released value is logged, and the other finalizers and values still go", () => {
     const lines: Array<string> = [];
     return Effect.gen(function* () {
+      const log: Array<string> = [];
       const { ref, scope } = yield* makeIn({
-        acquire: Effect.acquireRelease(Effect.succeed("bad"), () => Effect.die(new Error("close failed"))),
+        acquire: Effect.gen(function* () {
+          yield* Effect.addFinalizer(() => Effect.sync(() => log.push("first finalizer of bad")));
+          yield* Effect.addFinalizer(() => Effect.die(new Error("close failed")));
+          return "bad";
+        }),
       });
-      yield* Effect.scoped(RcuRef.get(ref));
-      yield* RcuRef.set(ref, Effect.succeed("good"));
+      yield* Effect.scoped(RcuRef.get(ref)); // v "bad" is released (after a grace period) when this borrow ends
+      yield* RcuRef.set(ref, tracked(log, "good"));
       yield* RcuManual.advance;
-      yield* Effect.promise(() => Promise.resolve());
+      assert.deepStrictEqual(log, ["acquire good", "first finalizer of bad"]);
       yield* closeDriving(scope);
+      assert.deepStrictEqual(log, ["acquire good", "first finalizer of bad", "release good"]);
       assert.isTrue(lines.some((l) => /RcuRef: unhandled error.*close failed/s.test(l)), lines.join("\n"));
     }).pipe(Effect.provide(captureLogs(lines)));
   });
