@@ -1,5 +1,7 @@
 import { createDomain, isRcuError } from "@rcu/core";
 import { createManualDomain } from "@rcu/core/testing";
+import fc from "fast-check";
+import type { Subscription } from "rxjs";
 import { firstValueFrom, share } from "rxjs";
 import { describe, expect, it } from "vitest";
 import { gracePeriod } from "./grace-period.js";
@@ -152,5 +154,68 @@ describe("gracePeriod", () => {
     await ended;
     expect(order).toEqual(["reader leaves", "grace period"]);
     await domain.close();
+  });
+
+  it("emits for waiters still registered when the domain closes (close drains the wait)", async () => {
+    const domain = createDomain({ flavor: "srcu" });
+    let emitted = 0;
+    gracePeriod(domain).subscribe(() => emitted++);
+    await domain.close();
+    expect(emitted).toBe(1);
+  });
+
+  it("property: emits exactly once, never before the readers active at subscribe time have left; cancels cleanly", () => {
+    const op = fc.oneof(
+      fc.constant({ kind: "subscribe" as const }),
+      fc.record({ kind: fc.constant("unsubscribe" as const), pick: fc.nat() }),
+      fc.constant({ kind: "lock" as const }),
+      fc.record({ kind: fc.constant("unlock" as const), pick: fc.nat() }),
+      fc.constant({ kind: "advance" as const }),
+      fc.constant({ kind: "start" as const }),
+      fc.constant({ kind: "end" as const }),
+    );
+    fc.assert(
+      fc.property(fc.array(op, { maxLength: 50 }), (ops) => {
+        const domain = createManualDomain();
+        const readers: Disposable[] = [];
+        const violations: string[] = [];
+        interface Sub {
+          subscription?: Subscription;
+          readonly readersAtSubscribe: Disposable[];
+          emitted: number;
+          cancelled: boolean;
+        }
+        const subs: Sub[] = [];
+        for (const o of ops) {
+          if (o.kind === "subscribe") {
+            const sub: Sub = { readersAtSubscribe: [...readers], emitted: 0, cancelled: false };
+            sub.subscription = gracePeriod(domain).subscribe(() => {
+              sub.emitted++;
+              if (sub.cancelled) violations.push("emitted after unsubscribe");
+              if (sub.readersAtSubscribe.some((r) => readers.includes(r))) {
+                violations.push("emitted while a reader from subscribe time is inside");
+              }
+            });
+            subs.push(sub);
+          } else if (o.kind === "unsubscribe" && subs.length > 0) {
+            const sub = subs[o.pick % subs.length]!;
+            sub.cancelled = true;
+            sub.subscription?.unsubscribe();
+          } else if (o.kind === "lock") readers.push(domain.readLock());
+          else if (o.kind === "unlock" && readers.length > 0) readers.splice(o.pick % readers.length, 1)[0]![Symbol.dispose]();
+          else if (o.kind === "advance") domain.advance();
+          else if (o.kind === "start") domain.startGracePeriod();
+          else if (o.kind === "end") domain.endGracePeriod();
+        }
+        for (const r of readers.splice(0)) r[Symbol.dispose]();
+        domain.advance();
+        domain.advance();
+        expect(violations).toEqual([]);
+        for (const sub of subs) expect(sub.emitted).toBe(sub.cancelled ? Math.min(sub.emitted, 1) : 1);
+        expect(domain.stats().waiters).toBe(0);
+        expect(domain.stats().pendingCallbacks).toBe(0);
+      }),
+      { numRuns: 300 },
+    );
   });
 });
