@@ -17,6 +17,8 @@
  * - Closing the scope the ref was made in retires the current entry and waits for the releases already queued
  *   (each after its grace period). It does not wait for values still borrowed — a borrower's scope may outlive
  *   the ref's — those are released, after a grace period, when their last borrower leaves.
+ * - If the domain is already closing when a value is due for release (the ref outlived its `Rcu` layer), the
+ *   domain refuses new deferred work; the value is then released at once, with a warning, rather than leaked.
  *
  * @since 0.1.0
  */
@@ -180,25 +182,25 @@ const acquireEntry = <A, E, R>(
   run: (scope: Scope.Closeable) => Effect.Effect<A, E, R>,
   pinned: boolean,
   install: (entry: Entry<A>) => void,
-): Effect.Effect<void, E, R> => {
-  const scope = Scope.makeUnsafe();
-  return Effect.onExit(run(scope), (exit) => {
-    if (Exit.isFailure(exit)) return Scope.close(scope, exit);
-    // Never published: nobody can hold it, so no grace period is needed.
-    if (ref.closed) return Scope.close(scope, Exit.void);
-    const entry: Entry<A> = {
-      value: exit.value,
-      scope,
-      pinned,
-      refCount: 0,
-      retired: false,
-      released: false,
-      linger: undefined,
-    };
-    install(entry);
-    return Effect.void;
-  }).pipe(Effect.asVoid);
-};
+): Effect.Effect<void, E, R> =>
+  Effect.suspend(() => {
+    const scope = Scope.makeUnsafe();
+    return Effect.onExit(run(scope), (exit) => {
+      if (Exit.isFailure(exit)) return Scope.close(scope, exit);
+      // Never published: nobody can hold it, so no grace period is needed.
+      if (ref.closed) return Scope.close(scope, Exit.void);
+      install({
+        value: exit.value,
+        scope,
+        pinned,
+        refCount: 0,
+        retired: false,
+        released: false,
+        linger: undefined,
+      });
+      return Effect.void;
+    }).pipe(Effect.asVoid);
+  });
 
 /**
  * Creates an `RcuRef`. The value is acquired lazily by the first `get`. Closing the current scope retires the
@@ -300,7 +302,8 @@ export const get = <A, E>(self: RcuRef<A, E>): Effect.Effect<A, E, Scope.Scope> 
  * Publishes a value acquired by `acquire` (run in the value's own scope): borrowers keep the old value until
  * the new one is ready; the old value is released once its borrowers' scopes have closed and a grace period has
  * passed. A value published by `set` stays until the next `set`, `invalidate` or the ref's close. If `acquire`
- * fails, nothing changes and `set` fails with its error.
+ * fails, nothing changes and `set` fails with its error. Concurrent `set`s run one after another; the last one
+ * wins. Interrupted once the ref's own scope has closed.
  *
  * @example
  * ```ts
@@ -317,11 +320,19 @@ export const get = <A, E>(self: RcuRef<A, E>): Effect.Effect<A, E, Scope.Scope> 
  * @category setters
  */
 export const set: {
-  <A, E2, R2>(acquire: Effect.Effect<A, E2, R2>): <E>(self: RcuRef<A, E>) => Effect.Effect<void, E2, Exclude<R2, Scope.Scope>>;
-  <A, E, E2, R2>(self: RcuRef<A, E>, acquire: Effect.Effect<A, E2, R2>): Effect.Effect<void, E2, Exclude<R2, Scope.Scope>>;
+  <A, E2, R2>(
+    acquire: Effect.Effect<A, E2, R2>,
+  ): <E>(self: RcuRef<A, E>) => Effect.Effect<void, E2, Exclude<R2, Scope.Scope>>;
+  <A, E, E2, R2>(
+    self: RcuRef<A, E>,
+    acquire: Effect.Effect<A, E2, R2>,
+  ): Effect.Effect<void, E2, Exclude<R2, Scope.Scope>>;
 } = dual(
   2,
-  <A, E, E2, R2>(self: RcuRef<A, E>, acquire: Effect.Effect<A, E2, R2>): Effect.Effect<void, E2, Exclude<R2, Scope.Scope>> => {
+  <A, E, E2, R2>(
+    self: RcuRef<A, E>,
+    acquire: Effect.Effect<A, E2, R2>,
+  ): Effect.Effect<void, E2, Exclude<R2, Scope.Scope>> => {
     const ref = impl(self);
     return ref.lock.withPermits(1)(
       Effect.suspend(() => {
