@@ -1,4 +1,11 @@
 // Extra test runners that `pnpm test` (scripts/test.mjs) runs after vitest, and whose counts join the final
 // `N passed, N failed` line. Each entry: { name, cmd, args, env?, skip?: () => boolean, skipReason? }.
 // The command receives RCU_RESULT_FILE and should write { passed, failed, skipped? } there.
-export const suites = [];
+export const suites = [
+  // apps/docs: install chromium if missing, build the site (typedoc + VitePress), then drive it in the browser.
+  {
+    name: "docs-browser",
+    cmd: "bash",
+    args: ["-c", "set -e; apps/docs/test/ensure-chromium.sh; pnpm --filter @rcu/docs docs:build; node apps/docs/test/browser.mjs"],
+  },
+];
