@@ -204,7 +204,8 @@ layer(Rcu.layerManual)("RcuRef (manual domain)", (it) => {
         acquire: Effect.gen(function* () {
           yield* Effect.addFinalizer(() => Effect.sync(() => log.push("first finalizer of bad")));
           yield* Effect.addFinalizer(() => Effect.die(new Error("close failed")));
-          return "bad";
+          const bad: Tracked = { name: "bad", alive: true };
+          return bad;
         }),
       });
       yield* Effect.scoped(RcuRef.get(ref)); // v "bad" is released (after a grace period) when this borrow ends
