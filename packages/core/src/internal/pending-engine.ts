@@ -127,6 +127,8 @@ export class PendingEngine<T> implements RcuPending<T> {
     if (this.int32 && ((item as unknown as number) | 0) !== (item as unknown as number)) {
       throw new RcuError("INVALID_OPTION", `${this.name} stores int32 items; got ${String(item)}.`);
     }
+    // Measured before anything changes: a throwing or bad sizeOf leaves the engine untouched.
+    const size = this.sizeOf === undefined ? 0 : this.measure(item);
     if (this.debugPending !== undefined) {
       if (this.debugPending.has(item)) {
         throw new RcuError(
@@ -156,7 +158,7 @@ export class PendingEngine<T> implements RcuPending<T> {
     batch.push(item, this.cache);
     this.count++;
     this.enqueued++;
-    if (this.sizeOf !== undefined) this.bytes += this.sizeOf(item);
+    this.bytes += size;
     const n = batch.count;
     if (n > this.maxBatch) this.maxBatch = n;
     if (startGp) {
@@ -174,6 +176,31 @@ export class PendingEngine<T> implements RcuPending<T> {
     const batch = new Batch<T>(cookie, this.cache.size, Date.now());
     this.batches.push(batch);
     return batch;
+  }
+
+  /** `sizeOf(item)` at enqueue, checked (a finite number ≥ 0). */
+  private measure(item: T): number {
+    const size = this.sizeOf!(item);
+    if (typeof size !== "number" || !(size >= 0) || size === Infinity) {
+      throw new RcuError("INVALID_OPTION", `${this.name}: sizeOf must return a finite number ≥ 0, got ${String(size)}.`);
+    }
+    return size;
+  }
+
+  /**
+   * Subtracts `item`'s size when it leaves (after `count` was decremented). A throwing `sizeOf` here is reported,
+   * never thrown into the grace-period machinery or a caller's dequeue; an empty engine always holds 0 bytes.
+   */
+  private unmeasure(item: T): void {
+    if (this.sizeOf === undefined) return;
+    let size = 0;
+    try {
+      size = this.sizeOf(item);
+    } catch (err) {
+      this.errors++;
+      this.domain.report(err, `${this.name}: sizeOf() threw`);
+    }
+    this.bytes = this.count === 0 ? 0 : this.bytes - (size >= 0 && size !== Infinity ? size : 0);
   }
 
   // ---- taking items back --------------------------------------------------------------------------------
@@ -197,7 +224,7 @@ export class PendingEngine<T> implements RcuPending<T> {
     this.slot.item = undefined;
     this.count--;
     this.dequeued++;
-    if (this.sizeOf !== undefined) this.bytes -= this.sizeOf(item);
+    this.unmeasure(item);
     this.debugPending?.delete(item);
     this.checkBelowMark();
     return item;
@@ -240,7 +267,7 @@ export class PendingEngine<T> implements RcuPending<T> {
           this.count--;
           this.processed++;
           done++;
-          if (this.sizeOf !== undefined) this.bytes -= this.sizeOf(item);
+          this.unmeasure(item);
           this.debugPending?.delete(item);
           try {
             this.process(item);

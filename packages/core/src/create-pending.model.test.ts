@@ -1,0 +1,398 @@
+/**
+ * Model-based test of `createPending` on the manual domain (fast-check `fc.commands` + `fc.asyncModelRun`).
+ *
+ * Random sequences of enqueue / dequeue / dequeueWhere / startGracePeriod / endGracePeriod / advance /
+ * readLock / unlock / flush / drain run against the real engine (small random `chunkSize`, `maxChunks` and
+ * `maxPerTurn`, so chunk boundaries, the overflow array and the per-turn bound are all exercised) and against
+ * a tiny reference model: grace periods as `rcu_seq` numbers, readers as the flip count at which they entered,
+ * and batches as cookie-ordered arrays of item ids. Checked at every step:
+ * - nothing lost: enqueued = processed + dequeued + pending (counts, ids and pendingBytes);
+ * - nothing processed twice, nothing processed after being dequeued;
+ * - nothing processed before its cookie has completed or while a reader that predates its enqueue is inside;
+ * - process order = cookie order, then FIFO (each processed item is the head of the oldest non-empty batch);
+ * - dequeue = the oldest non-empty batch's newest item; dequeueWhere = the newest accepted item of the oldest
+ *   batch that has one;
+ * - `endGracePeriod()`/`advance()` end a grace period exactly when no reader from before its flip remains;
+ * - at most `maxPerTurn` items are processed per manual call ("turn"), and after a call expired items are
+ *   left only if that budget was used up (the rest continues at the next call);
+ * - `flush()` resolves only once every item pending at its call is processed or dequeued; after `drain()`
+ *   an enqueue from outside throws `CLOSED`, and `drain()` resolves only when nothing is pending;
+ * - finally, with all readers gone, a few grace periods process everything and settle every flush/drain.
+ */
+import { expect, it } from "vitest";
+import fc from "fast-check";
+import { createPending } from "./create-pending.js";
+import { createManualDomain, type ManualDomain } from "./testing.js";
+import type { ReadGuard, RcuPending } from "./types.js";
+
+const sizeOf = (id: number): number => (id % 5) + 1;
+
+function snap(seq: number): number {
+  const t = seq + 7;
+  return t - (t % 4);
+}
+
+interface ItemInfo {
+  readonly cookie: number;
+  readonly readers: ReadonlySet<number>;
+}
+
+interface Model {
+  seq: number;
+  flips: number;
+  readonly maxPerTurn: number;
+  /** Cookie-ordered batches of pending item ids (emptied batches may be dropped: they hold nothing). */
+  readonly batches: Array<{ readonly cookie: number; readonly ids: number[] }>;
+  readonly info: Map<number, ItemInfo>;
+  readonly pending: Set<number>;
+  readonly processed: Set<number>;
+  readonly dequeued: Set<number>;
+  /** Open readers: id → flip count when it entered. */
+  readonly readers: Map<number, number>;
+  nextId: number;
+  nextReader: number;
+  enqueued: number;
+  bytes: number;
+  /** Items processed since the current manual call began. */
+  window: number;
+  drainCalled: boolean;
+  drained: boolean;
+  readonly flushes: Array<{ resolved: boolean }>;
+  readonly violations: string[];
+}
+
+interface Real {
+  readonly domain: ManualDomain;
+  readonly eng: RcuPending<number>;
+  readonly guards: Map<number, ReadGuard>;
+}
+
+function inProgress(m: Model): boolean {
+  return m.seq % 4 !== 0;
+}
+
+function remove(m: Model, id: number): void {
+  for (const b of m.batches) {
+    const i = b.ids.indexOf(id);
+    if (i >= 0) {
+      b.ids.splice(i, 1);
+      break;
+    }
+  }
+  while (m.batches.length !== 0 && m.batches[0]!.ids.length === 0) m.batches.shift();
+  m.pending.delete(id);
+  m.bytes -= sizeOf(id);
+}
+
+/** The engine's `process`: every safety property is checked at the moment an item is processed. */
+function onProcess(m: Model, real: () => Real, id: number): void {
+  const v = m.violations;
+  if (m.processed.has(id)) v.push(`${id} processed twice`);
+  if (m.dequeued.has(id)) v.push(`${id} processed after it was dequeued`);
+  if (!m.pending.has(id)) v.push(`${id} processed but not pending`);
+  const info = m.info.get(id);
+  if (info !== undefined) {
+    if (m.seq < info.cookie) v.push(`${id} processed before its cookie ${info.cookie} (seq ${m.seq})`);
+    if (!real().domain.poll(info.cookie)) v.push(`${id} processed while poll(${info.cookie}) is false`);
+    for (const r of info.readers) if (m.readers.has(r)) v.push(`${id} processed while reader ${r} from before its enqueue is inside`);
+  }
+  const head = m.batches.find((b) => b.ids.length !== 0)?.ids[0];
+  if (head !== id) v.push(`processed ${id}, expected the oldest batch's first item ${String(head)}`);
+  m.window++;
+  if (m.window > m.maxPerTurn) v.push(`${m.window} items processed in one turn (maxPerTurn ${m.maxPerTurn})`);
+  m.processed.add(id);
+  remove(m, id);
+}
+
+function checkInvariants(m: Model, r: Real): void {
+  expect(m.violations).toEqual([]);
+  expect(r.eng.size).toBe(m.pending.size);
+  expect(r.eng.pendingBytes).toBe(m.bytes);
+  const s = r.eng.stats();
+  expect(s.enqueued).toBe(m.enqueued);
+  expect(s.processed).toBe(m.processed.size);
+  expect(s.dequeued).toBe(m.dequeued.size);
+  expect(m.enqueued).toBe(m.processed.size + m.dequeued.size + m.pending.size);
+  expect(r.domain.getState()).toBe(snap(m.seq));
+}
+
+/** After a manual call: expired items may remain only if this turn's budget was used up. */
+function checkProgress(m: Model): void {
+  const expired = [...m.pending].filter((id) => m.info.get(id)!.cookie <= m.seq);
+  if (expired.length !== 0) expect(m.window).toBe(m.maxPerTurn);
+}
+
+async function settle(m: Model): Promise<void> {
+  if (m.flushes.some((f) => !f.resolved) || (m.drainCalled && !m.drained)) {
+    await new Promise<void>((resolve) => setImmediate(resolve));
+  }
+}
+
+type Cmd = fc.AsyncCommand<Model, Real>;
+
+class Enqueue implements Cmd {
+  check = (): boolean => true;
+  async run(m: Model, r: Real): Promise<void> {
+    const id = m.nextId++;
+    if (m.drainCalled) {
+      expect(() => r.eng.enqueue(id)).toThrowError(expect.objectContaining({ code: "CLOSED" }));
+      return;
+    }
+    const cookie = snap(m.seq);
+    r.eng.enqueue(id);
+    m.enqueued++;
+    m.bytes += sizeOf(id);
+    m.pending.add(id);
+    m.info.set(id, { cookie, readers: new Set(m.readers.keys()) });
+    const last = m.batches.at(-1);
+    if (last !== undefined && last.cookie === cookie) last.ids.push(id);
+    else m.batches.push({ cookie, ids: [id] });
+    checkInvariants(m, r);
+  }
+  toString = (): string => "enqueue";
+}
+
+class Dequeue implements Cmd {
+  check = (): boolean => true;
+  async run(m: Model, r: Real): Promise<void> {
+    const batch = m.batches.find((b) => b.ids.length !== 0);
+    const expected = batch?.ids.at(-1);
+    const got = r.eng.dequeue();
+    expect(got).toBe(expected);
+    if (got !== undefined) {
+      m.dequeued.add(got);
+      remove(m, got);
+    }
+    checkInvariants(m, r);
+  }
+  toString = (): string => "dequeue";
+}
+
+class DequeueWhere implements Cmd {
+  constructor(
+    readonly mod: number,
+    readonly rem: number,
+  ) {}
+  check = (): boolean => true;
+  async run(m: Model, r: Real): Promise<void> {
+    const pred = (id: number): boolean => id % this.mod === this.rem;
+    let expected: number | undefined;
+    for (const b of m.batches) {
+      for (let i = b.ids.length - 1; i >= 0 && expected === undefined; i--) if (pred(b.ids[i]!)) expected = b.ids[i];
+      if (expected !== undefined) break;
+    }
+    const got = r.eng.dequeueWhere(pred);
+    expect(got).toBe(expected);
+    if (got !== undefined) {
+      m.dequeued.add(got);
+      remove(m, got);
+    }
+    checkInvariants(m, r);
+  }
+  toString = (): string => `dequeueWhere(id % ${this.mod} === ${this.rem})`;
+}
+
+function flip(m: Model): void {
+  m.seq++;
+  m.flips++;
+}
+
+/** Whether the running grace period can end: no reader entered before its flip is still inside. */
+function canEnd(m: Model): boolean {
+  if (!inProgress(m)) return false;
+  for (const enteredAt of m.readers.values()) if (enteredAt < m.flips) return false;
+  return true;
+}
+
+function end(m: Model): void {
+  m.seq += 4 - (m.seq % 4);
+}
+
+class StartGracePeriod implements Cmd {
+  check = (): boolean => true;
+  async run(m: Model, r: Real): Promise<void> {
+    m.window = 0;
+    const wasInProgress = inProgress(m);
+    r.domain.startGracePeriod();
+    if (!wasInProgress) flip(m);
+    checkInvariants(m, r);
+    checkProgress(m);
+    await settle(m);
+  }
+  toString = (): string => "startGracePeriod";
+}
+
+class EndGracePeriod implements Cmd {
+  check = (): boolean => true;
+  async run(m: Model, r: Real): Promise<void> {
+    m.window = 0;
+    const expected = canEnd(m);
+    // The model's seq must move before due work runs (process checks expiry against it).
+    const before = m.seq;
+    if (expected) end(m);
+    const ended = r.domain.endGracePeriod();
+    if (ended !== expected) m.seq = before;
+    expect(ended).toBe(expected);
+    checkInvariants(m, r);
+    checkProgress(m);
+    await settle(m);
+  }
+  toString = (): string => "endGracePeriod";
+}
+
+class Advance implements Cmd {
+  check = (): boolean => true;
+  async run(m: Model, r: Real): Promise<void> {
+    m.window = 0;
+    const before = { seq: m.seq, flips: m.flips };
+    if (!inProgress(m)) flip(m);
+    const expected = canEnd(m);
+    if (expected) end(m);
+    const ended = r.domain.advance();
+    if (ended !== expected) Object.assign(m, before);
+    expect(ended).toBe(expected);
+    checkInvariants(m, r);
+    checkProgress(m);
+    await settle(m);
+  }
+  toString = (): string => "advance";
+}
+
+class ReadLock implements Cmd {
+  check = (m: Readonly<Model>): boolean => m.readers.size < 3;
+  async run(m: Model, r: Real): Promise<void> {
+    const id = m.nextReader++;
+    r.guards.set(id, r.domain.readLock());
+    m.readers.set(id, m.flips);
+  }
+  toString = (): string => "readLock";
+}
+
+class Unlock implements Cmd {
+  constructor(readonly pick: number) {}
+  check = (m: Readonly<Model>): boolean => m.readers.size !== 0;
+  async run(m: Model, r: Real): Promise<void> {
+    const ids = [...m.readers.keys()];
+    const id = ids[this.pick % ids.length]!;
+    r.guards.get(id)!.unlock();
+    r.guards.delete(id);
+    m.readers.delete(id);
+    checkInvariants(m, r);
+  }
+  toString = (): string => `unlock(#${this.pick})`;
+}
+
+class Flush implements Cmd {
+  check = (m: Readonly<Model>): boolean => m.flushes.length < 4;
+  async run(m: Model, r: Real): Promise<void> {
+    const snapshot = [...m.pending];
+    const record = { resolved: false };
+    m.flushes.push(record);
+    void r.eng.flush().then(
+      () => {
+        record.resolved = true;
+        for (const id of snapshot) {
+          if (!m.processed.has(id) && !m.dequeued.has(id)) m.violations.push(`flush resolved while ${id} is pending`);
+        }
+      },
+      (err: unknown) => void m.violations.push(`flush rejected: ${String(err)}`),
+    );
+    await settle(m);
+  }
+  toString = (): string => "flush";
+}
+
+class Drain implements Cmd {
+  check = (m: Readonly<Model>): boolean => !m.drainCalled;
+  async run(m: Model, r: Real): Promise<void> {
+    m.drainCalled = true;
+    void r.eng.drain().then(
+      () => {
+        m.drained = true;
+        if (m.pending.size !== 0) m.violations.push(`drain resolved with ${m.pending.size} pending`);
+        if (r.eng.stats().batches !== 0) m.violations.push("drain resolved with batches left");
+      },
+      (err: unknown) => void m.violations.push(`drain rejected: ${String(err)}`),
+    );
+    await settle(m);
+  }
+  toString = (): string => "drain";
+}
+
+const commands = [
+  fc.constant(new Enqueue()),
+  fc.constant(new Enqueue()),
+  fc.constant(new Enqueue()),
+  fc.constant(new Dequeue()),
+  fc.tuple(fc.integer({ min: 2, max: 3 }), fc.nat(2)).map(([mod, rem]) => new DequeueWhere(mod, rem % mod)),
+  fc.constant(new StartGracePeriod()),
+  fc.constant(new EndGracePeriod()),
+  fc.constant(new Advance()),
+  fc.constant(new ReadLock()),
+  fc.nat(5).map((k) => new Unlock(k)),
+  fc.constant(new Flush()),
+  fc.constant(new Drain()),
+];
+
+const config = fc.record({
+  chunkSize: fc.integer({ min: 1, max: 4 }),
+  maxChunks: fc.oneof(fc.constant(1), fc.integer({ min: 1, max: 3 }), fc.constant(Infinity)),
+  maxPerTurn: fc.oneof(fc.integer({ min: 1, max: 4 }), fc.constant(Infinity)),
+  storage: fc.constantFrom("object" as const, "int32" as const),
+});
+
+it("createPending matches the reference model (enqueue/dequeue/dequeueWhere/GPs/readers/flush/drain)", async () => {
+  await fc.assert(
+    fc.asyncProperty(config, fc.commands(commands, { maxCommands: 40 }), async (cfg, cmds) => {
+      const m: Model = {
+        seq: 0,
+        flips: 0,
+        maxPerTurn: cfg.maxPerTurn,
+        batches: [],
+        info: new Map(),
+        pending: new Set(),
+        processed: new Set(),
+        dequeued: new Set(),
+        readers: new Map(),
+        nextId: 0,
+        nextReader: 0,
+        enqueued: 0,
+        bytes: 0,
+        window: 0,
+        drainCalled: false,
+        drained: false,
+        flushes: [],
+        violations: [],
+      };
+      const domain = createManualDomain({ onError: (err) => void m.violations.push(`reported: ${String(err)}`) });
+      const eng = createPending<number>(domain, {
+        process: (id) => onProcess(m, () => r, id),
+        sizeOf,
+        chunkSize: cfg.chunkSize,
+        maxChunks: cfg.maxChunks,
+        maxPerTurn: cfg.maxPerTurn,
+        storage: cfg.storage,
+      });
+      const r: Real = { domain, eng, guards: new Map() };
+      await fc.asyncModelRun(() => ({ model: m, real: r }), cmds);
+
+      // Liveness: with every reader gone, a bounded number of grace periods processes everything and settles
+      // every flush and the drain.
+      for (const g of r.guards.values()) g.unlock();
+      m.readers.clear();
+      const rounds = 4 + Math.ceil(m.enqueued / Math.min(m.maxPerTurn, 1e9)) + 2;
+      for (let i = 0; i < rounds; i++) {
+        await new Advance().run(m, r);
+        await new Promise<void>((resolve) => setImmediate(resolve));
+      }
+      expect(m.violations).toEqual([]);
+      expect(m.pending.size).toBe(0);
+      expect(eng.size).toBe(0);
+      expect(eng.stats().batches).toBe(0);
+      expect(m.flushes.every((f) => f.resolved)).toBe(true);
+      expect(m.drained).toBe(m.drainCalled);
+      expect(domain.stats().waiters).toBe(0);
+    }),
+    { numRuns: 1000 },
+  );
+}, 60_000);
