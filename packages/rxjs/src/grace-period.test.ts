@@ -156,6 +156,24 @@ describe("gracePeriod", () => {
     await domain.close();
   });
 
+  it("emits inside the domain's callback: more work may be deferred there, barrier() is refused", async () => {
+    const domain = createManualDomain();
+    const ran: string[] = [];
+    let barrier: Promise<void> | undefined;
+    gracePeriod(domain).subscribe(() => {
+      domain.defer(() => void ran.push("deferred from the emission"));
+      barrier = domain.barrier();
+    });
+    domain.advance();
+    const error = await barrier?.then(
+      () => undefined,
+      (err: unknown) => err,
+    );
+    expect(isRcuError(error, "INSIDE_CALLBACK")).toBe(true);
+    domain.advance();
+    expect(ran).toEqual(["deferred from the emission"]);
+  });
+
   it("emits for waiters still registered when the domain closes (close drains the wait)", async () => {
     const domain = createDomain({ flavor: "srcu" });
     let emitted = 0;

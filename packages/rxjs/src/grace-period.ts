@@ -31,6 +31,10 @@ import { onGracePeriod } from "./internal/on-grace-period.js";
  * subscriber left *and* every reader still holding a shared value has finished. A new subscriber arriving
  * before the grace period ends cancels the reset, as with any `share` reset notifier.
  *
+ * The emission happens inside the domain's deferred-work callback (synchronously inside `advance()` on a
+ * manual domain). Subscribers may retire or defer more work from there, but — as from any deferred callback —
+ * `domain.barrier()`/`close()` called synchronously from the emission are refused with `INSIDE_CALLBACK`.
+ *
  * Errors with the domain's error (for example `RcuError('CLOSED')` after `domain.close()`) if the wait cannot
  * be registered.
  *
