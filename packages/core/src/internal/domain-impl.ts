@@ -48,6 +48,29 @@ function asyncContext(): AlsLike | undefined {
   return als ?? undefined;
 }
 
+/**
+ * Debug only: marks of the `read(fn)` sections the current async context is inside, so `synchronize`/`barrier`/
+ * `close`/`drain` awaited across an `await` inside a section are reported as SELF_DEADLOCK too (the synchronous
+ * part is covered by `syncReadDepth` in every mode). A mark is closed when its section ends, so work that merely
+ * inherited the context (a timer set inside a section that fires after it) is not reported. Work that runs
+ * while the section is still open and came from it is reported even if it does not await — a debug-mode
+ * approximation. The domain's own callbacks are never checked (they are "inside" the domain, not a section).
+ */
+interface SectionMark {
+  readonly domain: object;
+  open: boolean;
+  readonly parent: SectionMark | undefined;
+}
+
+let sectionAls: AlsLike | null | undefined;
+function sectionContext(): AlsLike | undefined {
+  if (sectionAls === undefined) {
+    const hooks = builtin<{ AsyncLocalStorage: new () => AlsLike }>("node:async_hooks");
+    sectionAls = hooks === undefined ? null : new hooks.AsyncLocalStorage();
+  }
+  return sectionAls ?? undefined;
+}
+
 const AsyncFunctionProto = Object.getPrototypeOf(async function () {}) as object;
 
 let domainCounter = 0;
@@ -104,6 +127,8 @@ export class DomainImpl implements RcuDomain, DomainInternals, GraceObserver {
   private stallTimer: ReturnType<typeof setTimeout> | undefined;
   private stallStartedAt = 0;
   private readonly reportedGuards: WeakSet<object> | undefined;
+  /** Debug: the live guards of the reader index the running grace period waits for (for stall reports). */
+  private stallGuards: ReadonlySet<{ readonly stack: string | undefined }> | undefined;
   private exitWatched = false;
 
   constructor(
@@ -146,6 +171,44 @@ export class DomainImpl implements RcuDomain, DomainInternals, GraceObserver {
   // ---- readers ------------------------------------------------------------------------------------------
 
   read<R>(fn: () => R): R {
+    if (this.debug) {
+      const ctx = sectionContext();
+      if (ctx !== undefined) return this.readMarked(ctx, fn);
+    }
+    return this.readSection(fn);
+  }
+
+  /** Debug: runs the section with a mark in the async context (see {@link SectionMark}). */
+  private readMarked<R>(ctx: AlsLike, fn: () => R): R {
+    const mark: SectionMark = { domain: this, open: true, parent: ctx.getStore() as SectionMark | undefined };
+    let result: R;
+    try {
+      result = ctx.run(mark, () => this.readSection(fn));
+    } catch (err) {
+      mark.open = false;
+      throw err;
+    }
+    if (isThenable(result)) {
+      const close = (): void => {
+        mark.open = false;
+      };
+      result.then(close, close);
+    } else {
+      mark.open = false;
+    }
+    return result;
+  }
+
+  /** Debug: whether the caller is (asynchronously) inside an open `read(fn)` section of this domain. */
+  private inAsyncSection(): boolean {
+    if (sectionAls === undefined || sectionAls === null || this.isInside()) return false;
+    for (let m = sectionAls.getStore() as SectionMark | undefined; m !== undefined; m = m.parent) {
+      if (m.domain === this && m.open) return true;
+    }
+    return false;
+  }
+
+  private readSection<R>(fn: () => R): R {
     const grace = this.grace;
     if (!grace.countSyncReads) {
       grace.syncReadDepth++;
@@ -232,7 +295,7 @@ export class DomainImpl implements RcuDomain, DomainInternals, GraceObserver {
   }
 
   private waitMisuse(what: string): RcuError | undefined {
-    if (this.grace.syncReadDepth > 0) return this.selfDeadlock(what);
+    if (this.grace.syncReadDepth > 0 || this.inAsyncSection()) return this.selfDeadlock(what);
     if (this.state !== "open" && !this.isInside()) return this.closedError(what);
     return undefined;
   }
@@ -294,7 +357,16 @@ export class DomainImpl implements RcuDomain, DomainInternals, GraceObserver {
       this.debugRetired.add(resource);
     }
     // A function with a dispose method must not be mistaken for a deferred function.
-    this.callbacks.enqueue(typeof r === "function" ? { [Symbol.dispose]: () => disposeOf(r) as void } : resource);
+    this.callbacks.enqueue(
+      typeof r === "function"
+        ? {
+            [Symbol.dispose]: () => {
+              this.debugRetired?.delete(resource); // the wrapper, not the function, reaches start()
+              return disposeOf(r) as void;
+            },
+          }
+        : resource,
+    );
     this.watchExit();
   }
 
@@ -506,7 +578,7 @@ export class DomainImpl implements RcuDomain, DomainInternals, GraceObserver {
   }
 
   misuse(what: string): RcuError | undefined {
-    if (this.grace.syncReadDepth > 0) return this.selfDeadlock(what);
+    if (this.grace.syncReadDepth > 0 || this.inAsyncSection()) return this.selfDeadlock(what);
     if (this.isInside()) {
       return new RcuError(
         "INSIDE_CALLBACK",
@@ -545,10 +617,16 @@ export class DomainImpl implements RcuDomain, DomainInternals, GraceObserver {
 
   onStart(seq: number): void {
     publish("gpStart", () => ({ domain: this.name, cookie: seqEnd(seq), readers: this.grace.oldReaders() }));
-    if (this.stallTimeoutMs > 0 && this.grace.oldReaders() > 0) this.armStall(seq);
+    if (this.stallTimeoutMs > 0 && this.grace.oldReaders() > 0) {
+      // Right after a flip the new index has no live guard (the previous grace period drained it), so the
+      // non-empty set is the old index: the readers this grace period waits for.
+      this.stallGuards = this.grace.liveGuards?.find((set) => set.size !== 0);
+      this.armStall(seq);
+    }
   }
 
   onEnd(seq: number): void {
+    this.stallGuards = undefined;
     if (this.stallTimer !== undefined) {
       clearTimeout(this.stallTimer);
       this.stallTimer = undefined;
@@ -584,8 +662,8 @@ export class DomainImpl implements RcuDomain, DomainInternals, GraceObserver {
       const readers = this.grace.oldReaders();
       const ageMs = Date.now() - this.stallStartedAt;
       const stacks: string[] = [];
-      if (this.grace.liveGuards !== undefined) {
-        for (const set of this.grace.liveGuards) for (const g of set) if (g.stack !== undefined) stacks.push(g.stack);
+      if (this.stallGuards !== undefined) {
+        for (const g of this.stallGuards) if (g.stack !== undefined) stacks.push(g.stack);
       }
       const error = Object.assign(
         new RcuError(
