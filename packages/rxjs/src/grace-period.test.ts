@@ -174,6 +174,23 @@ describe("gracePeriod", () => {
     expect(ran).toEqual(["deferred from the emission"]);
   });
 
+  it("barrier() waits for every wait registered before it, even one for a later grace period", async () => {
+    const domain = createManualDomain();
+    const emitted: string[] = [];
+    gracePeriod(domain).subscribe(() => emitted.push("first"));
+    domain.startGracePeriod(); // the first one's grace period is running: the next subscriber needs the one after
+    gracePeriod(domain).subscribe(() => emitted.push("second"));
+    let barrierDone = false;
+    const barrier = domain.barrier().then(() => (barrierDone = true));
+    domain.endGracePeriod();
+    await new Promise((resolve) => setTimeout(resolve, 0));
+    expect(emitted).toEqual(["first"]);
+    expect(barrierDone).toBe(false); // still waiting for the second subscriber's grace period
+    domain.advance();
+    await barrier;
+    expect(emitted).toEqual(["first", "second"]);
+  });
+
   it("emits for waiters still registered when the domain closes (close drains the wait)", async () => {
     const domain = createDomain({ flavor: "srcu" });
     let emitted = 0;

@@ -1,4 +1,4 @@
-import { isRcuError } from "@rcu/core";
+import { createDomain, isRcuError } from "@rcu/core";
 import { createManualDomain } from "@rcu/core/testing";
 import fc from "fast-check";
 import type { Observable } from "rxjs";
@@ -226,6 +226,22 @@ describe("switchMapDeferred", () => {
     expect(() => domain.advance()).not.toThrow();
     expect(errors).toHaveLength(1);
     expect((errors[0] as Error).cause).toBeInstanceOf(UnsubscriptionError);
+  });
+
+  it("on a real srcu domain, barrier() after unsubscribing waits until every inner has been released", async () => {
+    const domain = createDomain({ flavor: "srcu" });
+    const log: string[] = [];
+    const inner = (id: string): Observable<string> => new RxObservable<string>(() => () => log.push(id));
+    const source = new Subject<string>();
+    const subscription = source.pipe(switchMapDeferred(inner, { domain })).subscribe();
+    source.next("a");
+    source.next("b"); // a's release waits for one grace period
+    domain.startPoll();
+    await new Promise((resolve) => setImmediate(resolve)); // that grace period may now be running
+    subscription.unsubscribe(); // b's release may need the grace period after it
+    await domain.barrier();
+    expect(log.sort()).toEqual(["a", "b"]);
+    await domain.close();
   });
 
   it("refuses options without exactly one of domain and releaseWhen", () => {
