@@ -4,8 +4,8 @@
  * How it works: subscribing registers with `onGracePeriod`, which takes the cookie of the grace period covering
  * every reader active at subscribe time (`domain.startPoll()`) and waits on the domain's deferred-work engine.
  * When that grace period ends the observable emits `undefined` and completes, synchronously inside the domain's
- * callback (inside `advance()` for a manual domain). Unsubscribing first cancels the wait at once; nothing
- * stays registered for this subscriber. The observable is marked with its domain, so `finalizeWhen` and
+ * callback (inside `advance()` for a manual domain), and `domain.barrier()`/`close()` called after subscribing
+ * wait for it. Unsubscribing first cancels the wait at once; nothing stays registered for this subscriber. The observable is marked with its domain, so `finalizeWhen` and
  * `switchMapDeferred` can recognise `() => gracePeriod(domain)` and wait on the domain directly.
  */
 import type { RcuDomain } from "@rcu/core";
