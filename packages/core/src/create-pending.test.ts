@@ -8,7 +8,7 @@
  * registered before the engine arms runs first inside the same `endGracePeriod()`/`advance()`.
  */
 import { subscribe, unsubscribe } from "node:diagnostics_channel";
-import { describe, expect, it } from "vitest";
+import { afterEach, describe, expect, it, vi } from "vitest";
 import { createDomain } from "./create-domain.js";
 import { createPending } from "./create-pending.js";
 import { RcuError } from "./errors.js";
@@ -644,6 +644,52 @@ describe("debug mode", () => {
     expect(eng.dequeue()).toBe(o);
     eng.enqueue(o); // dequeued, so no longer pending
     expect(eng.size).toBe(1);
+  });
+});
+
+describe("stats", () => {
+  afterEach(() => void vi.useRealTimers());
+
+  it("counts enqueued/processed/dequeued/batches/chunks/maxBatch/overflow and the oldest batch's age", () => {
+    vi.useFakeTimers({ toFake: ["Date"] });
+    vi.setSystemTime(10_000);
+    const domain = createManualDomain();
+    const eng = createPending<number>(domain, { process: () => {}, chunkSize: 2, maxChunks: 2 });
+    expect(eng.stats()).toEqual({
+      enqueued: 0,
+      processed: 0,
+      dequeued: 0,
+      pending: 0,
+      pendingBytes: 0,
+      errors: 0,
+      batches: 0,
+      chunksAllocated: 0,
+      chunksCached: 0,
+      overflow: 0,
+      maxBatch: 0,
+      pressureEvents: 0,
+      oldestAgeMs: 0,
+    });
+    for (let i = 0; i < 5; i++) eng.enqueue(i); // 2 chunks + 1 overflow (item 4)
+    vi.setSystemTime(10_250);
+    domain.startGracePeriod();
+    eng.enqueue(5); // second batch: overflow (budget spent)
+    expect(eng.dequeue()).toBe(4); // oldest batch, newest item: batch 4's overflow
+    expect(eng.stats()).toMatchObject({
+      enqueued: 6,
+      dequeued: 1,
+      pending: 5,
+      batches: 2,
+      chunksAllocated: 2,
+      overflow: 1,
+      maxBatch: 5,
+      oldestAgeMs: 250,
+    });
+    domain.endGracePeriod();
+    // Batch 4 (its 4 chunk items) is processed; item 5 waits in batch 8's overflow (its chunk budget was spent).
+    expect(eng.stats()).toMatchObject({ processed: 4, pending: 1, batches: 1, chunksCached: 2, overflow: 1, oldestAgeMs: 0 });
+    domain.advance();
+    expect(eng.stats()).toMatchObject({ processed: 5, pending: 0, batches: 0 });
   });
 });
 
