@@ -1,0 +1,126 @@
+/**
+ * 3. Deferral throughput.
+ *
+ * Measures the CPU time (see timing.ts) to defer N = 1M small objects (200k under --quick) and have every one processed
+ * after a grace period: `createPending` on a `loop` domain, `enqueue` all of them in one synchronous loop,
+ * then `await flush()` (the grace period ends at the next turn; processing runs in `maxPerTurn` slices, the
+ * default 10 000, so it does not block the event loop). Every variant calls the same `process` (adds a field to
+ * an accumulator) once per item, and the run checks that it did.
+ *
+ * Baselines and why they are fair:
+ * - one `setImmediate(process, item)` per item — the usual "later" in Node; the argument form avoids a closure,
+ *   which is the fastest way to write it (goal: ours ≥ 25× faster; ratio = baseline ÷ ours);
+ * - one `setTimeout(process, 0, item)` per item, likewise (goal ≥ 25×);
+ * - the limit: write the items into a preallocated array by index, then loop over it calling `process` and
+ *   clearing the slot (what any deferral must at least do: store, load, call, release). No grace period and no
+ *   turn boundary at all, so it favours the baseline (goal: ours ≤ 2× its time).
+ * The items are allocated once, before any timing, so no variant pays for creating them.
+ */
+import { createDomain, createPending } from "@rcu/core";
+import type { Benchmark } from "../types.js";
+import { nextTurn, rotateAsync, timeMsAsync } from "../timing.js";
+
+interface Item {
+  readonly v: number;
+}
+
+let acc = 0;
+let calls = 0;
+function processItem(item: Item): void {
+  acc += item.v;
+  calls++;
+}
+
+const domain = createDomain({ flavor: "loop", name: "bench-deferral" });
+const engine = createPending<Item>(domain, { process: processItem });
+
+let items: Item[] = [];
+let buf: Array<Item | undefined> = [];
+
+function prepare(n: number): void {
+  if (items.length === n) return;
+  items = Array.from({ length: n }, (_, i) => ({ v: i & 7 }));
+  buf = new Array<Item | undefined>(n).fill(undefined);
+}
+
+async function ours(n: number): Promise<void> {
+  for (let i = 0; i < n; i++) engine.enqueue(items[i]!);
+  await engine.flush();
+}
+
+async function viaImmediate(n: number): Promise<void> {
+  for (let i = 0; i < n; i++) setImmediate(processItem, items[i]!);
+  await nextTurn(); // queued after all of them: runs once they have
+}
+
+async function viaTimeout(n: number): Promise<void> {
+  for (let i = 0; i < n; i++) setTimeout(processItem, 0, items[i]!);
+  await new Promise((resolve) => setTimeout(resolve, 0)); // same timer list, queued last
+}
+
+function limit(n: number): Promise<void> {
+  const b = buf;
+  for (let i = 0; i < n; i++) b[i] = items[i]!;
+  for (let i = 0; i < n; i++) {
+    processItem(b[i]!);
+    b[i] = undefined;
+  }
+  return Promise.resolve();
+}
+
+async function counted(n: number, what: string, fn: (n: number) => Promise<void>, gc: () => void): Promise<number> {
+  gc(); // no variant pays for the garbage of the one before
+  calls = 0;
+  const ms = await timeMsAsync(() => fn(n));
+  if (calls !== n) throw new Error(`${what}: process ran ${calls} times for ${n} items`);
+  return ms;
+}
+
+export const deferral: Benchmark = {
+  name: "deferral",
+  title: "defer 1M small objects: createPending vs setImmediate/setTimeout per item and the array limit",
+  repetitions: { full: 7, quick: 2 },
+  warmup: { full: 1, quick: 1 },
+  rows: [
+    {
+      id: "vsImmediate",
+      name: "3. deferral of 1M objects vs setImmediate per item",
+      unit: "ms",
+      ratio: "baseline/ours",
+      baselineLabel: "setImmediate",
+      goal: { text: "≥ 25× faster", value: 25, direction: "min" },
+    },
+    {
+      id: "vsTimeout",
+      name: "3. deferral of 1M objects vs setTimeout(0) per item",
+      unit: "ms",
+      ratio: "baseline/ours",
+      baselineLabel: "setTimeout(0)",
+      goal: { text: "≥ 25× faster", value: 25, direction: "min" },
+    },
+    {
+      id: "vsLimit",
+      name: "3. deferral of 1M objects vs the limit",
+      unit: "ms",
+      ratio: "ours/baseline",
+      baselineLabel: "array + loop",
+      goal: { text: "≤ 2×", value: 2, direction: "max" },
+    },
+  ],
+  async run(ctx) {
+    const n = ctx.scale(1_000_000, 200_000);
+    prepare(n);
+    const [o, im, to, li] = await rotateAsync(ctx.repetition, [
+      () => counted(n, "createPending", ours, ctx.gc),
+      () => counted(n, "setImmediate", viaImmediate, ctx.gc),
+      () => counted(n, "setTimeout", viaTimeout, ctx.gc),
+      () => counted(n, "limit", limit, ctx.gc),
+    ]);
+    if (acc < 0) ctx.log("unreachable");
+    return {
+      vsImmediate: { ours: o!, baseline: im! },
+      vsTimeout: { ours: o!, baseline: to! },
+      vsLimit: { ours: o!, baseline: li! },
+    };
+  },
+};

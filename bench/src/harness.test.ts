@@ -1,0 +1,111 @@
+// Smoke test of the benchmark harness: runs two small real rows in --quick mode in this process and checks the
+// shape of what `bench/results.json` receives. Never a speed assertion: only that numbers are finite and the
+// goal bookkeeping is consistent.
+import { describe, expect, it } from "vitest";
+import { markdownTable, textTable } from "./format.js";
+import { meets, runHarness, select, summarize } from "./harness.js";
+import { END, START, replaceBetweenMarkers, readmeBlock } from "./readme-table.js";
+import { benchmarks } from "./registry.js";
+import type { Results } from "./types.js";
+
+describe("bench harness (--quick smoke run)", () => {
+  it("runs real rows and produces results.json's shape with finite ratios", async () => {
+    const logs: string[] = [];
+    const results = await runHarness({ quick: true, only: ["sharing", "srcu-guard"], log: (m) => logs.push(m) });
+    const json = JSON.parse(JSON.stringify(results)) as Results;
+
+    expect(json.failures).toEqual([]);
+    expect(json.quick).toBe(true);
+    expect(json.node).toBe(process.version);
+    expect(Number.isNaN(Date.parse(json.date))).toBe(false);
+    expect(typeof json.machine.cpu).toBe("string");
+    expect(json.machine.cores).toBeGreaterThan(0);
+    expect(json.machine.totalmem).toBeGreaterThan(0);
+
+    expect(json.rows.map((r) => r.benchmark)).toEqual(["srcu-guard", "srcu-guard", "sharing"]);
+    for (const row of json.rows) {
+      expect(Object.keys(row).sort()).toEqual(
+        [
+          "baseline",
+          "baselineLabel",
+          "benchmark",
+          "goal",
+          "id",
+          "met",
+          "name",
+          "ours",
+          "oursMedian",
+          "p99s",
+          "ratio",
+          "ratioKind",
+          "repetitions",
+          "unit",
+          "baselineMedian",
+        ].sort(),
+      );
+      expect(Number.isFinite(row.ratio)).toBe(true);
+      expect(Number.isFinite(row.oursMedian)).toBe(true);
+      expect(Number.isFinite(row.p99s.ours)).toBe(true);
+      expect(row.p99s.ours).toBeGreaterThanOrEqual(row.oursMedian);
+      expect(Object.keys(row.goal).sort()).toEqual(["direction", "text", "value"]);
+      expect(typeof row.goal.text).toBe("string");
+      expect(Number.isFinite(row.goal.value)).toBe(true);
+      expect(["max", "min"]).toContain(row.goal.direction);
+      expect(row.met).toBe(meets(row.ratio, row.goal));
+      expect(row.repetitions).toBe(row.benchmark === "sharing" ? 3 : 5);
+      if (row.ratioKind === "ours") expect(row.baselineMedian).toBeNull();
+      else expect(Number.isFinite(row.baselineMedian)).toBe(true);
+    }
+    // The sharing row counts grace periods: a whole, positive number.
+    const gps = json.rows.find((r) => r.benchmark === "sharing")!;
+    expect(Number.isInteger(gps.oursMedian) && gps.oursMedian >= 1).toBe(true);
+
+    const table = textTable(json);
+    expect(table).toContain(json.node);
+    for (const row of json.rows) expect(table).toContain(row.name);
+    expect(logs.some((l) => l.startsWith("sharing:"))).toBe(true);
+  });
+
+  it("names the valid benchmarks when --only is wrong", () => {
+    expect(() => select(benchmarks, ["nope"])).toThrow(/Unknown benchmark nope\. Valid names: read-section, srcu-guard/);
+    expect(select(benchmarks, []).length).toBe(benchmarks.length);
+  });
+
+  it("summarises per-repetition pairs: medians, p99 = worst of few, median of per-repetition ratios", () => {
+    const row = summarize(
+      "x",
+      { id: "a", name: "a", unit: "ms", ratio: "baseline/ours", goal: { text: "≥ 2×", value: 2, direction: "min" } },
+      [
+        { ours: 1, baseline: 4 },
+        { ours: 2, baseline: 4 },
+        { ours: 4, baseline: 4 },
+      ],
+    );
+    expect(row).toMatchObject({ oursMedian: 2, baselineMedian: 4, ratio: 2, met: true });
+    expect(row.p99s).toEqual({ ours: 4, baseline: 4, ratio: 4 });
+  });
+
+  it("replaces only the text between the README markers", () => {
+    const results: Results = {
+      machine: { os: "Linux", arch: "x64", cpu: "CPU", cores: 2, totalmem: 2 ** 30, memoryGiB: 1, loadStart: 0, loadEnd: 0 },
+      node: "v20.0.0",
+      date: "2026-01-01T00:00:00.000Z",
+      quick: false,
+      durationMs: 1,
+      rows: [
+        summarize("b", { id: "r", name: "r | pipe", unit: "GP", ratio: "ours", goal: { text: "≤ 2", value: 2, direction: "max" } }, [
+          { ours: 3 },
+        ]),
+      ],
+      failures: [],
+    };
+    const readme = `# T\n\nbefore\n${START}\nold table\n${END}\nafter\n`;
+    const out = replaceBetweenMarkers(readme, readmeBlock(results));
+    expect(out.startsWith(`# T\n\nbefore\n${START}\n`)).toBe(true);
+    expect(out.endsWith(`${END}\nafter\n`)).toBe(true);
+    expect(out).not.toContain("old table");
+    expect(out).toContain("| r \\| pipe | 3 GP | — | 3 GP | ≤ 2 | ❌ missed |");
+    expect(markdownTable(results)).toContain("CPU, 2 cores, 1 GiB");
+    expect(() => replaceBetweenMarkers("no markers", "x")).toThrow(/bench:start/);
+  });
+});

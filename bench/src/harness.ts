@@ -1,0 +1,197 @@
+/**
+ * The harness: runs benchmarks from the registry with warm-up and repetitions, summarises each row (medians,
+ * p99s, the median of per-repetition ratios, goal met or missed) and assembles the results.
+ *
+ * How a run works: every selected benchmark runs in its own child process (`isolate`, the default of the CLI)
+ * so that JIT feedback, heap state and leftover timers of one benchmark never colour another; the child runs
+ * `runBenchmark` and sends its rows back over IPC. Inside, each repetition calls the benchmark's `run` once;
+ * `run` measures ours and the baseline back to back (alternating which goes first), so the per-repetition
+ * ratio cancels slow drifts of machine load, and the reported ratio is the median of those ratios.
+ */
+import { fork } from "node:child_process";
+import { describeMachine } from "./machine.js";
+import { fmt, withUnit } from "./format.js";
+import { benchmarks as registry } from "./registry.js";
+import { median, percentile } from "./stats.js";
+import type { Benchmark, Pair, Results, RowResult, RowSpec, RunContext } from "./types.js";
+
+const gcFn = (globalThis as { gc?: () => void }).gc;
+
+export interface HarnessOptions {
+  readonly quick: boolean;
+  /** Benchmark names to run (default: all). */
+  readonly only?: readonly string[] | undefined;
+  /** Run each benchmark in a child process of `entry` (the compiled main.js). */
+  readonly isolate?: boolean;
+  /** The compiled CLI entry, for `isolate`. */
+  readonly entry?: string;
+  /** Default: the registry. */
+  readonly benchmarks?: readonly Benchmark[];
+  /** Progress output (default: stderr). */
+  readonly log?: (message: string) => void;
+}
+
+const defaultLog = (message: string): void => {
+  process.stderr.write(`${message}\n`);
+};
+
+/** The benchmarks `only` selects (all when empty); throws naming the valid names for an unknown one. */
+export function select(all: readonly Benchmark[], only: readonly string[] | undefined): Benchmark[] {
+  if (only === undefined || only.length === 0) return [...all];
+  const unknown = only.filter((n) => !all.some((b) => b.name === n));
+  if (unknown.length > 0) {
+    throw new Error(`Unknown benchmark ${unknown.join(", ")}. Valid names: ${all.map((b) => b.name).join(", ")}.`);
+  }
+  return all.filter((b) => only.includes(b.name));
+}
+
+/** Runs one benchmark in this process: warm-up, then the measured repetitions; returns its rows. */
+export async function runBenchmark(
+  bench: Benchmark,
+  options: { readonly quick: boolean; readonly log?: (message: string) => void },
+): Promise<RowResult[]> {
+  const log = options.log ?? defaultLog;
+  const quick = options.quick;
+  const reps = pick(bench.repetitions, quick, 7, 2);
+  const warm = pick(bench.warmup, quick, 1, 1);
+  const pairs = new Map<string, Pair[]>(bench.rows.map((r) => [r.id, []]));
+  for (let i = 0; i < warm + reps; i++) {
+    const warmup = i < warm;
+    gcFn?.();
+    const ctx: RunContext = {
+      quick,
+      scale: (full, q) => (quick ? q : full),
+      gc: () => gcFn?.(),
+      canGc: gcFn !== undefined,
+      repetition: i,
+      warmup,
+      log: (m) => log(`  ${bench.name}: ${m}`),
+    };
+    const sample = await bench.run(ctx);
+    if (warmup) continue;
+    for (const row of bench.rows) {
+      const pair = sample[row.id];
+      if (pair === undefined || typeof pair.ours !== "number") {
+        throw new Error(`${bench.name}: run() returned no measurement for row '${row.id}'.`);
+      }
+      if (row.ratio !== "ours" && typeof pair.baseline !== "number") {
+        throw new Error(`${bench.name}: row '${row.id}' compares with a baseline but run() returned none.`);
+      }
+      pairs.get(row.id)!.push(pair);
+    }
+  }
+  return bench.rows.map((row) => summarize(bench.name, row, pairs.get(row.id)!));
+}
+
+/** The compared figure of one repetition (see RatioKind). */
+export function ratioOf(row: Pick<RowSpec, "ratio">, pair: Pair): number {
+  if (row.ratio === "ours") return pair.ours;
+  const b = pair.baseline ?? NaN;
+  return row.ratio === "ours/baseline" ? pair.ours / b : b / pair.ours;
+}
+
+/** Whether `value` meets `goal`. */
+export function meets(value: number | null, goal: RowSpec["goal"]): boolean {
+  if (value === null || Number.isNaN(value)) return false;
+  return goal.direction === "max" ? value <= goal.value : value >= goal.value;
+}
+
+/** Summarises a row's per-repetition pairs. */
+export function summarize(benchmark: string, row: RowSpec, pairs: readonly Pair[]): RowResult {
+  const ours = pairs.map((p) => p.ours);
+  const base = row.ratio === "ours" ? [] : pairs.map((p) => p.baseline ?? NaN);
+  const ratios = pairs.map((p) => ratioOf(row, p)).filter((r) => Number.isFinite(r));
+  const ratio = ratios.length === 0 ? null : median(ratios);
+  const baselineMedian = base.length === 0 ? null : median(base);
+  return {
+    benchmark,
+    id: row.id,
+    name: row.name,
+    unit: row.unit,
+    ratioKind: row.ratio,
+    baselineLabel: row.baselineLabel ?? null,
+    oursMedian: median(ours),
+    baselineMedian,
+    ratio,
+    p99s: {
+      ours: percentile(ours, 99),
+      baseline: base.length === 0 ? null : percentile(base, 99),
+      ratio: ratios.length === 0 ? null : percentile(ratios, 99),
+    },
+    repetitions: pairs.length,
+    goal: row.goal,
+    met: meets(ratio, row.goal),
+    ours: withUnit(median(ours), row.unit),
+    baseline:
+      baselineMedian === null
+        ? "—"
+        : `${withUnit(baselineMedian, row.unit)}${row.baselineLabel === undefined ? "" : ` (${row.baselineLabel})`}`,
+  };
+}
+
+/** Runs the selected benchmarks (isolated in child processes when asked) and assembles the results. */
+export async function runHarness(options: HarnessOptions): Promise<Results> {
+  const log = options.log ?? defaultLog;
+  const selected = select(options.benchmarks ?? registry, options.only);
+  const machineAtStart = describeMachine();
+  const started = Date.now();
+  const rows: RowResult[] = [];
+  const failures: Array<{ benchmark: string; error: string }> = [];
+  for (const bench of selected) {
+    const t0 = Date.now();
+    log(`${bench.name}: ${bench.title}`);
+    try {
+      const got =
+        options.isolate === true
+          ? await runInChild(bench.name, options.quick, requireEntry(options.entry))
+          : await runBenchmark(bench, { quick: options.quick, log });
+      rows.push(...got);
+      log(`${bench.name}: done in ${fmt((Date.now() - t0) / 1000)} s`);
+    } catch (err) {
+      const message = err instanceof Error ? err.message : String(err);
+      failures.push({ benchmark: bench.name, error: message });
+      log(`${bench.name}: FAILED: ${message}`);
+    }
+  }
+  return {
+    machine: describeMachine(machineAtStart.loadStart),
+    node: process.version,
+    date: new Date().toISOString(),
+    quick: options.quick,
+    durationMs: Date.now() - started,
+    rows,
+    failures,
+  };
+}
+
+function requireEntry(entry: string | undefined): string {
+  if (entry === undefined) throw new Error("isolate needs the compiled entry (main.js) to fork.");
+  return entry;
+}
+
+/** Message a child sends back. */
+export type ChildMessage = { readonly rows: RowResult[] } | { readonly error: string };
+
+function runInChild(name: string, quick: boolean, entry: string): Promise<RowResult[]> {
+  return new Promise((resolve, reject) => {
+    const args = ["--child", name, ...(quick ? ["--quick"] : [])];
+    const child = fork(entry, args, {
+      execArgv: ["--expose-gc", ...process.execArgv.filter((a) => a !== "--expose-gc")],
+      stdio: ["ignore", "inherit", "inherit", "ipc"],
+    });
+    let answer: ChildMessage | undefined;
+    child.on("message", (m: ChildMessage) => {
+      answer = m;
+    });
+    child.on("error", reject);
+    child.on("exit", (code, signal) => {
+      if (answer !== undefined && "rows" in answer) resolve(answer.rows);
+      else if (answer !== undefined) reject(new Error(answer.error));
+      else reject(new Error(`child exited with ${signal ?? `code ${String(code)}`} before sending results`));
+    });
+  });
+}
+
+function pick(v: { readonly full: number; readonly quick: number } | undefined, quick: boolean, full: number, q: number): number {
+  return v === undefined ? (quick ? q : full) : quick ? v.quick : v.full;
+}

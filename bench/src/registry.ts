@@ -1,0 +1,22 @@
+/**
+ * Every benchmark `pnpm bench` runs, in table order. To add rows (the pool and shared issues do), add a file
+ * under `benchmarks/` exporting a `Benchmark` and one line here; the harness needs no change.
+ */
+import type { Benchmark } from "./types.js";
+import { backpressure } from "./benchmarks/backpressure.js";
+import { deferral } from "./benchmarks/deferral.js";
+import { eventLoop } from "./benchmarks/event-loop.js";
+import { readSection } from "./benchmarks/read-section.js";
+import { sharing } from "./benchmarks/sharing.js";
+import { srcuGuard } from "./benchmarks/srcu-guard.js";
+import { steadyState } from "./benchmarks/steady-state.js";
+
+export const benchmarks: readonly Benchmark[] = [
+  readSection,
+  srcuGuard,
+  deferral,
+  steadyState,
+  sharing,
+  eventLoop,
+  backpressure,
+];

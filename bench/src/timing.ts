@@ -1,0 +1,82 @@
+/**
+ * Small timing helpers shared by the benchmark files.
+ *
+ * Throughput rows are timed in CPU time of this process (`process.cpuUsage()`: user + system, all threads,
+ * microsecond resolution), not wall time. The machines this runs on are often shared: wall time then includes
+ * every moment the process was descheduled, which swamps nanosecond differences; CPU time counts the work
+ * done, including GC helper threads. Idle waiting (a timer's 1 ms) is not work and is not counted, which only
+ * favours the timer-based baselines. Runs are long enough (≥ 5 ms) for the microsecond resolution.
+ */
+
+/** CPU time of this process in nanoseconds. */
+function cpuNs(): number {
+  const u = process.cpuUsage();
+  return (u.user + u.system) * 1000;
+}
+
+/** CPU nanoseconds spent in `fn()`. */
+export function timeNs(fn: () => unknown): number {
+  const t0 = cpuNs();
+  blackhole(fn());
+  return cpuNs() - t0;
+}
+
+/** CPU milliseconds spent until `fn()` settles (idle time while waiting is not counted). */
+export async function timeMsAsync(fn: () => Promise<unknown>): Promise<number> {
+  const t0 = cpuNs();
+  await fn();
+  return (cpuNs() - t0) / 1e6;
+}
+
+/** Wall-clock milliseconds until `fn()` settles. */
+export async function wallMsAsync(fn: () => Promise<unknown>): Promise<number> {
+  const t0 = process.hrtime.bigint();
+  await fn();
+  return Number(process.hrtime.bigint() - t0) / 1e6;
+}
+
+/** Resolves at the next event-loop turn (after pending I/O and immediates queued before it). */
+export function nextTurn(): Promise<void> {
+  return new Promise((resolve) => setImmediate(resolve));
+}
+
+/** Resolves after `ms` milliseconds. */
+export function sleep(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms));
+}
+
+/** Keeps results alive so the JIT cannot drop the work that produced them. */
+export const sinkBox: { value: unknown } = { value: undefined };
+export function blackhole(value: unknown): void {
+  sinkBox.value = value;
+}
+
+/** Runs `a` and `b` in an order that alternates with `repetition` (so neither always runs first). */
+export function interleave<A, B>(repetition: number, a: () => A, b: () => B): [A, B] {
+  if (repetition % 2 === 0) {
+    const x = a();
+    return [x, b()];
+  }
+  const y = b();
+  return [a(), y];
+}
+
+/** Async version of {@link interleave}. */
+export async function interleaveAsync<A, B>(repetition: number, a: () => Promise<A>, b: () => Promise<B>): Promise<[A, B]> {
+  if (repetition % 2 === 0) {
+    const x = await a();
+    return [x, await b()];
+  }
+  const y = await b();
+  return [await a(), y];
+}
+
+/** Runs the async thunks in an order rotated by `repetition`; returns their results in the original order. */
+export async function rotateAsync<T>(repetition: number, thunks: ReadonlyArray<() => Promise<T>>): Promise<T[]> {
+  const out = new Array<T>(thunks.length);
+  for (let j = 0; j < thunks.length; j++) {
+    const i = (j + repetition) % thunks.length;
+    out[i] = await thunks[i]!();
+  }
+  return out;
+}
