@@ -166,6 +166,27 @@ describe("retirePrevious", () => {
     expect(() => retirePrevious(createManualDomain(), { dispose: "close" as never })).toThrow(invalid);
   });
 
+  it("a value re-emitted synchronously from the consumer of its replacement stays current and alive", () => {
+    const domain = createManualDomain();
+    const values = resources("a", "b");
+    const source = new Subject<TestResource>();
+    const seen: string[] = [];
+    const subscription = source.pipe(retirePrevious(domain)).subscribe((r) => {
+      seen.push(r.id);
+      if (r.id === "b" && seen.length === 2) source.next(values.a!); // back to a, while b is being delivered
+    });
+    source.next(values.a!);
+    source.next(values.b!);
+    domain.advance();
+    domain.advance();
+    expect(seen).toEqual(["a", "b", "a"]);
+    expect(values.a!.disposeCount).toBe(0); // current again: never retired
+    expect(values.b!.disposeCount).toBe(1);
+    subscription.unsubscribe();
+    domain.advance();
+    expect(values.a!.disposeCount).toBe(1);
+  });
+
   it("retires the current value when a downstream take() unsubscribes synchronously", () => {
     const domain = createManualDomain();
     const values = resources("a", "b");

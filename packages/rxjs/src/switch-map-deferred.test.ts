@@ -166,6 +166,31 @@ describe("switchMapDeferred", () => {
     expect(log).toEqual(["subscribe a", "subscribe b", "unsubscribe a", "unsubscribe b"]);
   });
 
+  it("handles a re-entrant outer value pushed while the new inner is still subscribing (rxjs#7455)", () => {
+    const domain = createManualDomain();
+    const log: string[] = [];
+    const source = new Subject<number>();
+    const inner = (n: number): Observable<number> =>
+      new RxObservable<number>((subscriber) => {
+        log.push(`subscribe ${n}`);
+        subscriber.next(n); // synchronous: the consumer below pushes the next outer value from here
+        return () => log.push(`unsubscribe ${n}`);
+      });
+    const seen: number[] = [];
+    const subscription = source.pipe(switchMapDeferred(inner, { domain })).subscribe((n) => {
+      seen.push(n);
+      if (n < 3) source.next(n + 1);
+    });
+    source.next(1);
+    expect(seen).toEqual([1, 2, 3]);
+    expect(log).toEqual(["subscribe 1", "subscribe 2", "subscribe 3"]);
+    domain.advance();
+    expect(log.slice(3).sort()).toEqual(["unsubscribe 1", "unsubscribe 2"]);
+    subscription.unsubscribe();
+    domain.advance();
+    expect(log.slice(5)).toEqual(["unsubscribe 3"]);
+  });
+
   it("a releaseWhen notifier error errors the result and releases at once; after teardown it is reported", () => {
     const scheduler = createTestScheduler();
     const unhandled: unknown[] = [];
