@@ -17,6 +17,8 @@
  *   left only if that budget was used up (the rest continues at the next call);
  * - `flush()` resolves only once every item pending at its call is processed or dequeued; after `drain()`
  *   an enqueue from outside throws `CLOSED`, and `drain()` resolves only when nothing is pending;
+ * - with a random `highWaterMark` (items and bytes): `ready()` resolves only when not above the mark and
+ *   always once back at or below it; `onPressure` and `stats().pressureEvents` count each upward crossing once;
  * - finally, with all readers gone, a few grace periods process everything and settle every flush/drain.
  */
 import { expect, it } from "vitest";
@@ -58,6 +60,13 @@ interface Model {
   drainCalled: boolean;
   drained: boolean;
   readonly flushes: Array<{ resolved: boolean }>;
+  readonly markItems: number;
+  readonly markBytes: number;
+  /** Upward crossings of the high-water mark (strictly greater), and onPressure calls seen. */
+  crossings: number;
+  above: boolean;
+  pressureCalls: number;
+  readonly readies: Array<{ resolved: boolean }>;
   readonly violations: string[];
 }
 
@@ -104,6 +113,15 @@ function onProcess(m: Model, real: () => Real, id: number): void {
   remove(m, id);
 }
 
+function isAbove(m: Model): boolean {
+  return m.pending.size > m.markItems || m.bytes > m.markBytes;
+}
+
+/** Items left (dequeue or processing): the engine leaves the "above" state once back at or below the mark. */
+function left(m: Model): void {
+  if (m.above && !isAbove(m)) m.above = false;
+}
+
 function checkInvariants(m: Model, r: Real): void {
   expect(m.violations).toEqual([]);
   expect(r.eng.size).toBe(m.pending.size);
@@ -114,6 +132,7 @@ function checkInvariants(m: Model, r: Real): void {
   expect(s.dequeued).toBe(m.dequeued.size);
   expect(m.enqueued).toBe(m.processed.size + m.dequeued.size + m.pending.size);
   expect(r.domain.getState()).toBe(snap(m.seq));
+  expect(s.pressureEvents).toBe(m.crossings);
 }
 
 /** After a manual call: expired items may remain only if this turn's budget was used up. */
@@ -123,9 +142,17 @@ function checkProgress(m: Model): void {
 }
 
 async function settle(m: Model): Promise<void> {
-  if (m.flushes.some((f) => !f.resolved) || (m.drainCalled && !m.drained)) {
+  if (
+    m.flushes.some((f) => !f.resolved) ||
+    m.readies.some((r) => !r.resolved) ||
+    m.pressureCalls !== m.crossings ||
+    (m.drainCalled && !m.drained)
+  ) {
     await new Promise<void>((resolve) => setImmediate(resolve));
   }
+  // ready() resolves exactly when the engine is not above its mark.
+  if (!m.above) expect(m.readies.every((r) => r.resolved)).toBe(true);
+  expect(m.pressureCalls).toBe(m.crossings);
 }
 
 type Cmd = fc.AsyncCommand<Model, Real>;
@@ -147,6 +174,10 @@ class Enqueue implements Cmd {
     const last = m.batches.at(-1);
     if (last !== undefined && last.cookie === cookie) last.ids.push(id);
     else m.batches.push({ cookie, ids: [id] });
+    if (!m.above && isAbove(m)) {
+      m.above = true;
+      m.crossings++;
+    }
     checkInvariants(m, r);
   }
   toString = (): string => "enqueue";
@@ -162,6 +193,7 @@ class Dequeue implements Cmd {
     if (got !== undefined) {
       m.dequeued.add(got);
       remove(m, got);
+      left(m);
     }
     checkInvariants(m, r);
   }
@@ -186,6 +218,7 @@ class DequeueWhere implements Cmd {
     if (got !== undefined) {
       m.dequeued.add(got);
       remove(m, got);
+      left(m);
     }
     checkInvariants(m, r);
   }
@@ -215,6 +248,7 @@ class StartGracePeriod implements Cmd {
     const wasInProgress = inProgress(m);
     r.domain.startGracePeriod();
     if (!wasInProgress) flip(m);
+    left(m);
     checkInvariants(m, r);
     checkProgress(m);
     await settle(m);
@@ -233,6 +267,7 @@ class EndGracePeriod implements Cmd {
     const ended = r.domain.endGracePeriod();
     if (ended !== expected) m.seq = before;
     expect(ended).toBe(expected);
+    left(m);
     checkInvariants(m, r);
     checkProgress(m);
     await settle(m);
@@ -251,6 +286,7 @@ class Advance implements Cmd {
     const ended = r.domain.advance();
     if (ended !== expected) Object.assign(m, before);
     expect(ended).toBe(expected);
+    left(m);
     checkInvariants(m, r);
     checkProgress(m);
     await settle(m);
@@ -302,6 +338,20 @@ class Flush implements Cmd {
   toString = (): string => "flush";
 }
 
+class Ready implements Cmd {
+  check = (m: Readonly<Model>): boolean => m.readies.length < 4;
+  async run(m: Model, r: Real): Promise<void> {
+    const record = { resolved: false };
+    m.readies.push(record);
+    void r.eng.ready().then(() => {
+      record.resolved = true;
+      if (isAbove(m)) m.violations.push(`ready() resolved above the mark (${m.pending.size} items, ${m.bytes} bytes)`);
+    });
+    await settle(m);
+  }
+  toString = (): string => "ready";
+}
+
 class Drain implements Cmd {
   check = (m: Readonly<Model>): boolean => !m.drainCalled;
   async run(m: Model, r: Real): Promise<void> {
@@ -331,6 +381,7 @@ const commands = [
   fc.constant(new ReadLock()),
   fc.nat(5).map((k) => new Unlock(k)),
   fc.constant(new Flush()),
+  fc.constant(new Ready()),
   fc.constant(new Drain()),
 ];
 
@@ -339,9 +390,11 @@ const config = fc.record({
   maxChunks: fc.oneof(fc.constant(1), fc.integer({ min: 1, max: 3 }), fc.constant(Infinity)),
   maxPerTurn: fc.oneof(fc.integer({ min: 1, max: 4 }), fc.constant(Infinity)),
   storage: fc.constantFrom("object" as const, "int32" as const),
+  markItems: fc.constantFrom(2, 3, 5, Infinity),
+  markBytes: fc.constantFrom(6, 12, Infinity),
 });
 
-it("createPending matches the reference model (enqueue/dequeue/dequeueWhere/GPs/readers/flush/drain)", async () => {
+it("createPending matches the reference model (enqueue/dequeue/dequeueWhere/GPs/readers/flush/ready/drain)", async () => {
   await fc.assert(
     fc.asyncProperty(config, fc.commands(commands, { maxCommands: 40 }), async (cfg, cmds) => {
       const m: Model = {
@@ -362,6 +415,12 @@ it("createPending matches the reference model (enqueue/dequeue/dequeueWhere/GPs/
         drainCalled: false,
         drained: false,
         flushes: [],
+        markItems: cfg.markItems,
+        markBytes: cfg.markBytes,
+        crossings: 0,
+        above: false,
+        pressureCalls: 0,
+        readies: [],
         violations: [],
       };
       const domain = createManualDomain({ onError: (err) => void m.violations.push(`reported: ${String(err)}`) });
@@ -372,6 +431,8 @@ it("createPending matches the reference model (enqueue/dequeue/dequeueWhere/GPs/
         maxChunks: cfg.maxChunks,
         maxPerTurn: cfg.maxPerTurn,
         storage: cfg.storage,
+        highWaterMark: { items: cfg.markItems, bytes: cfg.markBytes },
+        onPressure: () => void m.pressureCalls++,
       });
       const r: Real = { domain, eng, guards: new Map() };
       await fc.asyncModelRun(() => ({ model: m, real: r }), cmds);
@@ -390,6 +451,8 @@ it("createPending matches the reference model (enqueue/dequeue/dequeueWhere/GPs/
       expect(eng.size).toBe(0);
       expect(eng.stats().batches).toBe(0);
       expect(m.flushes.every((f) => f.resolved)).toBe(true);
+      expect(m.readies.every((x) => x.resolved)).toBe(true);
+      expect(m.pressureCalls).toBe(m.crossings);
       expect(m.drained).toBe(m.drainCalled);
       expect(domain.stats().waiters).toBe(0);
     }),
