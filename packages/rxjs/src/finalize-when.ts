@@ -11,7 +11,7 @@
  * to `domain.defer`: it then runs inside the domain's callback, a throw or rejection goes to the domain's
  * `onError`, and `domain.barrier()`/`close()` wait for it (after `close()`, it runs at once).
  */
-import { RcuError } from "@rcu/core";
+import { RcuError, isRcuError } from "@rcu/core";
 import type { MonoTypeOperatorFunction, ObservableInput } from "rxjs";
 import { Observable, Subscription, from } from "rxjs";
 import { gracePeriodDomain } from "./internal/grace-period-domain.js";
@@ -106,8 +106,9 @@ export function finalizeWhen<T>(
           done = true;
           try {
             domain.defer(callback);
-          } catch {
+          } catch (err) {
             runCallback(callback); // no grace period can be had any more (the domain is closed)
+            if (!isRcuError(err, "CLOSED")) reportUnhandledError(err);
           }
           return;
         }
