@@ -301,6 +301,13 @@ export class DomainImpl implements RcuDomain, DomainInternals, GraceObserver {
   }
 
   private wait(cookie: GpCookie, signal: AbortSignal | undefined): Promise<void> {
+    if (signal !== undefined && typeof (signal as Partial<AbortSignal> | null)?.addEventListener !== "function") {
+      // Checked before registering: a bad signal would otherwise leave its waiter behind and throw from the
+      // end of the grace period, stopping the other waiters of that grace period.
+      return Promise.reject(
+        new RcuError("INVALID_OPTION", `options.signal must be an AbortSignal (or omitted), got ${signal === null ? "null" : typeof signal}.`),
+      );
+    }
     if (signal?.aborted === true) return Promise.reject(abortReason(signal));
     return new Promise<void>((resolve, reject) => {
       if (signal === undefined) {
