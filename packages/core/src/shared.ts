@@ -1,1 +1,208 @@
-export {};
+/**
+ * `@rcu/core/shared`: one RCU domain whose readers run on several `worker_threads` in parallel, over a
+ * `SharedArrayBuffer` (Node only). Read sections are synchronous, like kernel RCU readers. Deferred closures
+ * run in the thread that deferred them; grace periods are shared by every attached thread.
+ */
+import { RcuError } from "./errors.js";
+import { builtin } from "./internal/diagnostics.js";
+import { DomainImpl } from "./internal/domain-impl.js";
+import {
+  MAGIC,
+  MAGIC_WORD,
+  MAX_THREADS,
+  bufferBytes,
+  slotCtr,
+  slotOwner,
+} from "./internal/shared-layout.js";
+import { SharedGrace } from "./internal/shared-grace.js";
+import type { DomainOptions, RcuDomain } from "./types.js";
+
+/**
+ * What a worker needs to attach to a shared domain. Structured-cloneable: send it with `postMessage` or
+ * `workerData` to any number of workers.
+ *
+ * @example
+ * new Worker(url, { workerData: { rcu: domain.handle } })
+ * @since 0.1.0
+ */
+export interface SharedDomainHandle {
+  readonly buffer: SharedArrayBuffer;
+  readonly maxThreads: number;
+  readonly name: string;
+}
+
+/**
+ * Options of {@link createSharedDomain}.
+ *
+ * @example
+ * createSharedDomain({ maxThreads: 8, name: 'index', stallTimeoutMs: 2_000 })
+ * @since 0.1.0
+ */
+export interface SharedDomainOptions extends Omit<DomainOptions, "flavor"> {
+  /** Threads (the creating one included) that may be attached at once, 1..1024. */
+  readonly maxThreads: number;
+}
+
+/**
+ * One thread's view of a shared domain: the full {@link RcuDomain} surface (flavour `'shared'`) plus the
+ * handle to share and slot management.
+ *
+ * @example
+ * const domain = createSharedDomain({ maxThreads: 4 })
+ * const worker = new Worker(url, { workerData: domain.handle })
+ * domain.watch(worker) // frees its slot if it exits or crashes, even inside a section
+ * @since 0.1.0
+ */
+export interface SharedDomain extends RcuDomain {
+  /** The structured-cloneable handle for `attachSharedDomain` in other threads. */
+  readonly handle: SharedDomainHandle;
+  /** The reader slot this thread holds. */
+  readonly slot: number;
+  /** Frees this thread's slot as soon as `worker` exits (normally, by `terminate()`, or by crashing). */
+  watch(worker: { readonly threadId: number; once(event: "exit", listener: () => void): unknown }): void;
+  /** Frees this thread's reader slot (must not be inside a section). `close()` also detaches. */
+  detach(): void;
+}
+
+const attached = new WeakMap<SharedArrayBuffer, SharedDomain>();
+
+function currentThreadId(): number {
+  return builtin<{ threadId: number }>("node:worker_threads")?.threadId ?? 0;
+}
+
+function claimSlot(i32: Int32Array, maxThreads: number, owner: number): number {
+  for (let i = 0; i < maxThreads; i++) {
+    if (Atomics.compareExchange(i32, slotOwner(i), 0, owner) === 0) {
+      Atomics.store(i32, slotCtr(i), 0);
+      return i;
+    }
+  }
+  throw new RcuError(
+    "TOO_MANY_THREADS",
+    `All ${maxThreads} reader slots of this shared domain are taken. Raise maxThreads, detach() idle threads, ` +
+      "or watch(worker) so slots of exited workers are freed.",
+  );
+}
+
+class SharedDomainImpl extends DomainImpl implements SharedDomain {
+  readonly handle: SharedDomainHandle;
+  readonly slot: number;
+  private readonly sharedGrace: SharedGrace;
+  private readonly i32: Int32Array;
+
+  constructor(handle: SharedDomainHandle, options: Omit<DomainOptions, "flavor">) {
+    const i32 = new Int32Array(handle.buffer);
+    const owner = currentThreadId() + 1;
+    const slot = claimSlot(i32, handle.maxThreads, owner);
+    let grace!: SharedGrace;
+    super(
+      "shared",
+      "auto",
+      (observer, debug) => (grace = new SharedGrace(i32, slot, owner, handle.maxThreads, observer, debug)),
+      { ...options, name: options.name ?? handle.name },
+    );
+    this.handle = handle;
+    this.slot = slot;
+    this.sharedGrace = grace;
+    this.i32 = i32;
+  }
+
+  watch(worker: { readonly threadId: number; once(event: "exit", listener: () => void): unknown }): void {
+    const owner = worker.threadId + 1;
+    worker.once("exit", () => {
+      SharedGrace.release(this.i32, this.handle.maxThreads, owner);
+    });
+  }
+
+  detach(): void {
+    if (this.sharedGrace.detached) return;
+    if (this.sharedGrace.readers() !== 0) {
+      throw new RcuError("SELF_DEADLOCK", "detach() inside a read section: unlock every guard of this thread first.");
+    }
+    this.sharedGrace.detached = true;
+    Atomics.store(this.i32, slotCtr(this.slot), 0);
+    Atomics.store(this.i32, slotOwner(this.slot), 0);
+    attached.delete(this.handle.buffer);
+  }
+
+  override async close(): Promise<void> {
+    await super.close();
+    this.detach();
+  }
+}
+
+function checkHandle(handle: unknown): asserts handle is SharedDomainHandle {
+  const h = handle as Partial<SharedDomainHandle> | null;
+  if (
+    h === null ||
+    typeof h !== "object" ||
+    !(h.buffer instanceof SharedArrayBuffer) ||
+    typeof h.maxThreads !== "number" ||
+    h.buffer.byteLength < bufferBytes(h.maxThreads) ||
+    new Int32Array(h.buffer)[MAGIC_WORD] !== MAGIC
+  ) {
+    throw new RcuError("INVALID_OPTION", "Not a shared-domain handle: pass the `handle` of a domain from createSharedDomain().");
+  }
+}
+
+/**
+ * Creates a shared domain and attaches the calling thread. Send `domain.handle` to workers, which call
+ * {@link attachSharedDomain}; call `domain.watch(worker)` for each so a dead worker's slot is freed.
+ *
+ * Readers: `read(fn)` with a synchronous `fn` (a promise-returning one throws `ASYNC_SECTION`) or
+ * `readLock()`; a couple of `Atomics` operations each. Writers: `synchronize()`, `defer()`, `retire()`, the
+ * polled API — grace periods are shared by every thread, and waiting never blocks a thread.
+ *
+ * @throws {RcuError} `INVALID_OPTION` for `maxThreads` outside 1..1024.
+ * @example
+ * import { Worker } from 'node:worker_threads'
+ * import { createSharedDomain } from '@rcu/core/shared'
+ *
+ * const domain = createSharedDomain({ maxThreads: 4 })
+ * const worker = new Worker(new URL('./reader.js', import.meta.url), { workerData: domain.handle })
+ * domain.watch(worker)
+ * publish(newIndex)
+ * await domain.synchronize() // every worker has left the sections that could see the old index
+ * recycle(oldIndex)
+ * @since 0.1.0
+ */
+export function createSharedDomain(options: SharedDomainOptions): SharedDomain {
+  const maxThreads = (options as Partial<SharedDomainOptions> | undefined)?.maxThreads;
+  if (typeof maxThreads !== "number" || !Number.isInteger(maxThreads) || maxThreads < 1 || maxThreads > 1024) {
+    throw new RcuError("INVALID_OPTION", `maxThreads must be an integer in 1..1024, got ${JSON.stringify(maxThreads)}.`);
+  }
+  const buffer = new SharedArrayBuffer(bufferBytes(maxThreads));
+  const i32 = new Int32Array(buffer);
+  i32[MAX_THREADS] = maxThreads;
+  i32[MAGIC_WORD] = MAGIC;
+  const { maxThreads: _max, ...rest } = options;
+  const handle: SharedDomainHandle = { buffer, maxThreads, name: options.name ?? "shared" };
+  const domain = new SharedDomainImpl(handle, rest);
+  attached.set(buffer, domain);
+  return domain;
+}
+
+/**
+ * Attaches the calling thread (usually a worker) to a shared domain and returns its view. Attaching twice from
+ * one thread returns the same view.
+ *
+ * @throws {RcuError} `TOO_MANY_THREADS` when every slot is taken; `INVALID_OPTION` for a foreign handle.
+ * @example
+ * import { workerData } from 'node:worker_threads'
+ * import { attachSharedDomain } from '@rcu/core/shared'
+ *
+ * const domain = attachSharedDomain(workerData)
+ * domain.read(() => lookup(sharedIndex, key))
+ * @since 0.1.0
+ */
+export function attachSharedDomain(
+  handle: SharedDomainHandle,
+  options: Omit<DomainOptions, "flavor"> = {},
+): SharedDomain {
+  checkHandle(handle);
+  const existing = attached.get(handle.buffer);
+  if (existing !== undefined) return existing;
+  const domain = new SharedDomainImpl(handle, options);
+  attached.set(handle.buffer, domain);
+  return domain;
+}

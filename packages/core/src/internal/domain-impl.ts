@@ -233,6 +233,14 @@ export class DomainImpl implements RcuDomain, DomainInternals, GraceObserver {
     }
     grace.syncReadDepth--;
     if (isThenable(result)) {
+      if (!grace.asyncSections) {
+        guard.unlock();
+        throw new RcuError(
+          "ASYNC_SECTION",
+          `read(fn) on ${this.flavor} domain '${this.name}' returned a promise, but its sections must be synchronous ` +
+            "(the part after the first await ran unprotected). Keep the section synchronous, or use an 'srcu' domain.",
+        );
+      }
       const unlock = (): void => guard.unlock();
       result.then(unlock, unlock);
     } else {
@@ -597,11 +605,13 @@ export class DomainImpl implements RcuDomain, DomainInternals, GraceObserver {
   }
 
   registerEngine(engine: Drainable): () => void {
+    this.admit("createPending");
     this.engines.add(engine);
     return () => this.engines.delete(engine);
   }
 
   addCloseHook(hook: () => void | Promise<void>): () => void {
+    this.admit("onDomainClose");
     this.closeHooks.add(hook);
     return () => this.closeHooks.delete(hook);
   }
