@@ -757,7 +757,7 @@ export function describeFlavor(name: string, make: MakeDomain): void {
         expect(drv.errors).toEqual([]);
       });
 
-      it("accepts work from async disposers' continuations and close hooks (they count as inside)", async () => {
+      it("accepts work from the continuations of async disposers and async callbacks, and from close hooks (inside)", async () => {
         const drv = await setup();
         const { domain } = drv;
         const fromAsync = new Res("from async disposer");
@@ -770,6 +770,11 @@ export function describeFlavor(name: string, make: MakeDomain): void {
             domain.retire(fromAsync);
           },
         });
+        const fromAsyncFn = new Res("from an async function's continuation");
+        domain.defer(async () => {
+          await turn();
+          domain.retire(fromAsyncFn);
+        });
         onDomainClose(domain, () => domain.retire(fromHook));
         onDomainClose(domain, async () => {
           await turn();
@@ -777,6 +782,7 @@ export function describeFlavor(name: string, make: MakeDomain): void {
         });
         await drv.drive(domain.close());
         expect(fromAsync.disposed).toBe(1);
+        expect(fromAsyncFn.disposed).toBe(1);
         expect(fromHook.disposed).toBe(1);
         expect(fromAsyncHook.disposed).toBe(1);
         expect(drv.errors).toEqual([]);
