@@ -218,7 +218,14 @@ async function main() {
         ).catch(() => {});
         const step2 = await stepOf();
         const events2 = await eventsOf();
+        // let it play to the end: the real run's callbacks must have disposed v1 and v2, in that order
+        await page.waitForSelector("[data-timeline][data-done=true]", { timeout: 20_000 }).catch(() => {});
+        const svgText = (await timeline.locator("svg").textContent()) ?? "";
+        await page.addStyleTag({ content: ".VPNav, .VPLocalNav { display: none !important; }" }); // not over the shot
         await timeline.screenshot({ path: join(artifacts, "timeline.png") });
+        const v1 = svgText.indexOf("dispose v1");
+        const v2 = svgText.indexOf("dispose v2");
+        record("timeline: played to the end, the run disposed v1 then v2", v1 >= 0 && v2 > v1, `svg text: ${svgText.slice(0, 200)}`);
         record(
           `timeline: step advances (${step0} → ${step1}) and play advances it (→ ${step2})`,
           step1 === step0 + 1 && step2 >= step1 + 3 && errors.length === 0,
