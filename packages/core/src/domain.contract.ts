@@ -788,6 +788,18 @@ export function describeFlavor(name: string, make: MakeDomain): void {
         expect(drv.errors).toEqual([]);
       });
 
+      it("`await using` closes the domain at scope end", async () => {
+        let outer: RcuDomain | undefined;
+        {
+          await using domain = await make({});
+          outer = domain;
+          domain.defer(() => {}); // open inside the scope
+          if (isManual(domain)) domain.advance(); // nothing left pending, so close() needs no further grace period
+          await turn();
+        }
+        expectCode(() => outer.defer(() => {}), "CLOSED");
+      });
+
       it("drains engines created on the domain", async () => {
         const drv = await setup();
         const { domain } = drv;
