@@ -1,8 +1,11 @@
 /**
  * One batch of the pending engine: every item enqueued under one grace-period cookie, in enqueue order.
  *
- * Storage mirrors the seed's radix tree used as a vector: fixed-size chunks appended without copying
- * (`head`/`tail` are item indices across the chunk list; processing advances `head`, dequeue pops at `tail`).
+ * Storage mirrors the seed's radix tree used as a vector: fixed-size chunks appended without copying. Items
+ * live in `chunks[0][headSlot]` … `chunks[last][tailSlot - 1]`: every chunk but the first is filled from slot
+ * 0, every chunk but the last up to its end. Processing advances `headSlot` (and recycles `chunks[0]` when it
+ * runs off its end); dequeue pops at `tailSlot`. The hot paths keep slot indices instead of a global item index
+ * so they never divide (a `%` by a variable chunk size costs an integer division per item).
  * Chunks come from and go back to a {@link ChunkCache}, so a steady state allocates nothing per item. Past the
  * engine's chunk budget, items go to `overflow` (the seed's linked-list fallback): once a batch has overflow
  * items, later items of that batch go there too, so chunk items are always older than overflow items.
@@ -11,10 +14,12 @@ import type { ChunkCache, Chunk } from "./chunk-cache.js";
 
 export class Batch<T> {
   readonly chunks: Chunk<T>[] = [];
-  /** Index of the next item to process (across chunks). */
-  head = 0;
-  /** One past the newest chunk item. */
-  tail = 0;
+  /** Slot of the oldest chunk item in `chunks[0]`. */
+  private headSlot = 0;
+  /** One past the slot of the newest chunk item in the last chunk (`size` when it is full or there is none). */
+  private tailSlot: number;
+  /** Items in the chunk part. */
+  private inChunks = 0;
   overflow: T[] | undefined;
   overflowHead = 0;
   readonly createdAt: number;
@@ -25,51 +30,56 @@ export class Batch<T> {
     now: number,
   ) {
     this.createdAt = now;
+    this.tailSlot = size;
   }
 
   /** Items held (chunk part + overflow part). */
   get count(): number {
-    return this.tail - this.head + (this.overflow === undefined ? 0 : this.overflow.length - this.overflowHead);
+    return this.inChunks + (this.overflow === undefined ? 0 : this.overflow.length - this.overflowHead);
   }
 
-  /** Appends `item`; returns false when a chunk was needed but the cache refused one (caller overflows). */
-  push(item: T, cache: ChunkCache<T>): boolean {
-    if (this.overflow !== undefined && this.overflow.length > this.overflowHead) {
+  /** Appends `item` (to the overflow part once the cache refuses a chunk). */
+  push(item: T, cache: ChunkCache<T>): void {
+    if (this.overflow !== undefined) {
       this.overflow.push(item);
-      return true;
+      return;
     }
-    const size = this.size;
-    const slot = this.tail % size;
-    if (slot === 0 && (this.tail - this.chunks.length * size) === 0) {
+    let slot = this.tailSlot;
+    const chunks = this.chunks;
+    if (slot === this.size) {
       const chunk = cache.take();
       if (chunk === undefined) {
-        (this.overflow ??= []).push(item);
-        return true;
+        this.overflow = [item];
+        return;
       }
-      this.chunks.push(chunk);
+      chunks.push(chunk);
+      slot = 0;
     }
-    (this.chunks[this.chunks.length - 1] as { [i: number]: T })[slot] = item;
-    this.tail++;
-    return true;
+    (chunks[chunks.length - 1] as { [i: number]: T })[slot] = item;
+    this.tailSlot = slot + 1;
+    this.inChunks++;
   }
 
-  /** Takes the oldest item (FIFO), chunk part first. `undefined` only when empty. */
+  /** Takes the oldest item (FIFO), chunk part first. False only when empty. */
   shift(cache: ChunkCache<T>, out: { item: T | undefined }): boolean {
-    const size = this.size;
-    if (this.head < this.tail) {
+    if (this.inChunks !== 0) {
       const chunk = this.chunks[0]!;
-      const slot = this.head % size;
+      const slot = this.headSlot;
       out.item = chunk[slot];
       cache.clearSlot(chunk, slot);
-      this.head++;
-      if (this.head % size === 0 || this.head === this.tail) this.releaseFront(cache);
+      if (--this.inChunks === 0) this.release(cache);
+      else if (slot + 1 === this.size) {
+        cache.give(this.chunks.shift()!);
+        this.headSlot = 0;
+      } else this.headSlot = slot + 1;
       return true;
     }
-    if (this.overflow !== undefined && this.overflowHead < this.overflow.length) {
-      out.item = this.overflow[this.overflowHead];
-      this.overflow[this.overflowHead] = undefined as T;
+    const overflow = this.overflow;
+    if (overflow !== undefined && this.overflowHead < overflow.length) {
+      out.item = overflow[this.overflowHead];
+      overflow[this.overflowHead] = undefined as T;
       this.overflowHead++;
-      if (this.overflowHead === this.overflow.length) {
+      if (this.overflowHead === overflow.length) {
         this.overflow = undefined;
         this.overflowHead = 0;
       }
@@ -80,34 +90,43 @@ export class Batch<T> {
 
   /** Takes the newest item (LIFO inside the batch). */
   pop(cache: ChunkCache<T>, out: { item: T | undefined }): boolean {
-    if (this.overflow !== undefined && this.overflow.length > this.overflowHead) {
-      out.item = this.overflow.pop();
-      if (this.overflow.length === this.overflowHead) {
+    const overflow = this.overflow;
+    if (overflow !== undefined && overflow.length > this.overflowHead) {
+      out.item = overflow.pop();
+      if (overflow.length === this.overflowHead) {
         this.overflow = undefined;
         this.overflowHead = 0;
       }
       return true;
     }
-    if (this.tail > this.head) {
-      this.tail--;
-      const chunk = this.chunks[this.chunks.length - 1]!;
-      const slot = this.tail % this.size;
-      out.item = chunk[slot];
-      cache.clearSlot(chunk, slot);
-      this.releaseBack(cache);
-      return true;
-    }
-    return false;
+    return this.popChunk(cache, out);
+  }
+
+  /** Takes the newest item of the chunk part (never the overflow). */
+  private popChunk(cache: ChunkCache<T>, out: { item: T | undefined }): boolean {
+    if (this.inChunks === 0) return false;
+    const chunks = this.chunks;
+    const chunk = chunks[chunks.length - 1]!;
+    const slot = this.tailSlot - 1;
+    out.item = chunk[slot];
+    cache.clearSlot(chunk, slot);
+    if (--this.inChunks === 0) this.release(cache);
+    else if (slot === 0) {
+      cache.give(chunks.pop()!);
+      this.tailSlot = this.size; // the chunk before is full up to its end
+    } else this.tailSlot = slot;
+    return true;
   }
 
   /** Removes and returns the newest item that `pred` accepts, shifting newer ones down. */
   takeWhere(pred: (item: T) => boolean, cache: ChunkCache<T>, out: { item: T | undefined }): boolean {
-    if (this.overflow !== undefined) {
-      for (let i = this.overflow.length - 1; i >= this.overflowHead; i--) {
-        if (pred(this.overflow[i] as T)) {
-          out.item = this.overflow[i];
-          this.overflow.splice(i, 1);
-          if (this.overflow.length === this.overflowHead) {
+    const overflow = this.overflow;
+    if (overflow !== undefined) {
+      for (let i = overflow.length - 1; i >= this.overflowHead; i--) {
+        if (pred(overflow[i] as T)) {
+          out.item = overflow[i];
+          overflow.splice(i, 1);
+          if (overflow.length === this.overflowHead) {
             this.overflow = undefined;
             this.overflowHead = 0;
           }
@@ -115,57 +134,34 @@ export class Batch<T> {
         }
       }
     }
-    const size = this.size;
-    const base = this.chunkBase();
-    for (let i = this.tail - 1; i >= this.head; i--) {
-      const at = i - base;
-      const item = this.chunks[Math.floor(at / size)]![at % size] as T;
+    for (let p = this.inChunks - 1; p >= 0; p--) {
+      const item = this.at(p);
       if (!pred(item)) continue;
+      for (let j = p; j < this.inChunks - 1; j++) this.setAt(j, this.at(j + 1));
+      this.popChunk(cache, out); // removes the (now duplicated) newest chunk slot; pop() would take the overflow
       out.item = item;
-      for (let j = i; j < this.tail - 1; j++) {
-        const a = j - base;
-        const b = a + 1;
-        (this.chunks[Math.floor(a / size)] as { [i: number]: T })[a % size] = this.chunks[Math.floor(b / size)]![b % size] as T;
-      }
-      this.tail--;
-      const last = this.tail - base;
-      cache.clearSlot(this.chunks[Math.floor(last / size)]!, last % size);
-      this.releaseBack(cache);
       return true;
     }
     return false;
   }
 
-  /** Returns every chunk to the cache (the batch is being dropped). */
+  /** Returns every chunk to the cache (the batch is being dropped, or its chunk part is empty). */
   release(cache: ChunkCache<T>): void {
     for (const chunk of this.chunks) cache.give(chunk);
     this.chunks.length = 0;
-    this.head = this.tail = 0;
+    this.headSlot = 0;
+    this.tailSlot = this.size;
+    this.inChunks = 0;
   }
 
-  /** Item index of the first slot of chunks[0]. */
-  private chunkBase(): number {
-    return this.head - (this.head % this.size);
+  /** The chunk item at position `p` (0 = oldest). */
+  private at(p: number): T {
+    const g = this.headSlot + p;
+    return this.chunks[Math.floor(g / this.size)]![g % this.size] as T;
   }
 
-  private releaseFront(cache: ChunkCache<T>): void {
-    if (this.head === this.tail) {
-      // Empty chunk part: recycle everything and restart indices at 0.
-      this.release(cache);
-      return;
-    }
-    const chunk = this.chunks.shift()!;
-    cache.give(chunk);
-    this.head -= this.size;
-    this.tail -= this.size;
-  }
-
-  private releaseBack(cache: ChunkCache<T>): void {
-    if (this.tail === this.head) {
-      this.release(cache);
-      return;
-    }
-    const needed = Math.ceil((this.tail - this.chunkBase()) / this.size);
-    while (this.chunks.length > needed) cache.give(this.chunks.pop()!);
+  private setAt(p: number, item: T): void {
+    const g = this.headSlot + p;
+    (this.chunks[Math.floor(g / this.size)] as { [i: number]: T })[g % this.size] = item;
   }
 }
