@@ -48,6 +48,8 @@ describe("stall detection", () => {
     async (flavor) => {
       const { domain, stalls, others } = setup({ flavor, stallTimeoutMs: 30 });
       const g = domain.readLock();
+      let disposed = 0;
+      domain.retire({ [Symbol.dispose]: () => void disposed++ });
       let synced = false;
       void domain.synchronize().then(() => (synced = true));
       await turn(); // the grace period starts; the reader is on the old index
@@ -67,11 +69,13 @@ describe("stall detection", () => {
       expect(stalls).toHaveLength(1); // once per grace period, however long it stalls
       expect(domain.stats().stalls).toBe(1);
       expect(synced).toBe(false);
+      expect(disposed).toBe(0);
 
       g.unlock();
       await turn();
       await turn();
       expect(synced).toBe(true);
+      expect(disposed).toBe(1); // reported, never dropped
 
       // the next grace period that stalls is reported again
       const g2 = domain.readLock();
