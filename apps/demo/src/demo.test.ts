@@ -66,6 +66,20 @@ describe("pnpm demo (runDemo), a real run: HTTP on 127.0.0.1, reloaders, load ge
     expect(result.report).toContain("interrupted with Ctrl-C");
   }, 30_000);
 
+  it("the check is not vacuous: a pool that recycles parsers inside their grace period is caught, exit code 1", async () => {
+    const out = collector();
+    const result = await runDemo({
+      ...DEFAULT_SETTINGS,
+      seconds: 0.5,
+      rate: 200,
+      out,
+      createRcuStore: ({ flavor }) => createRcuStore({ flavor, unsafeTypesafeReuse: true }),
+    });
+    expect(result.rcu.violations).toBeGreaterThan(0);
+    expect(result.exitCode).toBe(1);
+    expect(result.report).toContain("FAIL: @rcu:");
+  }, 30_000);
+
   it("--flavor loop stays safe (guards count) and its misuse is reported by debug mode", async () => {
     const out = collector();
     const result = await runDemo({ ...DEFAULT_SETTINGS, seconds: 0.5, rate: 100, flavor: "loop", out });

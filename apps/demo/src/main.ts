@@ -1,7 +1,13 @@
 /**
- * The `pnpm demo` entry point: parse flags, wire Ctrl-C to an AbortSignal (a second Ctrl-C exits at once with
- * 130), run the demo, set the exit code. Everything else lives in run-demo.ts.
+ * The `pnpm demo` entry point: parse flags, wire Ctrl-C (SIGINT, and SIGTERM alike) to an AbortSignal, run the
+ * demo, set the exit code. Everything else lives in run-demo.ts.
+ *
+ * One key press can arrive as several signals: the terminal sends SIGINT to the whole process group, each pnpm
+ * layer forwards it again, and pnpm escalates a repeated one to SIGTERM for its child — all within milliseconds.
+ * So signals within a second of the first one are the same Ctrl-C; a later one means "again, now" and exits at
+ * once with 130, without the report.
  */
+import { performance } from "node:perf_hooks";
 import { USAGE, parseDemoArgs } from "./parse-demo-args.js";
 import { runDemo } from "./run-demo.js";
 
@@ -13,22 +19,27 @@ if (parsed.kind === "help") {
   process.exitCode = 2;
 } else {
   const controller = new AbortController();
-  const onSigint = (): void => {
-    if (controller.signal.aborted) {
-      process.stderr.write("\ndemo: second Ctrl-C, exiting without the report\n");
+  let firstSignalAt: number | undefined;
+  const onSignal = (): void => {
+    const now = performance.now();
+    if (firstSignalAt === undefined) {
+      firstSignalAt = now;
+      process.stdout.write("\nstopping: finishing requests in flight, closing the servers, draining the domain…\n");
+      controller.abort();
+    } else if (now - firstSignalAt > 1_000) {
+      process.stderr.write("\ndemo: stopped again, exiting without the report\n");
       process.exit(130);
     }
-    process.stdout.write("\nstopping: finishing requests in flight, closing the server, draining the domain…\n");
-    controller.abort();
   };
-  process.on("SIGINT", onSigint);
+  // Left installed until exit: a forwarded duplicate arriving after the report must not kill the process.
+  process.on("SIGINT", onSignal);
+  process.on("SIGTERM", onSignal);
   const result = await runDemo({
     ...parsed.settings,
     signal: controller.signal,
     out: process.stdout,
     tty: process.stdout.isTTY,
   });
-  process.off("SIGINT", onSigint);
   process.exitCode = result.exitCode;
   // Everything was closed; if some handle still keeps the loop alive, do not hang the terminal.
   setTimeout(() => process.exit(result.exitCode), 2_000).unref();

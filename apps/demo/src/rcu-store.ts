@@ -28,6 +28,12 @@ export interface RcuStoreOptions {
   readonly flavor: "srcu" | "loop";
   /** Most parser objects the pool may own. Default 64. */
   readonly maxParsers?: number;
+  /**
+   * DELIBERATELY WRONG, for the test that proves the violation check is not vacuous: a `typesafe` pool (with
+   * `maxFree: 0`) lends parsers that are still inside their grace period, and these handlers do not re-validate
+   * with `pool.isLive`, so requests in flight see their parser recycled under them. Default false.
+   */
+  readonly unsafeTypesafeReuse?: boolean;
 }
 
 /**
@@ -68,6 +74,7 @@ export function createRcuStore(options: RcuStoreOptions): Store {
       parser.dispose();
     },
     max: options.maxParsers ?? 64,
+    ...(options.unsafeTypesafeReuse === true ? { typesafe: true, maxFree: 0 } : {}),
     onError: () => {
       errors += 1;
     },
@@ -80,7 +87,7 @@ export function createRcuStore(options: RcuStoreOptions): Store {
 
   return {
     kind: "rcu",
-    label: `@rcu (${options.flavor} + pool)`,
+    label: options.unsafeTypesafeReuse === true ? `@rcu (${options.flavor} + UNSAFE typesafe pool)` : `@rcu (${options.flavor} + pool)`,
     enter() {
       const guard = domain.readLock();
       return new Snapshot(config.get(), current.value, guard);

@@ -14,6 +14,7 @@ import type { DemoSettings } from "./parse-demo-args.js";
 import { startProgressLine, type Output } from "./progress-line.js";
 import { createRcuStore } from "./rcu-store.js";
 import { formatReport } from "./report.js";
+import type { Store } from "./store.js";
 import { startTrial, type Trial, type TrialOptions, type TrialResult } from "./trial.js";
 
 /** Options of {@link runDemo}. */
@@ -26,6 +27,8 @@ export interface DemoOptions extends DemoSettings {
   readonly out: Output;
   /** Redraw the progress line in place. Default false. */
   readonly tty?: boolean;
+  /** Makes the store of the @rcu column (tests swap in a deliberately broken one). Default: `createRcuStore`. */
+  readonly createRcuStore?: (options: { readonly flavor: "srcu" | "loop" }) => Store;
 }
 
 /** The outcome of one demo run. */
@@ -73,7 +76,8 @@ export async function runDemo(options: DemoOptions): Promise<DemoResult> {
   const trials: Trial[] = [];
   try {
     trials.push(await startTrial(createNaiveStore(), trialOptions));
-    trials.push(await startTrial(createRcuStore({ flavor: options.flavor }), trialOptions));
+    const makeRcuStore = options.createRcuStore ?? createRcuStore;
+    trials.push(await startTrial(makeRcuStore({ flavor: options.flavor }), trialOptions));
   } catch (err) {
     await Promise.allSettled(trials.map((t) => t.finish()));
     throw err;
