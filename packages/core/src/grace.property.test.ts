@@ -341,5 +341,5 @@ describe("manual grace periods against a model (fc.commands)", () => {
       }),
       { numRuns: 1000 },
     );
-  });
+  }, 60_000);
 });

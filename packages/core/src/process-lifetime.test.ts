@@ -35,7 +35,7 @@ function runFixture(name: string, args: string[] = []): Promise<Run> {
   });
 }
 
-describe.concurrent("process lifetime (child processes on dist)", () => {
+describe.concurrent("process lifetime (child processes on dist)", { timeout: 30_000 }, () => {
   it("has a built package to run", () => {
     expect(existsSync(dist), "build @rcu/core first: pnpm --filter @rcu/core build").toBe(true);
   });

@@ -52,7 +52,7 @@ console.log(JSON.stringify(log));
 const dir = mkdtempSync(join(tmpdir(), "rcu-using-"));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
-describe("using g = domain.readLock() in TS-compiled code on Node 20", () => {
+describe("using g = domain.readLock() in TS-compiled code on Node 20", { timeout: 30_000 }, () => {
   it("compiles with the repo's compiler options to the lowered form and unlocks at scope end", async () => {
     const { options, errors } = ts.convertCompilerOptionsFromJson(base.compilerOptions, ".");
     expect(errors).toEqual([]);
