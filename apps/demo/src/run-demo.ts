@@ -86,7 +86,13 @@ export async function runDemo(options: DemoOptions): Promise<DemoResult> {
   const line = startProgressLine(out, options.tty ?? false, (final) => {
     const elapsed = (performance.now() - started) / 1000;
     const clock = final ? `done, ${elapsed.toFixed(1)} s` : `${elapsed.toFixed(1)}/${options.seconds} s`;
-    return `${clock}  ${naiveTrial.line()} │ ${rcuTrial.line()}`;
+    const n = naiveTrial.live();
+    const r = rcuTrial.live();
+    // Most important first: a narrow terminal cuts the end of the line.
+    return (
+      `${clock}  hit disposed: naive ${fmt(n.violations)}, @rcu ${fmt(r.violations)}  │  ` +
+      `served: naive ${fmt(n.served)}, @rcu ${fmt(r.served)}  │  @rcu: ${fmt(r.gracePeriods ?? 0)} GPs, ${fmt(r.pending)} pending`
+    );
   });
   let naive: TrialResult;
   let rcu: TrialResult;
@@ -100,4 +106,8 @@ export async function runDemo(options: DemoOptions): Promise<DemoResult> {
   out.write(report);
   const exitCode = rcu.violations > 0 ? 1 : 0;
   return { naive, rcu, interrupted, report, exitCode };
+}
+
+function fmt(n: number): string {
+  return n.toLocaleString("en-US");
 }

@@ -1,6 +1,6 @@
 /**
  * `startTrial`: one store under load. It starts the HTTP service for the store, the reloader that swaps the store's
- * config and parser, and the load generator; `line()` renders its live counters for the progress line; `finish()`
+ * config and parser, and the load generator; `live()` reads its counters for the progress line; `finish()`
  * waits for the load to end (time, request budget or Ctrl-C), stops the reloader, closes the server, closes the
  * store (for RCU: `domain.close()`, which drains every pending disposal and the pool) and returns the numbers for
  * the report. The demo runs two trials side by side in one process, so both see the same machine, the same JIT
@@ -54,11 +54,19 @@ export interface TrialResult {
   readonly errors: number;
 }
 
+/** What the progress line shows of a trial. */
+export interface LiveCounters {
+  readonly served: number;
+  readonly violations: number;
+  readonly gracePeriods: number | undefined;
+  readonly pending: number;
+}
+
 /** A trial in progress. */
 export interface Trial {
   readonly store: Store;
-  /** A compact live summary for the progress line. */
-  line(): string;
+  /** Live counters for the progress line. */
+  live(): LiveCounters;
   /** Waits for the load to end, shuts everything down, returns the numbers. Idempotent. */
   finish(): Promise<TrialResult>;
 }
@@ -98,11 +106,9 @@ export async function startTrial(store: Store, options: TrialOptions): Promise<T
 
   return {
     store,
-    line() {
-      const s = store.sample();
-      let text = `${store.kind === "naive" ? "naive" : "@rcu"} ${fmt(server.stats.served)} served, ${fmt(server.stats.violations)} hit disposed`;
-      if (s.gracePeriods !== undefined) text += `, ${fmt(s.gracePeriods)} GPs, ${fmt(s.pending)} pending`;
-      return text;
+    live() {
+      const { gracePeriods, pending } = store.sample();
+      return { served: server.stats.served, violations: server.stats.violations, gracePeriods, pending };
     },
     finish() {
       finishing ??= finish();
@@ -140,8 +146,4 @@ function result(
     misuseReports: s.misuseReports,
     errors: s.errors,
   };
-}
-
-function fmt(n: number): string {
-  return n.toLocaleString("en-US");
 }
