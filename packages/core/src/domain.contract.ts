@@ -298,13 +298,18 @@ export function describeFlavor(name: string, make: MakeDomain): void {
         }
         const newReader = domain.readLock(); // arrives after the grace period started
         oldReader.unlock();
+        // shared follows liburcu's two-phase parity flip, whose second phase may also wait for readers that
+        // arrived during the first one: that is allowed (waiting longer is safe), so only there they leave too
+        if (domain.flavor === "shared") newReader.unlock();
         await drv.until(() => sync.settled);
         expect(sync.error).toBeUndefined();
         expect(domain.poll(cookie)).toBe(true);
         await drv.until(() => held.disposed === 1);
         expect(cell.get().disposed).toBe(0);
-        expect(domain.stats().readers).toBe(1);
-        newReader.unlock();
+        if (domain.flavor !== "shared") {
+          expect(domain.stats().readers).toBe(1);
+          newReader.unlock();
+        }
         expect(domain.stats().readers).toBe(0);
       });
 
@@ -344,7 +349,9 @@ export function describeFlavor(name: string, make: MakeDomain): void {
         const { domain } = drv;
         const pending = pendingWork(drv);
         const waiters = domain.stats().waiters; // the deferred engine's one armed notification
-        const bad: unknown[] = [0, 2, 3, 5, -4, 4.5, NaN, Infinity, 2 ** 60, "4", null, undefined, {}, domain.getState() + 4];
+        const bad: unknown[] = [2, 3, 5, -4, 4.5, NaN, Infinity, 2 ** 60, "4", null, undefined, {}, domain.getState() + 4];
+        // 0 is a past cookie after a 2^32 wrap of shared's wrap-safe 32-bit cookies; elsewhere it is never produced
+        if (domain.flavor !== "shared") bad.push(0);
         for (const cookie of bad) {
           expectCode(() => domain.poll(cookie as GpCookie), "INVALID_COOKIE");
           await expectRejectCode(domain.waitFor(cookie as GpCookie), "INVALID_COOKIE");
