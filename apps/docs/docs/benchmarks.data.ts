@@ -16,6 +16,8 @@ export interface BenchRow {
   readonly bound: number | null;
   readonly direction: "max" | "min" | null;
   readonly met: boolean | null;
+  /** How `ratio` is formed: `ours/baseline`, `baseline/ours` (a speed-up) or `ours` (an absolute figure). */
+  readonly kind: string;
 }
 
 export interface BenchData {
@@ -23,7 +25,13 @@ export interface BenchData {
   readonly machine: string;
   readonly node: string;
   readonly date: string;
+  /** A `--quick` smoke run (not a measurement). */
+  readonly quick: boolean;
+  /** 1-minute load average at the start and end of the run, when recorded ("2.1 → 3.4"). */
+  readonly load: string;
   readonly rows: readonly BenchRow[];
+  /** Benchmarks that failed to run. */
+  readonly failures: readonly string[];
 }
 
 type Json = Record<string, unknown>;
@@ -75,6 +83,7 @@ export function normalise(raw: unknown, file: string): BenchData {
       bound: goal.bound,
       direction: goal.direction,
       met: typeof metRaw === "boolean" ? metRaw : null,
+      kind: str(r.ratioKind ?? "ours/baseline"),
     };
   });
   return {
@@ -82,7 +91,10 @@ export function normalise(raw: unknown, file: string): BenchData {
     machine: describeMachine(root.machine ?? root.host ?? root.system),
     node: str(root.node ?? root.nodeVersion ?? (isObj(root.machine) ? root.machine.node : undefined)),
     date: str(root.date ?? root.timestamp ?? root.when),
+    quick: root.quick === true,
+    load: isObj(root.machine) && num(root.machine.loadStart) !== null ? `${num(root.machine.loadStart)?.toFixed(1)} → ${num(root.machine.loadEnd)?.toFixed(1) ?? "?"}` : "",
     rows,
+    failures: (Array.isArray(root.failures) ? root.failures : []).map((f) => (isObj(f) ? `${str(f.benchmark)}: ${str(f.error)}` : str(f))),
   };
 }
 

@@ -169,7 +169,19 @@ async function main() {
     }
     record(`internal links resolve (${links.size} checked)`, broken.length === 0 && links.size > 20, broken.slice(0, 10).join("; "));
 
-    // 3. Home page screenshot and local search for "dequeue".
+    // 3. The benchmarks page shows the chart when bench/results.json was there at build time, else the note.
+    errors = [];
+    await page.goto(base + "/benchmarks.html", { waitUntil: "load" });
+    const hasResults = existsSync(join(appDir, "../../bench/results.json"));
+    const chart = await page.locator("[data-chart=benchmarks]").count();
+    const absent = await page.locator("[data-bench=absent]").count();
+    record(
+      `benchmarks page: ${hasResults ? "chart from bench/results.json" : "note that results are absent"}`,
+      hasResults ? chart === 1 && absent === 0 : chart === 0 && absent === 1,
+      `chart=${chart} absent-note=${absent}`,
+    );
+
+    // 4. Home page screenshot and local search for "dequeue".
     errors = [];
     await page.goto(base + "/", { waitUntil: "networkidle" });
     await page.screenshot({ path: join(artifacts, "home.png"), fullPage: true });
@@ -190,7 +202,7 @@ async function main() {
     await page.screenshot({ path: join(artifacts, "search.png") });
     await page.keyboard.press("Escape");
 
-    // 4. The interactive timeline advances when played (when the site has it).
+    // 5. The interactive timeline advances when played (when the site has it).
     const timelinePath = "/concepts/timeline.html";
     if (!pages.includes(timelinePath)) {
       results.skipped++;
