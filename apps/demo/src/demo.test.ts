@@ -3,6 +3,7 @@ import { DEFAULT_SETTINGS, parseDemoArgs } from "./parse-demo-args.js";
 import { createNaiveStore } from "./naive-store.js";
 import { createRcuStore } from "./rcu-store.js";
 import { runDemo } from "./run-demo.js";
+import { createStopHandler } from "./stop-handler.js";
 
 function collector(): { write(text: string): boolean; text(): string } {
   const chunks: string[] = [];
@@ -139,5 +140,26 @@ describe("parseDemoArgs", () => {
     expect(message(["--rate", "fast"])).toBe('--rate must be a number from 1 to 10000, got "fast".');
     expect(message(["--concurrency", "1.5"])).toBe('--concurrency must be an integer from 1 to 1024, got "1.5".');
     expect(message(["--bogus"])).toMatch(/--bogus/);
+  });
+});
+
+describe("createStopHandler (Ctrl-C)", () => {
+  it("signals from one key press are one stop; a later one forces", () => {
+    let t = 0;
+    const calls: string[] = [];
+    const onSignal = createStopHandler({
+      stop: () => calls.push("stop"),
+      force: () => calls.push("force"),
+      now: () => t,
+    });
+    onSignal(); // SIGINT from the terminal
+    t = 3;
+    onSignal(); // the same SIGINT forwarded by pnpm
+    t = 5;
+    onSignal(); // pnpm escalating to SIGTERM
+    expect(calls).toEqual(["stop"]);
+    t = 1_500;
+    onSignal(); // the user presses Ctrl-C again
+    expect(calls).toEqual(["stop", "force"]);
   });
 });

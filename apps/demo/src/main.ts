@@ -1,15 +1,11 @@
 /**
- * The `pnpm demo` entry point: parse flags, wire Ctrl-C (SIGINT, and SIGTERM alike) to an AbortSignal, run the
- * demo, set the exit code. Everything else lives in run-demo.ts.
- *
- * One key press can arrive as several signals: the terminal sends SIGINT to the whole process group, each pnpm
- * layer forwards it again, and pnpm escalates a repeated one to SIGTERM for its child — all within milliseconds.
- * So signals within a second of the first one are the same Ctrl-C; a later one means "again, now" and exits at
- * once with 130, without the report.
+ * The `pnpm demo` entry point: parse flags, wire Ctrl-C (SIGINT, and SIGTERM alike) to an AbortSignal through
+ * `createStopHandler` (duplicate signals from one key press are one stop; a later one exits at once with 130), run
+ * the demo, set the exit code. Everything else lives in run-demo.ts.
  */
-import { performance } from "node:perf_hooks";
 import { USAGE, parseDemoArgs } from "./parse-demo-args.js";
 import { runDemo } from "./run-demo.js";
+import { createStopHandler } from "./stop-handler.js";
 
 const parsed = parseDemoArgs(process.argv.slice(2));
 if (parsed.kind === "help") {
@@ -19,18 +15,16 @@ if (parsed.kind === "help") {
   process.exitCode = 2;
 } else {
   const controller = new AbortController();
-  let firstSignalAt: number | undefined;
-  const onSignal = (): void => {
-    const now = performance.now();
-    if (firstSignalAt === undefined) {
-      firstSignalAt = now;
+  const onSignal = createStopHandler({
+    stop: () => {
       process.stdout.write("\nstopping: finishing requests in flight, closing the servers, draining the domain…\n");
       controller.abort();
-    } else if (now - firstSignalAt > 1_000) {
+    },
+    force: () => {
       process.stderr.write("\ndemo: stopped again, exiting without the report\n");
       process.exit(130);
-    }
-  };
+    },
+  });
   // Left installed until exit: a forwarded duplicate arriving after the report must not kill the process.
   process.on("SIGINT", onSignal);
   process.on("SIGTERM", onSignal);
