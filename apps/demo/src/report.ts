@@ -30,7 +30,7 @@ export function formatReport(input: ReportInput): string {
     row("touched a disposed resource", (t) => (t.violations === 0 ? "0" : `${fmt(t.violations)} (${pct(t.violations, t.served)})`)),
     row("swaps (config + parser)", (t) => fmt(t.swaps)),
     row("grace periods", (t) => (t.gracePeriods === undefined ? "—" : fmt(t.gracePeriods))),
-    row("replaced objects reclaimed", (t) => fmt(t.reclaimed)),
+    row("objects reclaimed (incl. at close)", (t) => fmt(t.reclaimed)),
     row("peak pending reclamation", (t) => fmt(t.peakPending)),
     row("parser objects allocated", (t) => fmt(t.parsersAllocated)),
     row("p50 latency", (t) => ms(t.p50Ms)),
@@ -65,17 +65,22 @@ export function formatReport(input: ReportInput): string {
 
   if (naive.violations > 0) {
     out.push(
-      `naive: ${fmt(naive.violations)} of ${fmt(naive.served)} requests used a config or parser that the reloader had ` +
-        "already disposed while they were awaiting I/O.",
+      `naive: ${fmt(naive.violations)} of ${count(naive.served, "request")} used a config or parser that the reloader ` +
+        "had already disposed while they were awaiting I/O.",
     );
   } else {
     out.push("naive: this run happened to miss the hazard (no request straddled a swap); raise --rate to see it.");
   }
   if (rcu.violations === 0) {
+    const poolNote =
+      rcu.swapsWithoutParser > 0
+        ? `; the pool was at its max for ${count(rcu.swapsWithoutParser, "swap")}, which kept the current parser`
+        : "";
     out.push(
-      `@rcu:  0 requests touched a disposed resource. ${fmt(rcu.reclaimed)} replaced objects were reclaimed, each only ` +
-        `after the requests that could see it had finished (${fmt(rcu.gracePeriods ?? 0)} grace periods, at most ` +
-        `${fmt(rcu.peakPending)} waiting at once); ${fmt(rcu.parsersAllocated)} pooled parsers served ${fmt(rcu.swaps)} swaps.`,
+      `@rcu:  0 requests touched a disposed resource. ${count(rcu.reclaimed, "object")} reclaimed, each only ` +
+        `after the requests that could see it had finished (${count(rcu.gracePeriods ?? 0, "grace period")}, at most ` +
+        `${fmt(rcu.peakPending)} waiting at once); ${count(rcu.parsersAllocated, "pooled parser")} served ` +
+        `${count(rcu.swaps, "swap")}${poolNote}.`,
     );
   } else {
     out.push(
@@ -95,6 +100,11 @@ export function formatReport(input: ReportInput): string {
 
 function fmt(n: number): string {
   return n.toLocaleString("en-US");
+}
+
+/** `1 swap`, `2 swaps`, `1,234 swaps`. */
+function count(n: number, noun: string): string {
+  return `${fmt(n)} ${noun}${n === 1 ? "" : "s"}`;
 }
 
 function pct(part: number, whole: number): string {

@@ -15,7 +15,7 @@ export interface StoreSample {
   readonly gracePeriods: number | undefined;
   /** Replaced objects still waiting to be reclaimed right now. */
   readonly pending: number;
-  /** Replaced objects reclaimed so far (disposed, or returned to the pool's free list). */
+  /** Objects reclaimed so far — replaced ones, and after close the last ones too (disposed, or back in the pool). */
   readonly reclaimed: number;
   /** Parser objects ever allocated. */
   readonly parsersAllocated: number;
