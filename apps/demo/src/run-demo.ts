@@ -52,13 +52,17 @@ export interface DemoResult {
  */
 export async function runDemo(options: DemoOptions): Promise<DemoResult> {
   const { out, signal } = options;
+  // Ctrl-C, or a failure to start the second trial, stops both.
+  const stop = new AbortController();
+  if (signal?.aborted === true) stop.abort();
+  signal?.addEventListener("abort", () => stop.abort(), { once: true });
   const trialOptions: TrialOptions = {
     seconds: options.seconds,
     rate: options.rate,
     concurrency: options.concurrency,
     maxRequests: options.maxRequests,
     ioMaxMs: options.ioMaxMs ?? 4,
-    signal,
+    signal: stop.signal,
   };
   out.write(
     [
@@ -79,6 +83,7 @@ export async function runDemo(options: DemoOptions): Promise<DemoResult> {
     const makeRcuStore = options.createRcuStore ?? createRcuStore;
     trials.push(await startTrial(makeRcuStore({ flavor: options.flavor }), trialOptions));
   } catch (err) {
+    stop.abort();
     await Promise.allSettled(trials.map((t) => t.finish()));
     throw err;
   }
