@@ -125,6 +125,27 @@ describe("maxPerTurn bounds the work per turn", () => {
     expect(log).toEqual(["A", "B", "C", "D"]);
   });
 
+  it("a batch behind an out-of-budget expired batch is processed when its own grace period ends (not one later)", () => {
+    // Found by the model test: while batch 4 was expired but out of budget (no notification armed), a new
+    // batch (cookie 12) armed the one notification on 12; when the continuation then dropped batch 4 (emptied by
+    // dequeue, so nothing was processed and no further continuation was queued), batch 8 waited for 12.
+    const domain = createManualDomain();
+    const seen: string[] = [];
+    const eng = createPending<string>(domain, { process: (x) => void seen.push(x), maxPerTurn: 1 });
+    for (const x of ["A1", "A2", "A3"]) eng.enqueue(x); // cookie 4
+    domain.startGracePeriod();
+    eng.enqueue("B"); // cookie 8
+    domain.endGracePeriod(); // seq 4: A1 (budget spent)
+    domain.startGracePeriod(); // continuation: A2; seq 5
+    expect(eng.dequeue()).toBe("A3"); // batch 4 is now empty but still there
+    eng.enqueue("C"); // cookie 12: the first arm since batch 4 expired
+    expect(domain.endGracePeriod()).toBe(true); // continuation drops batch 4; seq 8
+    expect(seen).toEqual(["A1", "A2", "B"]);
+    domain.advance();
+    expect(seen).toEqual(["A1", "A2", "B", "C"]);
+    expect(domain.stats().waiters).toBe(0);
+  });
+
   for (const flavor of ["loop", "srcu"] as const) {
     it(`${flavor} domain: no synchronous run processes more than maxPerTurn; all items arrive in order`, async () => {
       const domain = createDomain({ flavor, name: `bound-${flavor}` });

@@ -292,9 +292,16 @@ export class PendingEngine<T> implements RcuPending<T> {
     }
     this.settleWaiters();
     if (done !== 0) this.checkBelowMark();
-    if (batches.length !== 0 && this.armed === undefined) {
+    if (batches.length !== 0) {
       const first = batches[0]!;
-      if (!grace.done(first.cookie)) this.arm(first.cookie);
+      // The one notification waits for the oldest live batch. While an expired batch was out of budget (nothing
+      // armed), a new batch may have armed on its newer cookie; once the continuation has taken the expired
+      // batch, re-target, or the batch in between would wait for the newer grace period too.
+      const armed = this.armed;
+      if (!grace.done(first.cookie) && (armed === undefined || grace.before(first.cookie, armed.cookie))) {
+        armed?.cancel();
+        this.arm(first.cookie);
+      }
       // else: expired but out of budget; the next-turn continuation (armed above) picks it up.
     }
   }
