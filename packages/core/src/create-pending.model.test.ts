@@ -19,6 +19,8 @@
  *   an enqueue from outside throws `CLOSED`, and `drain()` resolves only when nothing is pending;
  * - with a random `highWaterMark` (items and bytes): `ready()` resolves only when not above the mark and
  *   always once back at or below it; `onPressure` and `stats().pressureEvents` count each upward crossing once;
+ * - in half the runs `process` re-enters the engine (enqueue from inside — accepted even while draining — and
+ *   dequeue from inside, which must take the newest item of the batch being processed);
  * - finally, with all readers gone, a few grace periods process everything and settle every flush/drain.
  */
 import { expect, it } from "vitest";
