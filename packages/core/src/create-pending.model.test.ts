@@ -22,9 +22,14 @@
  * - in half the runs `process` re-enters the engine (enqueue from inside — accepted even while draining — and
  *   dequeue from inside, which must take the newest item of the batch being processed);
  * - finally, with all readers gone, a few grace periods process everything and settle every flush/drain.
+ *
+ * A second, lighter property runs on a real `srcu` domain (real turn boundaries, sections spanning them):
+ * nothing is processed while a reader that predates its enqueue is inside, processing keeps enqueue order,
+ * and `flush()` completes once the readers are gone.
  */
 import { expect, it } from "vitest";
 import fc from "fast-check";
+import { createDomain } from "./create-domain.js";
 import { createPending } from "./create-pending.js";
 import { createManualDomain, type ManualDomain } from "./testing.js";
 import type { ReadGuard, RcuPending } from "./types.js";
@@ -560,5 +565,66 @@ it("createPending matches the reference model (enqueue/dequeue/dequeueWhere/GPs/
       expect(domain.stats().waiters).toBe(0);
     }),
     { numRuns: 1000 },
+  );
+}, 60_000);
+
+it("on a real srcu domain (real turns, sections spanning them): nothing processed under an older reader, order kept, flush completes", async () => {
+  type Op = { readonly k: "enqueue" | "lock" | "turn" | "dequeue" } | { readonly k: "unlock"; readonly pick: number };
+  const op: fc.Arbitrary<Op> = fc.oneof(
+    { arbitrary: fc.constant({ k: "enqueue" as const }), weight: 4 },
+    { arbitrary: fc.constant({ k: "lock" as const }), weight: 1 },
+    { arbitrary: fc.nat(3).map((pick) => ({ k: "unlock" as const, pick })), weight: 1 },
+    { arbitrary: fc.constant({ k: "turn" as const }), weight: 2 },
+    { arbitrary: fc.constant({ k: "dequeue" as const }), weight: 1 },
+  );
+  await fc.assert(
+    fc.asyncProperty(fc.array(op, { maxLength: 30 }), fc.oneof(fc.constant(Infinity), fc.integer({ min: 1, max: 3 })), async (ops, maxPerTurn) => {
+      const violations: string[] = [];
+      const domain = createDomain({ flavor: "srcu", stallTimeoutMs: 0, flushOnExit: false, onError: (e) => void violations.push(String(e)) });
+      const open = new Map<number, ReadGuard>();
+      const readersAt = new Map<number, number[]>();
+      const processed: number[] = [];
+      const dequeued = new Set<number>();
+      let nextId = 0;
+      let nextReader = 0;
+      const eng = createPending<number>(domain, {
+        maxPerTurn,
+        chunkSize: 2,
+        process: (id) => {
+          for (const r of readersAt.get(id)!) if (open.has(r)) violations.push(`${id} processed while reader ${r} is inside`);
+          if (processed.length !== 0 && processed.at(-1)! >= id) violations.push(`${id} processed after ${processed.at(-1)}`);
+          if (dequeued.has(id)) violations.push(`${id} processed after dequeue`);
+          processed.push(id);
+        },
+      });
+      for (const o of ops) {
+        if (o.k === "enqueue") {
+          readersAt.set(nextId, [...open.keys()]);
+          eng.enqueue(nextId++);
+        } else if (o.k === "lock") {
+          open.set(nextReader++, domain.readLock());
+        } else if (o.k === "unlock") {
+          const keys = [...open.keys()];
+          if (keys.length !== 0) {
+            const key = keys[o.pick % keys.length]!;
+            open.get(key)!.unlock();
+            open.delete(key);
+          }
+        } else if (o.k === "turn") {
+          await new Promise<void>((resolve) => setImmediate(resolve));
+        } else {
+          const got = eng.dequeue();
+          if (got !== undefined) dequeued.add(got);
+        }
+      }
+      for (const g of open.values()) g.unlock();
+      open.clear();
+      await eng.flush();
+      expect(violations).toEqual([]);
+      expect(processed.length + dequeued.size).toBe(nextId);
+      expect(eng.size).toBe(0);
+      await domain.close();
+    }),
+    { numRuns: 150 },
   );
 }, 60_000);
