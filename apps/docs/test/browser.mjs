@@ -140,6 +140,7 @@ async function main() {
     // 1. Every page loads with zero console errors; collect internal links on the way.
     const pages = builtPages(distDir);
     const links = new Map(); // path -> first page that links to it
+    const anchors = new Map(); // path#hash -> first page that links to it
     for (const path of pages) {
       errors = [];
       const res = await page.goto(base + path, { waitUntil: "load" });
@@ -155,6 +156,7 @@ async function main() {
         if (u.origin !== base) continue;
         const p = u.pathname;
         if (!links.has(p)) links.set(p, path);
+        if (u.hash.length > 1 && !anchors.has(p + u.hash)) anchors.set(p + u.hash, path);
       }
       record(`page ${path}`, status === 200 && errors.length === 0, status !== 200 ? `HTTP ${status}` : errors.join(" | "));
     }
@@ -168,6 +170,17 @@ async function main() {
       if (res.status !== 200) broken.push(`${p} (HTTP ${res.status}, linked from ${from})`);
     }
     record(`internal links resolve (${links.size} checked)`, broken.length === 0 && links.size > 20, broken.slice(0, 10).join("; "));
+
+    // 2b. ...and so do their #anchors (an element with that id on the target page).
+    const htmlOf = new Map();
+    const missing = [];
+    for (const [target, from] of anchors) {
+      const [p, hash] = [target.slice(0, target.indexOf("#")), decodeURIComponent(target.slice(target.indexOf("#") + 1))];
+      if (!htmlOf.has(p)) htmlOf.set(p, await (await fetch(base + p)).text());
+      const ids = htmlOf.get(p);
+      if (!ids.includes(`id="${hash}"`)) missing.push(`${target} (linked from ${from})`);
+    }
+    record(`link anchors exist (${anchors.size} checked)`, missing.length === 0, missing.slice(0, 10).join("; "));
 
     // 3. The benchmarks page shows the chart when bench/results.json was there at build time, else the note.
     errors = [];
