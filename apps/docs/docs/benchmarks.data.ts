@@ -3,9 +3,9 @@
 // RCU_BENCH_RESULTS may point at another results file (used to preview a run from elsewhere).
 import { existsSync, readFileSync } from "node:fs";
 import { defineLoader } from "vitepress";
-import { normalise, type BenchData } from "./.vitepress/bench-normalise";
+import { normalise, type BenchData } from "./.vitepress/bench-normalise.js";
 
-export type { BenchData, BenchRow } from "./.vitepress/bench-normalise";
+export type { BenchData, BenchRow } from "./.vitepress/bench-normalise.js";
 
 declare const data: BenchData | null;
 export { data };
