@@ -2,6 +2,8 @@
 // `N passed, N failed` line. Each entry: { name, cmd, args, env?, skip?: () => boolean, skipReason? }.
 // The command receives RCU_RESULT_FILE and should write { passed, failed, skipped? } there.
 export const suites = [
+  // @rcu/core/shared: the Promela model of the cross-thread protocol, checked exhaustively by spin (+ mutants).
+  { name: "shared-model", cmd: "node", args: ["packages/core/model/check.mjs"] },
   // apps/docs: install chromium if missing, build the site (typedoc + VitePress), then drive it in the browser.
   {
     name: "docs-browser",

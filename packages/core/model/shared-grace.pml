@@ -16,8 +16,12 @@
 #define NW 1
 #endif
 #define NR 2
+#ifndef SECTIONS
 #define SECTIONS 2
+#endif
+#ifndef CALLS
 #define CALLS 2
+#endif
 
 byte gp_phase = 0;        /* GP_PHASE */
 byte slot[NR];            /* slot CTR: 0 inactive, 1 + phase inside */

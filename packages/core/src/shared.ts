@@ -60,7 +60,7 @@ export interface SharedDomain extends RcuDomain {
   readonly slot: number;
   /** Frees this thread's slot as soon as `worker` exits (normally, by `terminate()`, or by crashing). */
   watch(worker: { readonly threadId: number; once(event: "exit", listener: () => void): unknown }): void;
-  /** Frees this thread's reader slot (must not be inside a section). `close()` also detaches. */
+  /** Frees this thread's reader slot (must not be inside a section). After `close()` reads stay legal until `detach()`. */
   detach(): void;
 }
 
@@ -123,11 +123,6 @@ class SharedDomainImpl extends DomainImpl implements SharedDomain {
     Atomics.store(this.i32, slotCtr(this.slot), 0);
     Atomics.store(this.i32, slotOwner(this.slot), 0);
     attached.delete(this.handle.buffer);
-  }
-
-  override async close(): Promise<void> {
-    await super.close();
-    this.detach();
   }
 }
 

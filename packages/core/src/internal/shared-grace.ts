@@ -192,7 +192,7 @@ export class SharedGrace implements Grace {
   }
 
   check(cookie: unknown): asserts cookie is GpCookie {
-    if (!plausible32(this.seq, cookie)) {
+    if (!plausible32(this.seq, this.started, cookie)) {
       throw new RcuError(
         "INVALID_COOKIE",
         `${String(cookie)} is not a grace-period cookie of this shared domain. Pass a value returned by getState()/startPoll() of a thread attached to it, or GP_COMPLETED.`,
@@ -299,7 +299,10 @@ export class SharedGrace implements Grace {
             Atomics.store(this.i32, LOCK, 0); // W8
             Atomics.notify(this.i32, SEQ);
           }
-          continue;
+          // Requests made while we ran (e.g. a caller looping on synchronize() in microtasks) wait for the
+          // next turn: never starve the event loop (the `finally` below reschedules).
+          this.runDue();
+          return;
         }
         const seq = Atomics.load(this.i32, SEQ);
         if (Atomics.load(this.i32, LOCK) === 0) continue;
@@ -325,7 +328,9 @@ export class SharedGrace implements Grace {
   /** W2..W7 while a requested grace period is pending; runs with `LOCK` held. */
   private async runGracePeriods(): Promise<void> {
     const i32 = this.i32;
-    while (this.requestPending()) {
+    // Serve what was requested before this run started; later requests belong to the next turn.
+    const target = Atomics.load(i32, REQUESTED) >>> 0;
+    while (!done32(Atomics.load(i32, SEQ) >>> 0, target)) {
       let seq = Atomics.load(i32, SEQ) >>> 0;
       if ((seq & 3) === 0) {
         seq = (seq + 1) >>> 0;
@@ -334,9 +339,11 @@ export class SharedGrace implements Grace {
         this.observer.onStart(seq);
       }
       if (!sharedTestHooks.endGracePeriodsEarly) {
-        await this.waitForReaders(); // W4
+        const w4 = this.waitForReaders(); // W4
+        if (w4 !== undefined) await w4;
         Atomics.xor(i32, GP_PHASE, 1); // W5
-        await this.waitForReaders(); // W6
+        const w6 = this.waitForReaders(); // W6
+        if (w6 !== undefined) await w6;
       }
       const end = end32(seq);
       Atomics.store(i32, SEQ, end | 0); // W7
@@ -360,8 +367,12 @@ export class SharedGrace implements Grace {
   }
 
   /** W9: spin, then sleep on `WAITING` until no old reader remains. */
-  private async waitForReaders(): Promise<void> {
-    for (let round = 0; round < SPIN_ROUNDS; round++) if (!this.anyOldReader()) return;
+  private waitForReaders(): Promise<void> | undefined {
+    for (let round = 0; round < SPIN_ROUNDS; round++) if (!this.anyOldReader()) return undefined;
+    return this.sleepUntilNoOldReader();
+  }
+
+  private async sleepUntilNoOldReader(): Promise<void> {
     const i32 = this.i32;
     for (;;) {
       Atomics.store(i32, WAITING, -1);

@@ -70,15 +70,16 @@ export function done32(seq: number, cookie: number): boolean {
   return ahead <= 0 || ahead > 8;
 }
 
-/** Whether a domain at `seq` could have produced `cookie`. */
-export function plausible32(seq: number, cookie: unknown): cookie is number {
+/**
+ * Whether a domain at `seq` that has started `started` grace periods could have produced `cookie`: not ahead
+ * of `snap(seq)`, and not older than the first cookie it ever handed out (so 0 is refused until the counter
+ * has really wrapped).
+ */
+export function plausible32(seq: number, started: number, cookie: unknown): cookie is number {
   if (cookie === COMPLETED_COOKIE32) return true;
-  return (
-    typeof cookie === "number" &&
-    Number.isInteger(cookie) &&
-    cookie >= 0 &&
-    cookie < 2 ** 32 &&
-    cookie % 4 === 0 &&
-    !before32(snap32(seq), cookie)
-  );
+  if (typeof cookie !== "number" || !Number.isInteger(cookie) || cookie < 0 || cookie >= 2 ** 32 || cookie % 4 !== 0) {
+    return false;
+  }
+  const behind = (snap32(seq) - cookie) >>> 0;
+  return behind <= Math.min(4 * started, 2 ** 31);
 }
