@@ -18,8 +18,8 @@ export class Batch<T> {
   private headSlot = 0;
   /** One past the slot of the newest chunk item in the last chunk (`size` when it is full or there is none). */
   private tailSlot: number;
-  /** Items in the chunk part. */
-  private inChunks = 0;
+  /** Items in the chunk part (read-only for callers). */
+  inChunks = 0;
   overflow: T[] | undefined;
   overflowHead = 0;
   readonly createdAt: number;
@@ -60,18 +60,24 @@ export class Batch<T> {
     this.inChunks++;
   }
 
+  /** Takes the oldest chunk item; only when `inChunks !== 0` (the engine's hot loop: no out-parameter). */
+  shiftChunk(cache: ChunkCache<T>): T {
+    const chunk = this.chunks[0]!;
+    const slot = this.headSlot;
+    const item = chunk[slot] as T;
+    cache.clearSlot(chunk, slot);
+    if (--this.inChunks === 0) this.release(cache);
+    else if (slot + 1 === this.size) {
+      cache.give(this.chunks.shift()!);
+      this.headSlot = 0;
+    } else this.headSlot = slot + 1;
+    return item;
+  }
+
   /** Takes the oldest item (FIFO), chunk part first. False only when empty. */
   shift(cache: ChunkCache<T>, out: { item: T | undefined }): boolean {
     if (this.inChunks !== 0) {
-      const chunk = this.chunks[0]!;
-      const slot = this.headSlot;
-      out.item = chunk[slot];
-      cache.clearSlot(chunk, slot);
-      if (--this.inChunks === 0) this.release(cache);
-      else if (slot + 1 === this.size) {
-        cache.give(this.chunks.shift()!);
-        this.headSlot = 0;
-      } else this.headSlot = slot + 1;
+      out.item = this.shiftChunk(cache);
       return true;
     }
     const overflow = this.overflow;
