@@ -67,7 +67,7 @@ export interface DomainOptions {
   readonly flushOnExit?: boolean;
   /** Async disposals (deferred functions and disposers returning promises) running at once. Default 64. */
   readonly maxConcurrentDisposals?: number;
-  /** An async disposal that has not settled after this long is reported and stops holding `barrier()` (ms). Default 30 000. */
+  /** An async disposal that has not settled after this long is reported and stops holding `barrier()` (ms). Default 30 000; `0` or `Infinity` disables the timeout. */
   readonly settleTimeoutMs?: number;
 }
 

@@ -331,7 +331,17 @@ export class GraceCore implements Grace {
         this.waiters.delete(w);
       }
     }
-    for (const w of due) w.cb();
+    for (const w of due) {
+      try {
+        w.cb();
+      } catch (err) {
+        // Waiter callbacks are internal (promise resolutions, engine notifications) and should not throw;
+        // if one ever does, the others of this grace period must still run.
+        queueMicrotask(() => {
+          throw err;
+        });
+      }
+    }
   }
 
   // ---- scheduling of follow-up work ------------------------------------------------------------------------
