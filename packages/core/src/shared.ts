@@ -201,3 +201,6 @@ export function attachSharedDomain(
   attached.set(handle.buffer, domain);
   return domain;
 }
+
+export { attachSharedPending, createSharedPending } from "./shared-pending.js";
+export type { SharedPending, SharedPendingHandle, SharedPendingOptions, SharedPendingStats } from "./shared-pending.js";
