@@ -11,6 +11,7 @@ import { subscribe, unsubscribe } from "node:diagnostics_channel";
 import { afterEach, describe, expect, it, vi } from "vitest";
 import { createDomain } from "./create-domain.js";
 import { createPending } from "./create-pending.js";
+import { onDomainClose } from "./on-domain-close.js";
 import { RcuError } from "./errors.js";
 import { createManualDomain } from "./testing.js";
 import type { PendingOptions, PendingStats, RcuDomain, RcuPending } from "./types.js";
@@ -510,6 +511,28 @@ describe("flush and drain", () => {
     await domain.close();
     expect(seen).toEqual([1, 2]);
     expect(() => eng.enqueue(3)).toThrowError(expect.objectContaining({ code: "CLOSED" }));
+  });
+
+  it("domain.close() refuses enqueue from outside from the moment it is called, even while close hooks run", async () => {
+    const domain = createManualDomain();
+    const seen: string[] = [];
+    const eng: RcuPending<string> = createPending<string>(domain, { process: (x) => void seen.push(x) });
+    // Plain engine (no sizeOf/debug/int32) with a non-empty current batch: the enqueue fast path applies.
+    eng.enqueue("a");
+    eng.enqueue("b");
+    let release!: () => void;
+    onDomainClose(domain, () => {
+      eng.enqueue("from-hook"); // calls from the domain's own close hooks count as inside
+      return new Promise<void>((resolve) => (release = resolve));
+    });
+    const closing = domain.close();
+    await settle();
+    expect(() => eng.enqueue("late")).toThrowError(expect.objectContaining({ code: "CLOSED" }));
+    release();
+    await settle();
+    domain.advance();
+    await closing;
+    expect(seen).toEqual(["a", "b", "from-hook"]);
   });
 
   it("flush/drain from inside process or a deferred callback reject with INSIDE_CALLBACK", async () => {

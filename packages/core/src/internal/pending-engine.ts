@@ -130,7 +130,7 @@ export class PendingEngine<T> implements RcuPending<T> {
     // every check the fast path skips, is in `enqueueSlow`.
     const batches = this.batches;
     const n = batches.length;
-    if (this.plain && n !== 0 && this.state === "open") {
+    if (this.plain && n !== 0 && this.state === "open" && !this.domain.isClosing()) {
       const grace = this.domain.grace;
       const last = batches[n - 1]!;
       if (
@@ -151,7 +151,8 @@ export class PendingEngine<T> implements RcuPending<T> {
   }
 
   private enqueueSlow(item: T): void {
-    if (this.state !== "open" && !this.domain.isInside()) {
+    // Refused from the moment drain() or the domain's close() is called (close hooks run before engines drain).
+    if ((this.state !== "open" || this.domain.isClosing()) && !this.domain.isInside()) {
       throw new RcuError("CLOSED", `${this.name} is draining or drained; enqueue before calling drain()/close().`);
     }
     if (this.int32 && ((item as unknown as number) | 0) !== (item as unknown as number)) {
