@@ -1,0 +1,263 @@
+/**
+ * `runShared`: tortures a `@rcu/core/shared` domain across `worker_threads` until `shouldStop()`.
+ *
+ * Records live in a `SharedArrayBuffer` (shared-records.ts). The main thread is the writer: it publishes a free
+ * record, stamps the old one's `RETIRED_AT`, and reclaims it (sets `FREED`, bumps `GEN`, puts it back on the free
+ * list) only after a grace period — through `domain.defer` (with injected faults) or the classic
+ * `synchronize()`-then-free. At least four reader workers (shared-reader.ts) check inside their sections that
+ * the record they hold is never reclaimed and file pipe counts. A killer kills one worker at random every few
+ * hundred milliseconds — `worker.terminate()` (usually inside a section) or an injected crash (`process.exit`
+ * inside a section) — and starts a replacement; `domain.watch(worker)` must free the dead one's slot, or grace periods
+ * would stop (reported as a stall). At the end every record is accounted for: free, or the published one.
+ */
+import { setImmediate as nextTurn, setTimeout as sleep } from "node:timers/promises";
+import { Worker } from "node:worker_threads";
+import { createSharedDomain } from "@rcu/core/shared";
+import { DEFAULT_RATES, FaultInjector, errorCounter } from "./fault-injector.js";
+import type { FaultRates } from "./fault-injector.js";
+import type { FlavorStats } from "./flavor-stats.js";
+import {
+  CRASH,
+  CRASH_EXIT_CODE,
+  CUR,
+  FREED,
+  GEN,
+  LANE_MAX_PIPE,
+  LANE_PIPE0,
+  LANE_READS,
+  LANE_RECLAIMED,
+  LANE_WORDS,
+  RECORD_WORDS,
+  RETIRED_AT,
+  STOP,
+  allocateShared,
+} from "./shared-records.js";
+import type { ReaderData } from "./shared-records.js";
+
+/** Options of {@link runShared}. */
+export interface SharedRunOptions {
+  readonly stats: FlavorStats;
+  readonly shouldStop: () => boolean;
+  /** Reader workers alive at once (at least 4). */
+  readonly workers: number;
+  readonly rates?: FaultRates;
+  /** Records in the arena (default 64). */
+  readonly records?: number;
+  /** Mean time between kills (ms, default 600); 0 disables killing. */
+  readonly killEveryMs?: number;
+  /** Where the compiled reader worker is (default: next to this file, or in dist/ when run from src/). */
+  readonly readerUrl?: URL;
+}
+
+/** How long stopping may take before the run is declared stalled (ms). */
+const STOP_TIMEOUT_MS = 30_000;
+
+function defaultReaderUrl(): URL {
+  const here = import.meta.url;
+  return here.endsWith(".ts") ? new URL("../dist/shared-reader.js", here) : new URL("./shared-reader.js", here);
+}
+
+function exited(worker: Worker): Promise<void> {
+  return new Promise((resolve) => worker.once("exit", () => resolve()));
+}
+
+/**
+ * Runs the shared flavour until `shouldStop()`, then stops the workers, closes the domain and fills in the
+ * final accounting of `options.stats`.
+ *
+ * @example
+ * await runShared({ stats: emptyStats(), shouldStop: () => Date.now() > end, workers: 4 })
+ */
+export async function runShared(options: SharedRunOptions): Promise<void> {
+  const { stats, shouldStop } = options;
+  const laneCount = Math.max(4, options.workers);
+  const recordCount = options.records ?? 64;
+  const faults = new FaultInjector(stats, options.rates ?? DEFAULT_RATES);
+  const domain = createSharedDomain({
+    maxThreads: laneCount + 2,
+    name: "torture-shared",
+    onError: errorCounter(stats),
+    settleTimeoutMs: 200,
+    flushOnExit: false,
+  });
+  const buffers = allocateShared(recordCount, laneCount);
+  const control = new Int32Array(buffers.control);
+  const records = new Int32Array(buffers.records);
+  const lanes = new BigInt64Array(buffers.lanes);
+  const readerUrl = options.readerUrl ?? defaultReaderUrl();
+
+  // ---- records --------------------------------------------------------------------------------------------
+
+  const free: number[] = [];
+  for (let i = recordCount - 1; i >= 1; i--) {
+    Atomics.store(records, i * RECORD_WORDS + FREED, 1);
+    free.push(i);
+  }
+  Atomics.store(records, RETIRED_AT, -1);
+  Atomics.store(control, CUR, 0);
+  let deferredScheduled = 0;
+  let deferredRan = 0;
+  let toReclaim: number[] = [];
+
+  const reclaim = (i: number): void => {
+    Atomics.store(records, i * RECORD_WORDS + FREED, 1);
+    Atomics.add(records, i * RECORD_WORDS + GEN, 1);
+    free.push(i);
+  };
+  const completed = (): number => domain.stats().gracePeriodsCompleted;
+  const refresh = (): void => {
+    const s = domain.stats();
+    stats.gracePeriods = s.gracePeriodsCompleted;
+    stats.callbacksRun = s.callbacksRun;
+    let reads = 0n;
+    let reclaimed = 0n;
+    const pipe = [0n, 0n, 0n, 0n];
+    let maxPipe = 0n;
+    for (let lane = 0; lane < laneCount; lane++) {
+      const b = lane * LANE_WORDS;
+      reads += Atomics.load(lanes, b + LANE_READS);
+      reclaimed += Atomics.load(lanes, b + LANE_RECLAIMED);
+      for (let k = 0; k < 4; k++) pipe[k]! += Atomics.load(lanes, b + LANE_PIPE0 + k);
+      const m = Atomics.load(lanes, b + LANE_MAX_PIPE);
+      if (m > maxPipe) maxPipe = m;
+    }
+    stats.reads = Number(reads);
+    stats.violations.reclaimed = Number(reclaimed);
+    stats.pipe = [Number(pipe[0]), Number(pipe[1]), Number(pipe[2]), Number(pipe[3])];
+    stats.maxPipe = Number(maxPipe);
+    stats.violations.pipe = stats.pipe[2] + stats.pipe[3];
+  };
+
+  // ---- workers --------------------------------------------------------------------------------------------
+
+  let stopping = false;
+  let nextWorkerId = 1;
+  const live: Array<{ worker: Worker; id: number } | undefined> = new Array<undefined>(laneCount).fill(undefined);
+  const spawn = (lane: number): void => {
+    const id = nextWorkerId++;
+    const data: ReaderData = {
+      handle: domain.handle,
+      control: buffers.control,
+      records: buffers.records,
+      lanes: buffers.lanes,
+      recordCount,
+      lane,
+      id,
+    };
+    const worker = new Worker(readerUrl, { workerData: data });
+    domain.watch(worker); // first: frees the slot before the replacement below attaches
+    stats.workers.started++;
+    live[lane] = { worker, id };
+    worker.on("error", (err) => {
+      if (stats.unexpectedErrorSamples.length < 5) stats.unexpectedErrorSamples.push(`worker: ${err.message}`);
+    });
+    worker.once("exit", (code) => {
+      if (code === CRASH_EXIT_CODE) stats.workers.crashed++;
+      if (live[lane]?.id === id) live[lane] = undefined;
+      if (!stopping) spawn(lane);
+    });
+  };
+  for (let lane = 0; lane < laneCount; lane++) spawn(lane);
+
+  const killer = async (): Promise<void> => {
+    const mean = options.killEveryMs ?? 600;
+    if (mean <= 0) return;
+    while (!shouldStop()) {
+      await sleep(mean / 2 + Math.random() * mean);
+      if (shouldStop()) return;
+      const victim = live[Math.floor(Math.random() * laneCount)];
+      if (victim === undefined) continue;
+      if (Math.random() < 0.7) {
+        stats.workers.killed++;
+        await victim.worker.terminate();
+      } else {
+        Atomics.store(control, CRASH, victim.id);
+        await exited(victim.worker);
+      }
+    }
+  };
+
+  // ---- the writer -----------------------------------------------------------------------------------------
+
+  const synchronizeAndReclaim = async (): Promise<void> => {
+    const batch = toReclaim;
+    toReclaim = [];
+    await domain.synchronize();
+    for (const i of batch) reclaim(i);
+  };
+  const update = async (): Promise<void> => {
+    if (free.length === 0) {
+      await synchronizeAndReclaim();
+      await domain.barrier();
+    }
+    const next = free.pop();
+    if (next === undefined) return;
+    const r = next * RECORD_WORDS;
+    Atomics.store(records, r + RETIRED_AT, -1);
+    Atomics.store(records, r + FREED, 0);
+    const old = Atomics.load(control, CUR);
+    // No grace period can end between these two stores: only this thread runs them, synchronously.
+    Atomics.store(records, old * RECORD_WORDS + RETIRED_AT, completed());
+    Atomics.store(control, CUR, next);
+    stats.updates++;
+    if (Math.random() < 0.5) {
+      deferredScheduled++;
+      domain.defer(
+        faults.wrap(() => {
+          deferredRan++;
+          reclaim(old);
+        }),
+      );
+    } else {
+      toReclaim.push(old);
+    }
+  };
+  const abortSome = (): void => {
+    const ac = new AbortController();
+    const waits = [domain.synchronize({ signal: ac.signal }), domain.waitFor(domain.startPoll(), { signal: ac.signal })];
+    ac.abort();
+    for (const p of waits) {
+      stats.aborts.issued++;
+      p.then(
+        () => undefined,
+        (err: unknown) => {
+          if (err instanceof Error && err.name === "AbortError") stats.aborts.honoured++;
+        },
+      );
+    }
+  };
+  const writer = async (): Promise<void> => {
+    let round = 0;
+    while (!shouldStop()) {
+      for (let k = 0; k < 4; k++) await update();
+      if (++round % 50 === 0) abortSome();
+      if (Math.random() < 0.3) await synchronizeAndReclaim();
+      else await nextTurn();
+    }
+    await synchronizeAndReclaim();
+  };
+
+  const progress = setInterval(refresh, 250);
+  const stopped = Promise.all([writer(), killer()]).then(() => true);
+  let ok = await Promise.race([stopped, sleepUntilStopThenTimeout(shouldStop)]);
+  stopping = true;
+  Atomics.store(control, STOP, 1);
+  const workersGone = Promise.all(live.flatMap((l) => (l === undefined ? [] : [exited(l.worker)])));
+  ok = ok && (await Promise.race([workersGone.then(() => true), sleep(STOP_TIMEOUT_MS, false)]));
+  if (!ok) {
+    stats.stalled++;
+    for (const l of live) if (l !== undefined) await l.worker.terminate();
+  }
+  await Promise.race([domain.close(), sleep(STOP_TIMEOUT_MS)]);
+  clearInterval(progress);
+  refresh();
+  stats.lost.deferred = deferredScheduled - deferredRan;
+  stats.lost.records = ok ? recordCount - free.length - 1 : 0;
+}
+
+/** Resolves `false` once `shouldStop()` has been true for {@link STOP_TIMEOUT_MS} (the writer is stuck). */
+async function sleepUntilStopThenTimeout(shouldStop: () => boolean): Promise<boolean> {
+  while (!shouldStop()) await sleep(100, undefined, { ref: false });
+  await sleep(STOP_TIMEOUT_MS, undefined, { ref: false });
+  return false;
+}
