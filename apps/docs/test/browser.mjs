@@ -28,7 +28,10 @@ function record(name, ok, detail = "") {
     results.failed++;
     failures.push(`${name}${detail ? `: ${detail}` : ""}`);
   }
-  console.log(`${((Date.now() - t0) / 1000).toFixed(1).padStart(6)}s ${ok ? "ok  " : "FAIL"} ${name}${!ok && detail ? ` — ${detail}` : ""}`);
+  // one line per page only with RCU_VERBOSE=1; failures and the other checks always
+  if (!ok || process.env.RCU_VERBOSE || !name.startsWith("page ")) {
+    console.log(`${((Date.now() - t0) / 1000).toFixed(1).padStart(6)}s ${ok ? "ok  " : "FAIL"} ${name}${!ok && detail ? ` — ${detail}` : ""}`);
+  }
 }
 
 function finish() {
@@ -160,6 +163,7 @@ async function main() {
       }
       record(`page ${path}`, status === 200 && errors.length === 0, status !== 200 ? `HTTP ${status}` : errors.join(" | "));
     }
+    console.log(`${((Date.now() - t0) / 1000).toFixed(1).padStart(6)}s visited ${pages.length} pages`);
     const sidebarCount = await page.goto(base + "/guide/getting-started.html").then(() => page.$$eval(".VPSidebar a[href]", (as) => as.length));
     record("the sidebar lists pages", sidebarCount >= 15, `${sidebarCount} sidebar links`);
 

@@ -49,16 +49,25 @@ function apiSidebar(): DefaultTheme.SidebarItem[] {
     });
 }
 
-/** One sidebar entry per recipe page (docs/recipes/*.md), titled by its first heading. */
-function recipeItems(): DefaultTheme.SidebarItem[] {
+/** The recipe pages (docs/recipes/*.md), titled by their first heading, grouped by the package they show. */
+function recipeGroups(): DefaultTheme.SidebarItem[] {
   const dir = join(docsDir, "recipes");
-  return readdirSync(dir)
+  const groups: Array<[string, RegExp]> = [
+    ["@rcu/core", /^(?!pool-|rxjs-|effect-)/],
+    ["@rcu/pool", /^pool-/],
+    ["@rcu/rxjs", /^rxjs-/],
+    ["@rcu/effect", /^effect-/],
+  ];
+  const pages = readdirSync(dir)
     .filter((f) => f.endsWith(".md") && f !== "index.md")
     .sort()
     .map((f) => {
       const heading = /^# (.+)$/m.exec(readFileSync(join(dir, f), "utf8"));
-      return { text: heading?.[1] ?? f.replace(/\.md$/, ""), link: `/recipes/${f.replace(/\.md$/, "")}` };
+      return { file: f, text: heading?.[1] ?? f.replace(/\.md$/, ""), link: `/recipes/${f.replace(/\.md$/, "")}` };
     });
+  return groups
+    .map(([text, re]) => ({ text, collapsed: false, items: pages.filter((p) => re.test(p.file)).map(({ text, link }) => ({ text, link })) }))
+    .filter((g) => g.items.length > 0);
 }
 
 const guide: DefaultTheme.SidebarItem[] = [
@@ -87,7 +96,7 @@ const guide: DefaultTheme.SidebarItem[] = [
   {
     text: "Recipes",
     collapsed: false,
-    items: [{ text: "All recipes", link: "/recipes/" }, ...recipeItems()],
+    items: [{ text: "All recipes", link: "/recipes/" }, ...recipeGroups()],
   },
   {
     text: "Evidence",
