@@ -1,30 +1,46 @@
 // Build-time data loader for the Torture page: reads the latest report that `pnpm torture` leaves in
-// apps/torture/results.json, when there is one, and flattens it into sections of (name, value) rows: top-level
-// numbers and strings form the first section, each nested object (for example one per flavour) its own.
+// apps/torture/results.json, when there is one: top-level scalars become a summary, and each top-level object
+// (one per flavour) a column of a metric × flavour table (nested keys joined with dots).
 import { existsSync, readFileSync } from "node:fs";
 import { defineLoader } from "vitepress";
 
-export interface TortureSection {
-  readonly title: string;
-  readonly rows: ReadonlyArray<readonly [string, string]>;
-}
 export interface TortureData {
   readonly file: string;
-  readonly sections: readonly TortureSection[];
+  /** Top-level scalars: date, seconds, flavours, passed, failed, ... */
+  readonly summary: ReadonlyArray<readonly [string, string]>;
+  /** One column per nested object (a flavour), one row per metric (nested keys joined with dots). */
+  readonly columns: readonly string[];
+  readonly rows: ReadonlyArray<{ readonly metric: string; readonly values: readonly string[] }>;
 }
 
 const fmt = (v: unknown): string =>
-  typeof v === "number" ? v.toLocaleString("en-US") : typeof v === "string" || typeof v === "boolean" ? String(v) : JSON.stringify(v);
+  v === undefined ? "" : typeof v === "number" ? v.toLocaleString("en-US") : typeof v === "string" || typeof v === "boolean" ? String(v) : JSON.stringify(v);
 
-function flatten(title: string, obj: Record<string, unknown>, out: TortureSection[]): void {
-  const rows: Array<readonly [string, string]> = [];
-  const nested: Array<[string, Record<string, unknown>]> = [];
+const isObj = (v: unknown): v is Record<string, unknown> => v !== null && typeof v === "object" && !Array.isArray(v);
+
+function flatten(obj: Record<string, unknown>, prefix: string, out: Map<string, unknown>): void {
   for (const [k, v] of Object.entries(obj)) {
-    if (v !== null && typeof v === "object" && !Array.isArray(v)) nested.push([k, v as Record<string, unknown>]);
-    else rows.push([k, fmt(v)]);
+    if (isObj(v)) flatten(v, `${prefix}${k}.`, out);
+    else out.set(prefix + k, v);
   }
-  if (rows.length > 0) out.push({ title, rows });
-  for (const [k, v] of nested) flatten(title === "" ? k : `${title} · ${k}`, v, out);
+}
+
+/** Turns a torture report into a summary and a metric × flavour table. */
+export function tabulate(raw: Record<string, unknown>, file: string): TortureData {
+  const summary: Array<readonly [string, string]> = [];
+  const columns: string[] = [];
+  const flat: Array<Map<string, unknown>> = [];
+  for (const [k, v] of Object.entries(raw)) {
+    if (isObj(v)) {
+      const m = new Map<string, unknown>();
+      flatten(v, "", m);
+      columns.push(k);
+      flat.push(m);
+    } else summary.push([k, fmt(v)]);
+  }
+  const metrics: string[] = [];
+  for (const m of flat) for (const key of m.keys()) if (!metrics.includes(key)) metrics.push(key);
+  return { file, summary, columns, rows: metrics.map((metric) => ({ metric, values: flat.map((m) => fmt(m.get(metric))) })) };
 }
 
 declare const data: TortureData | null;
@@ -37,10 +53,7 @@ export default defineLoader({
     if (file === undefined || !existsSync(file)) return null;
     try {
       const raw: unknown = JSON.parse(readFileSync(file, "utf8"));
-      if (raw === null || typeof raw !== "object" || Array.isArray(raw)) return null;
-      const sections: TortureSection[] = [];
-      flatten("", raw as Record<string, unknown>, sections);
-      return { file: "apps/torture/results.json", sections };
+      return isObj(raw) ? tabulate(raw, "apps/torture/results.json") : null;
     } catch (err) {
       console.warn(`[docs] could not read ${file}: ${String(err)}`);
       return null;
