@@ -1,7 +1,7 @@
 /**
  * `FaultInjector`: wraps the work a domain runs for us (deferred callbacks, disposers, engine `process`) so that a
  * small share of it fails the way real code does: 1% throws, some async ones reject, a few never settle (the
- * domain's settle timeout must report them as `SETTLE_TIMEOUT`), some settle later. Every injected fault is
+ * domain's settle timeout must report them as `SETTLE_TIMEOUT`), some settle a few microtasks later. Every injected fault is
  * counted in `stats.faultsInjected`; `classify` tells the domain's `onError` which reports they explain, so the
  * report can demand "every fault reported, nothing else reported".
  */
@@ -13,8 +13,18 @@ export interface FaultRates {
   readonly throws: number;
   readonly rejects: number;
   readonly hangs: number;
-  /** Async work that settles after a short timer (not a fault: exercises the concurrency cap). */
+  /** Async work that settles a few microtasks later (not a fault: goes through the async-disposal path). */
   readonly slow: number;
+}
+
+/**
+ * Resolves after `n` microtask hops. Async faults settle this way rather than on timers: a timer can fire after
+ * the domain's settle timer when the event loop lags (Node runs overdue timer lists by list, not by deadline),
+ * which would turn a rejection or a slow disposal into a legitimate SETTLE_TIMEOUT and blur the exact count.
+ * Only the injected hangs reach the settle timeout.
+ */
+async function afterMicrotasks(n: number): Promise<void> {
+  for (let i = 0; i < n; i++) await Promise.resolve();
 }
 
 /** The rates of a torture run: 1% of callbacks throw. */
@@ -67,7 +77,7 @@ export class FaultInjector {
       this.stats.faultKinds.rejects++;
       return () => {
         body();
-        return new Promise<void>((_, reject) => setTimeout(() => reject(new InjectedFault("injected rejection")), 1));
+        return afterMicrotasks(2).then(() => Promise.reject(new InjectedFault("injected rejection")));
       };
     }
     if (r < throws + rejects + hangs) {
@@ -81,7 +91,7 @@ export class FaultInjector {
     if (r < throws + rejects + hangs + slow) {
       return () => {
         body();
-        return new Promise<void>((resolve) => setTimeout(resolve, 1 + Math.floor(this.random() * 3)));
+        return afterMicrotasks(1 + Math.floor(this.random() * 8));
       };
     }
     return body;

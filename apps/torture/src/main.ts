@@ -3,9 +3,9 @@
  * given seconds (run-local.ts for `loop`/`srcu`, run-shared.ts for `shared`) with a live progress line, prints
  * the final report ending with `N passed, N failed`, and exits non-zero on any violation or lost item.
  *
- * Outputs: apps/torture/results.json (the report as JSON, read by the docs site; not written by the self-test)
- * and, when the environment names one in RCU_RESULT_FILE (scripts/test.mjs does), `{ passed, failed }` added to
- * what that file already holds (so two runs in one CI suite add up).
+ * Outputs: apps/torture/results.json (the report as JSON, read by the docs site; written by normal runs from the
+ * command line only) or, when the environment names a file in RCU_RESULT_FILE (scripts/test.mjs does), instead
+ * `{ passed, failed }` added to what that file already holds (so the two runs of the CI suite add up).
  */
 import { existsSync, readFileSync, writeFileSync } from "node:fs";
 import { emptyStats, totalViolations } from "./flavor-stats.js";
@@ -57,7 +57,9 @@ async function run(settings: TortureSettings): Promise<number> {
   const passed = checks.filter((c) => c.ok).length;
   const failed = checks.length - passed;
 
-  if (!selfTest) {
+  const resultFile = process.env.RCU_RESULT_FILE;
+  const suiteMode = resultFile !== undefined && resultFile !== "";
+  if (!selfTest && !suiteMode) {
     const report = {
       date: new Date(started).toISOString(),
       seconds,
@@ -68,8 +70,7 @@ async function run(settings: TortureSettings): Promise<number> {
     };
     writeFileSync(new URL("../results.json", import.meta.url), `${JSON.stringify(report, null, 2)}\n`);
   }
-  const resultFile = process.env.RCU_RESULT_FILE;
-  if (resultFile !== undefined && resultFile !== "") {
+  if (suiteMode) {
     const prior = existsSync(resultFile) ? (JSON.parse(readFileSync(resultFile, "utf8")) as { passed?: number; failed?: number }) : {};
     writeFileSync(resultFile, JSON.stringify({ passed: (prior.passed ?? 0) + passed, failed: (prior.failed ?? 0) + failed }));
   }

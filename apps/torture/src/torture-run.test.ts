@@ -1,0 +1,67 @@
+/**
+ * The torture harness itself, in short runs: a correct domain passes every check even with faults cranked up,
+ * and the same workload with grace periods ended early (the test-only switches) fails the checks — so they can
+ * fail. Plus the `shared` flavour with frequent kills and crashes.
+ */
+import { afterEach, describe, expect, it } from "vitest";
+import { emptyStats, totalViolations } from "./flavor-stats.js";
+import type { FlavorStats } from "./flavor-stats.js";
+import { runLocal } from "./run-local.js";
+import { runShared } from "./run-shared.js";
+import { endGracePeriodsEarly } from "./test-switches.js";
+import { checksOf } from "./torture-report.js";
+
+const RUN_MS = 400;
+const HEAVY = { throws: 0.1, rejects: 0.05, hangs: 0.01, slow: 0.1 };
+
+function deadline(ms: number): () => boolean {
+  const end = Date.now() + ms;
+  return () => Date.now() >= end;
+}
+
+const failing = (flavor: "loop" | "srcu" | "shared", stats: FlavorStats, selfTest = false): string[] =>
+  checksOf(flavor, stats, selfTest)
+    .filter((c) => !c.ok)
+    .map((c) => `${c.name}: ${c.detail}`);
+
+afterEach(() => endGracePeriodsEarly(false));
+
+describe.each(["loop", "srcu"] as const)("%s torture", (flavor) => {
+  it("passes every check with 10% of callbacks throwing and many rejections and hangs", async () => {
+    const stats = emptyStats();
+    await runLocal({ flavor, stats, shouldStop: deadline(RUN_MS), rates: HEAVY, readers: 8, settleTimeoutMs: 20 });
+    expect(failing(flavor, stats)).toEqual([]);
+    expect(stats.faultKinds.throws).toBeGreaterThan(0);
+    expect(stats.faultKinds.rejects).toBeGreaterThan(0);
+    expect(stats.reportedCodes.SETTLE_TIMEOUT ?? 0).toBe(stats.faultKinds.hangs);
+    expect(stats.engine.dequeued).toBeGreaterThan(0);
+    expect(stats.aborts.issued).toBeGreaterThan(0);
+  }, 30_000);
+
+  it("reports violations when grace periods end early (self-test), and its self-test check passes", async () => {
+    endGracePeriodsEarly(true);
+    const stats = emptyStats();
+    await runLocal({ flavor, stats, shouldStop: deadline(RUN_MS * 2), readers: 8 });
+    expect(totalViolations(stats)).toBeGreaterThan(0);
+    expect(failing(flavor, stats).length).toBeGreaterThan(0); // the normal checks fail
+    expect(failing(flavor, stats, true)).toEqual([]); // which is what the self-test expects
+  }, 30_000);
+});
+
+describe("shared torture", () => {
+  it("passes every check while workers are killed and crash inside sections", async () => {
+    const stats = emptyStats();
+    await runShared({ stats, shouldStop: deadline(1500), workers: 4, killEveryMs: 120, rates: HEAVY });
+    expect(failing("shared", stats)).toEqual([]);
+    expect(stats.workers.killed + stats.workers.crashed).toBeGreaterThan(0);
+    expect(stats.reads).toBeGreaterThan(0);
+  }, 60_000);
+
+  it("reports violations when grace periods end early (self-test)", async () => {
+    endGracePeriodsEarly(true);
+    const stats = emptyStats();
+    await runShared({ stats, shouldStop: deadline(1500), workers: 4, killEveryMs: 0 });
+    expect(stats.violations.reclaimed + stats.violations.pipe).toBeGreaterThan(0);
+    expect(failing("shared", stats, true)).toEqual([]);
+  }, 60_000);
+});
