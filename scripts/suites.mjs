@@ -10,4 +10,14 @@ export const suites = [
     cmd: "bash",
     args: ["-c", "set -e; apps/docs/test/ensure-chromium.sh; pnpm --filter @rcu/docs docs:build; node apps/docs/test/browser.mjs"],
   },
+  // apps/torture: a 20-second torture of every flavour side by side, then the self-test (grace periods ended
+  // early on purpose: passes only if violations are reported). Both add their counts to RCU_RESULT_FILE.
+  {
+    name: "torture",
+    cmd: "bash",
+    args: [
+      "-c",
+      "node apps/torture/dist/main.js --seconds 20 --flavor all; a=$?; node apps/torture/dist/main.js --self-test --seconds 8; b=$?; exit $(( a || b ))",
+    ],
+  },
 ];
