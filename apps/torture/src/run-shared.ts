@@ -41,7 +41,7 @@ export interface SharedRunOptions {
   /** Reader workers alive at once (at least 4). */
   readonly workers: number;
   readonly rates?: FaultRates;
-  /** Records in the arena (default 64). */
+  /** Records in the arena (default 256). */
   readonly records?: number;
   /** Mean time between kills (ms, default 600); 0 disables killing. */
   readonly killEveryMs?: number;
@@ -71,7 +71,7 @@ function exited(worker: Worker): Promise<void> {
 export async function runShared(options: SharedRunOptions): Promise<void> {
   const { stats, shouldStop } = options;
   const laneCount = Math.max(4, options.workers);
-  const recordCount = options.records ?? 64;
+  const recordCount = options.records ?? 256;
   const faults = new FaultInjector(stats, options.rates ?? DEFAULT_RATES);
   const domain = createSharedDomain({
     maxThreads: laneCount + 2,
