@@ -9,3 +9,7 @@ export type { PoolOptions } from "./pool-options.js";
 export type { PoolStats } from "./pool-stats.js";
 export { PoolError, isPoolError } from "./pool-error.js";
 export type { PoolErrorCode } from "./pool-error.js";
+export { attachStructPool, createStructPool } from "./create-struct-pool.js";
+export type { StructPool, StructPoolHandle, StructPoolOptions, StructPoolStats } from "./create-struct-pool.js";
+export type { FieldArray, FieldType, StructLayout } from "./struct-layout.js";
+export type { FreeListKind } from "./struct-free-list.js";
