@@ -58,8 +58,8 @@ export interface FlavorStats {
   engine: { enqueued: number; processed: number; dequeued: number };
   aborts: { issued: number; honoured: number };
   pool: { leases: number; exhausted: number; acquireAsyncAborted: number };
-  /** Shared flavour only. */
-  workers: { started: number; killed: number; crashed: number };
+  /** Shared flavour only: `lanes` = workers alive at once. */
+  workers: { lanes: number; started: number; killed: number; crashed: number };
   /** The run could not stop (a grace period never ended): a failure. */
   stalled: number;
 }
@@ -89,7 +89,7 @@ export function emptyStats(): FlavorStats {
     engine: { enqueued: 0, processed: 0, dequeued: 0 },
     aborts: { issued: 0, honoured: 0 },
     pool: { leases: 0, exhausted: 0, acquireAsyncAborted: 0 },
-    workers: { started: 0, killed: 0, crashed: 0 },
+    workers: { lanes: 0, started: 0, killed: 0, crashed: 0 },
     stalled: 0,
   };
 }

@@ -85,6 +85,7 @@ export async function runShared(options: SharedRunOptions): Promise<void> {
   const records = new Int32Array(buffers.records);
   const lanes = new BigInt64Array(buffers.lanes);
   const readerUrl = options.readerUrl ?? defaultReaderUrl();
+  stats.workers.lanes = laneCount;
 
   // ---- records --------------------------------------------------------------------------------------------
 
