@@ -126,7 +126,7 @@ function onProcess(m: Model, real: () => Real, id: number): void {
   if (m.window > m.maxPerTurn) v.push(`${m.window} items processed in one turn (maxPerTurn ${m.maxPerTurn})`);
   m.processed.add(id);
   remove(m, id);
-  // (The engine leaves the "above" state at the end of a processing run, or on a dequeue; not per item.)
+  left(m); // the engine leaves the "above" state as soon as an item brings it back to the mark
   if (!m.reentrant || m.children.has(id)) return;
   const { domain, eng } = real();
   if (id % 3 === 1) {

@@ -304,6 +304,9 @@ export class PendingEngine<T> implements RcuPending<T> {
           done++;
           this.unmeasure(item);
           this.debugPending?.delete(item);
+          // Leave the "above the mark" state the moment we are back at it (ready() resolves promptly, and
+          // a later rise — e.g. a re-entrant enqueue — is a new upward crossing).
+          if (this.aboveMark) this.checkBelowMark();
           try {
             this.process(item);
           } catch (err) {
