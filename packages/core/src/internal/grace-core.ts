@@ -25,18 +25,11 @@
 import { RcuError } from "../errors.js";
 import type { GpCookie, ReadGuard } from "../types.js";
 import { isPlausibleCookie, seqDone, seqEnd, seqInProgress, seqSnap } from "./cookie.js";
+import { GraceWaiters } from "./grace-waiters.js";
+import type { GraceWaiter } from "./grace-waiters.js";
 import { scheduleMicrotask, scheduleTurn } from "./turn.js";
 
-/** A registered completion callback. */
-export interface GraceWaiter {
-  readonly cookie: GpCookie;
-  /** Removes the waiter if it has not run yet. */
-  cancel(): void;
-}
-
-interface WaiterRecord extends GraceWaiter {
-  readonly cb: () => void;
-}
+export type { GraceWaiter } from "./grace-waiters.js";
 
 /** Notified of grace-period lifecycle events (the domain layer wires diagnostics and stall detection). */
 export interface GraceObserver {
@@ -125,7 +118,7 @@ export class GraceCore implements Grace {
   private requested = 0;
   /** Depth of synchronous `read(fn)` sections (self-deadlock checks; readers of uncounted sections). */
   syncReadDepth = 0;
-  private readonly waiters = new Set<WaiterRecord>();
+  private readonly waiters = new GraceWaiters();
   private turnArmed = false;
   private microArmed = false;
   private expediteNext = false;
@@ -243,17 +236,9 @@ export class GraceCore implements Grace {
 
   /** Calls `cb` once `cookie` has completed (synchronously at the end of that grace period). */
   onComplete(cookie: GpCookie, cb: () => void): GraceWaiter {
-    const waiters = this.waiters;
-    const record: WaiterRecord = {
-      cookie,
-      cb,
-      cancel() {
-        waiters.delete(record);
-      },
-    };
-    waiters.add(record);
+    const waiter = this.waiters.add(cookie, cb);
     this.request(cookie);
-    return record;
+    return waiter;
   }
 
   waiterCount(): number {
@@ -323,25 +308,7 @@ export class GraceCore implements Grace {
     this.seq = seqEnd(this.seq);
     this.completed++;
     this.observer.onEnd(this.seq);
-    if (this.waiters.size === 0) return;
-    const due: WaiterRecord[] = [];
-    for (const w of this.waiters) {
-      if (seqDone(this.seq, w.cookie)) {
-        due.push(w);
-        this.waiters.delete(w);
-      }
-    }
-    for (const w of due) {
-      try {
-        w.cb();
-      } catch (err) {
-        // Waiter callbacks are internal (promise resolutions, engine notifications) and should not throw;
-        // if one ever does, the others of this grace period must still run.
-        queueMicrotask(() => {
-          throw err;
-        });
-      }
-    }
+    this.waiters.runDue((cookie) => seqDone(this.seq, cookie));
   }
 
   // ---- scheduling of follow-up work ------------------------------------------------------------------------

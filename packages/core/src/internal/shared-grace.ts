@@ -29,7 +29,9 @@
  */
 import { RcuError } from "../errors.js";
 import type { GpCookie, ReadGuard } from "../types.js";
-import type { Grace, GraceObserver, GraceWaiter } from "./grace-core.js";
+import type { Grace, GraceObserver } from "./grace-core.js";
+import { GraceWaiters } from "./grace-waiters.js";
+import type { GraceWaiter } from "./grace-waiters.js";
 import {
   COMPLETED,
   GP_PHASE,
@@ -52,10 +54,6 @@ import { scheduleMicrotask, scheduleTurn } from "./turn.js";
 export const SPIN_ROUNDS = 100;
 /** Upper bound of one sleep (ms); a backstop only — wake-ups come from `notify`. */
 export const SLEEP_MS = 50;
-
-interface WaiterRecord extends GraceWaiter {
-  readonly cb: () => void;
-}
 
 class SharedGuard implements ReadGuard {
   done = false;
@@ -87,7 +85,7 @@ export class SharedGrace implements Grace {
 
   private nest = 0;
   private readonly ctrIndex: number;
-  private readonly waiters = new Set<WaiterRecord>();
+  private readonly waiters = new GraceWaiters();
   private driving = false;
   private driveScheduled = false;
   private hurry = false;
@@ -212,18 +210,9 @@ export class SharedGrace implements Grace {
   }
 
   onComplete(cookie: GpCookie, cb: () => void): GraceWaiter {
-    const waiters = this.waiters;
-    const record: WaiterRecord = {
-      cookie,
-      cb,
-      cancel() {
-        waiters.delete(record);
-      },
-    };
-    waiters.add(record);
+    const waiter = this.waiters.add(cookie, cb);
     this.request(cookie);
-    this.scheduleDrive();
-    return record;
+    return waiter;
   }
 
   waiterCount(): number {
@@ -267,17 +256,10 @@ export class SharedGrace implements Grace {
   }
 
   private runDue(): void {
-    if (this.waiters.size === 0) return;
     const seq = this.seq;
-    const due: WaiterRecord[] = [];
-    for (const w of this.waiters) {
-      if (done32(seq, w.cookie)) {
-        due.push(w);
-        this.waiters.delete(w);
-      }
-    }
-    for (const w of due) w.cb();
+    this.waiters.runDue((cookie) => done32(seq, cookie));
   }
+
 
   private async drive(): Promise<void> {
     if (this.driving) return;
@@ -289,7 +271,7 @@ export class SharedGrace implements Grace {
         if (this.waiters.size === 0 && !this.requestPending()) return;
         if (!this.requestPending()) {
           // Our waiters' cookies are not requested any more?! Re-request the newest (defensive).
-          for (const w of this.waiters) this.requestWord(w.cookie);
+          for (const cookie of this.waiters.cookies()) this.requestWord(cookie);
         }
         if (Atomics.compareExchange(this.i32, LOCK, 0, this.owner) === 0) {
           // W1
