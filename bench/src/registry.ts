@@ -10,6 +10,7 @@ import { readSection } from "./benchmarks/read-section.js";
 import { sharing } from "./benchmarks/sharing.js";
 import { srcuGuard } from "./benchmarks/srcu-guard.js";
 import { steadyState } from "./benchmarks/steady-state.js";
+import { structPool } from "./benchmarks/struct-pool.js";
 
 export const benchmarks: readonly Benchmark[] = [
   readSection,
@@ -19,4 +20,5 @@ export const benchmarks: readonly Benchmark[] = [
   sharing,
   eventLoop,
   backpressure,
+  structPool,
 ];

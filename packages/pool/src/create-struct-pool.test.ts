@@ -80,6 +80,21 @@ describe.each(["lock", "tagged"] as const)("createStructPool (freeList: %s)", (f
     expect(pool.release(c)).toBe(true);
   });
 
+  it("reclaim() moves records whose grace period ended to the free list", async () => {
+    const domain = make();
+    const pool = createStructPool({ domain, layout, capacity: 4, freeList });
+    const hs = [pool.acquire(), pool.acquire(), pool.acquire(), pool.acquire()];
+    for (const h of hs) pool.release(h);
+    expect(pool.reclaim()).toBe(0); // the grace period has not ended yet
+    await pool.reclaimable();
+    expect(pool.reclaim(3)).toBe(3);
+    expect(pool.stats()).toMatchObject({ free: 3, pendingFree: 1 });
+    expect(pool.reclaim()).toBe(1);
+    const again = [pool.acquire(), pool.acquire(), pool.acquire(), pool.acquire()];
+    expect(new Set(again.map((h) => pool.indexOf(h))).size).toBe(4);
+    expect(pool.stats().reusedFromPending).toBe(0); // all came from the free list
+  });
+
   it("typesafe: re-lends a pending record at once, generation bumped before the new owner writes", () => {
     const domain = make();
     const pool = createStructPool({ domain, layout, capacity: 1, typesafe: true, freeList });

@@ -16,6 +16,8 @@
  *   it was released meanwhile; `isLive(h)` tells whether it still is lent. `typesafe: true`: a record may be
  *   re-lent before the grace period, so readers follow the seqlock pattern — check `isLive(h)`, read the
  *   fields, check `isLive(h)` again, retry or skip on change; the bump before reuse makes every reuse visible.
+ *   (The re-check relies on plain field reads not moving past the atomic generation loads: true on x86-64, not
+ *   promised by JavaScript's memory model for non-atomic reads; on weakly ordered CPUs prefer the default.)
  * - Dead workers (`watch`): when a watched worker exits, its reader slot is freed (`domain.watch`), any lock it
  *   held is released, and every record it held is **reclaimed**: released on its behalf and recycled after a
  *   grace period. A worker killed inside the few instructions of an acquire or release (between the free-list
@@ -172,6 +174,12 @@ export interface StructPool<L extends StructLayout> {
   watch(worker: { readonly threadId: number; once(event: "exit", listener: () => void): unknown }): void;
   /** Resolves once the oldest released record's grace period has ended (at once if none is pending). */
   reclaimable(): Promise<void>;
+  /**
+   * Moves up to `max` released records whose grace period has ended to the free list (`acquire` also takes them
+   * one at a time when the free list is empty); returns how many. For a background thread that keeps the free
+   * list warm.
+   */
+  reclaim(max?: number): number;
   stats(): StructPoolStats;
   /**
    * Closes the pool in every thread (`acquire` throws `CLOSED`; `release` keeps working) and resolves once every
@@ -355,6 +363,17 @@ class StructPoolImpl<L extends StructLayout> implements StructPool<L> {
     return this.pending.whenExpired();
   }
 
+  reclaim(max = Infinity): number {
+    let n = 0;
+    while (n < max) {
+      const index = this.pending.takeExpired();
+      if (index === -1) break;
+      this.free.push(index);
+      n++;
+    }
+    return n;
+  }
+
   stats(): StructPoolStats {
     let live = 0;
     for (let i = 0; i < this.capacity; i++) if ((Atomics.load(this.gen, i) & 1) !== 0) live++;
@@ -376,7 +395,7 @@ class StructPoolImpl<L extends StructLayout> implements StructPool<L> {
   async drain(): Promise<void> {
     this.close();
     for (;;) {
-      this.pending.drainExpired((i) => this.free.push(i));
+      this.reclaim();
       if (this.pending.size === 0) return;
       await this.pending.whenExpired();
     }
