@@ -403,6 +403,25 @@ export function describeFlavor(name: string, make: MakeDomain): void {
         expect(domain.stats().waiters).toBe(0);
       });
 
+      it("abort: barrier({ signal }) rejects with the reason while the deferred work still runs", async () => {
+        const drv = await setup();
+        const { domain } = drv;
+        const guard = domain.readLock(); // holds the grace period the deferred work needs
+        const work = pendingWork(drv);
+        const ac = new AbortController();
+        const reason = new Error("stop waiting");
+        const p = probe(domain.barrier({ signal: ac.signal }));
+        await microtasks();
+        expect(p.settled).toBe(false);
+        ac.abort(reason);
+        await microtasks();
+        expect(p.error).toBe(reason);
+        await expect(domain.barrier({ signal: AbortSignal.abort(reason) })).rejects.toBe(reason);
+        await expectRejectCode(domain.barrier({ signal: {} as AbortSignal }), "INVALID_OPTION");
+        guard.unlock();
+        await work.check(); // nothing pending was lost
+      });
+
       it("expedite() makes a requested grace period complete without waiting for a turn (loop, srcu)", async () => {
         const drv = await setup();
         const { domain } = drv;

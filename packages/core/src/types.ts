@@ -145,8 +145,11 @@ export interface RcuDomain extends AsyncDisposable {
   defer(fn: () => void | PromiseLike<void>): void;
   /** Disposes `resource` after a grace period (`Symbol.dispose` or `Symbol.asyncDispose`). */
   retire(resource: Disposable | AsyncDisposable): void;
-  /** Resolves once every `defer`/`retire` issued before the call has run and settled. */
-  barrier(): Promise<void>;
+  /**
+   * Resolves once every `defer`/`retire` issued before the call has run and settled. An aborted `signal`
+   * rejects the wait (the deferred work itself goes on).
+   */
+  barrier(options?: { readonly signal?: AbortSignal }): Promise<void>;
   /** Flat counters. */
   stats(): DomainStats;
   /** Refuses new work from outside, drains every engine and pool on the domain, then resolves. */

@@ -170,7 +170,7 @@ const barrierOn = (domain: RcuDomain): Effect.Effect<void, RcuError> =>
       );
     }
     if (holdsSection(fiber, domain)) return Effect.fail(selfDeadlock("Rcu.barrier"));
-    return attemptPromise(() => domain.barrier());
+    return attemptPromise((signal) => domain.barrier({ signal }));
   });
 
 const deferOn = <R>(

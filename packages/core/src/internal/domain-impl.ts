@@ -516,11 +516,30 @@ export class DomainImpl implements RcuDomain, DomainInternals, GraceObserver {
     if (this.tasks.size !== 0) await Promise.all([...this.tasks].map((t) => t.settled));
   }
 
-  barrier(): Promise<void> {
+  barrier(options?: { readonly signal?: AbortSignal }): Promise<void> {
     const misuse = this.misuse("barrier");
     if (misuse !== undefined) return Promise.reject(misuse);
     if (this.state === "closed") return Promise.resolve();
-    return this.barrierInternal();
+    const signal = options?.signal;
+    if (signal === undefined) return this.barrierInternal();
+    if (typeof (signal as Partial<AbortSignal> | null)?.addEventListener !== "function") {
+      return Promise.reject(new RcuError("INVALID_OPTION", "options.signal must be an AbortSignal (or omitted)."));
+    }
+    if (signal.aborted) return Promise.reject(abortReason(signal));
+    return new Promise<void>((resolve, reject) => {
+      const onAbort = (): void => reject(abortReason(signal));
+      signal.addEventListener("abort", onAbort, { once: true });
+      this.barrierInternal().then(
+        () => {
+          signal.removeEventListener("abort", onAbort);
+          resolve();
+        },
+        (err: unknown) => {
+          signal.removeEventListener("abort", onAbort);
+          reject(err instanceof Error ? err : new Error(String(err)));
+        },
+      );
+    });
   }
 
   private async barrierInternal(): Promise<void> {
