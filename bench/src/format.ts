@@ -62,5 +62,11 @@ export function markdownTable(results: Results): string {
     ...results.rows.map((r) => `| ${cells(r).map((c, i) => (i === 5 ? (r.met ? "✅ met" : "❌ missed") : esc(c))).join(" | ")} |`),
   ];
   for (const f of results.failures) out.push("", `Failed: ${esc(f.benchmark)}: ${esc(f.error)}`);
+  out.push(
+    "",
+    "Rows 1–3 are CPU time of the process (the machine may be shared); row 6 is wall-clock event-loop delay. The " +
+      "ratio is the median of per-repetition ratios; how each row is measured, and why the misses miss: " +
+      "[bench/README.md](bench/README.md).",
+  );
   return out.join("\n");
 }
