@@ -3,12 +3,13 @@
  * throwing `process`/`defer`, rejecting and never-settling async disposals, aborted
  * `waitFor`/`synchronize`/`acquireAsync`, `close()` with work pending, and a worker crash mid-section.
  */
+import { existsSync } from "node:fs";
 import { Worker } from "node:worker_threads";
 import { createDomain, createPending, isRcuError } from "@rcu/core";
 import type { RcuDomain } from "@rcu/core";
 import { createSharedDomain } from "@rcu/core/shared";
 import { createPool, isPoolError } from "@rcu/pool";
-import { describe, expect, it } from "vitest";
+import { beforeAll, describe, expect, it } from "vitest";
 import { InjectedFault } from "./fault-injector.js";
 import { CRASH, CRASH_EXIT_CODE, RETIRED_AT, allocateShared } from "./shared-records.js";
 import type { ReaderData } from "./shared-records.js";
@@ -140,6 +141,10 @@ describe.each(["loop", "srcu"] as const)("%s domain under injected faults", (fla
 });
 
 describe("shared domain: a worker crash mid-section", () => {
+  beforeAll(() => {
+    if (!existsSync(READER)) throw new Error(`${READER.pathname} is missing: run \`pnpm --filter @rcu/torture build\` first.`);
+  });
+
   function startReader(domain: ReturnType<typeof createSharedDomain>, crashSelf: boolean): { worker: Worker; exitCode: Promise<number> } {
     const buffers = allocateShared(4, 1);
     new Int32Array(buffers.records)[RETIRED_AT] = -1;

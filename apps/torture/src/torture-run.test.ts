@@ -3,7 +3,8 @@
  * and the same workload with grace periods ended early (the test-only switches) fails the checks — so they can
  * fail. Plus the `shared` flavour with frequent kills and crashes.
  */
-import { afterEach, describe, expect, it } from "vitest";
+import { existsSync } from "node:fs";
+import { afterEach, beforeAll, describe, expect, it } from "vitest";
 import { emptyStats, totalViolations } from "./flavor-stats.js";
 import type { FlavorStats } from "./flavor-stats.js";
 import { runLocal } from "./run-local.js";
@@ -49,6 +50,11 @@ describe.each(["loop", "srcu"] as const)("%s torture", (flavor) => {
 });
 
 describe("shared torture", () => {
+  beforeAll(() => {
+    const reader = new URL("../dist/shared-reader.js", import.meta.url);
+    if (!existsSync(reader)) throw new Error(`${reader.pathname} is missing: run \`pnpm --filter @rcu/torture build\` first.`);
+  });
+
   it("passes every check while workers are killed and crash inside sections", async () => {
     const stats = emptyStats();
     await runShared({ stats, shouldStop: deadline(1500), workers: 4, killEveryMs: 120, rates: HEAVY });
