@@ -12,7 +12,8 @@
  * | 2 | `CAPACITY` (a power of two), `MAGIC`, counters `ENQUEUED`, `TAKEN`, `DEQUEUED` |
  * | 3+ | `cookies[capacity]`, then `items[capacity]` (entry `n` lives at `n & (capacity - 1)`) |
  *
- * Protocol. A FIFO ring guarded by a small spinlock (CAS 0 → owner) held for O(1) straight-line work:
+ * Protocol. A FIFO ring guarded by a small spinlock (CAS 0 → owner; waiters spin, then park 50 µs at a time
+ * with `Atomics.wait` so a descheduled holder can run) held for O(1) straight-line work:
  * - `enqueue(i)`: lock; `cookie = snap32(SEQ)` read *inside* the lock; write `cookies[t]`, `items[t]`; commit
  *   with one store `TAIL = t + 1`; unlock; then request that grace period (`startPoll`) if this thread has not
  *   requested it yet.
@@ -55,6 +56,10 @@ const TAKEN = 2 * LINE + 3;
 const DEQUEUED = 2 * LINE + 4;
 const ENTRIES = 3 * LINE;
 const MAGIC = 0x52435550; // "RCUP"
+/** Lock attempts before parking between attempts. */
+const SPINS = 128;
+/** One park (ms): bounds the extra latency when the holder is running. */
+const PARK_MS = 0.05;
 /** Items are stored as non-negative int32. */
 const MAX_ITEM = 0x7fffffff;
 /** Largest capacity accepted (2^24 entries: 128 MiB of entries). */
@@ -195,8 +200,12 @@ class SharedPendingImpl implements SharedPending {
   private lock(): void {
     const i32 = this.i32;
     const owner = this.owner;
-    while (Atomics.compareExchange(i32, LOCK, 0, owner) !== 0) {
-      // Held for a few stores by another thread: spin (a dead holder is released by watch()).
+    for (let spins = 0; ; spins++) {
+      const holder = Atomics.compareExchange(i32, LOCK, 0, owner);
+      if (holder === 0) return;
+      // Held for a few stores by another thread: spin, then park briefly so a holder that the OS descheduled
+      // can run (no notify needed: the wait times out). A dead holder is released by watch().
+      if (spins >= SPINS) Atomics.wait(i32, LOCK, holder, PARK_MS);
     }
   }
 

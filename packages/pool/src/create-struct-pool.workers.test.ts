@@ -83,6 +83,7 @@ describe("struct pool across worker threads", () => {
       const pub = new BigInt64Array(words);
       const ws = [0, 1].map(() => spawn(domain, pool, { mode: "read", words }));
       const gone = Promise.all(ws.map(exited));
+      await Promise.all(ws.map((w) => message(w))); // ready: attached and reading (startup is slow on a busy machine)
       const reports = ws.map((w) =>
         message<{ reads: number; undetected: number; detected: number; strictViolations: number }>(w),
       );

@@ -3,7 +3,7 @@
  * against ABA across threads. Two variants (chosen by `freeList`; measured in bench/src/benchmarks/struct-pool.ts):
  *
  * - `'lock'` (default): a spinlock word (CAS 0 → threadId + 1) held for two or three straight-line atomic
- *   operations. Under the lock a pop is `head = next[head]`, a push is `next[i] = head; head = i`: each commits
+ *   operations (waiters spin, then park 50 µs at a time). Under the lock a pop is `head = next[head]`, a push is `next[i] = head; head = i`: each commits
  *   with one store, so a thread killed inside leaves the list consistent, and `releaseLockOf(dead)` (called from
  *   the pool's `watch`) frees its lock. No ABA: nobody else touches the list while the lock is held.
  * - `'tagged'`: a Treiber stack whose head is one 64-bit word (`BigInt64Array`): high 32 bits a tag bumped by every
@@ -40,6 +40,23 @@ export function initFreeList(control: Int32Array, tagged: BigInt64Array, next: I
   tagged[0] = n > 0 ? 1n : 0n;
 }
 
+/** Lock attempts before parking between attempts. */
+const SPINS = 128;
+/** One park (ms): bounds the extra latency when the holder is running. */
+const PARK_MS = 0.05;
+
+/**
+ * Takes the spinlock at `c[word]`: spin, then park briefly between attempts so a holder the OS descheduled can
+ * run (the wait times out, so unlock needs no notify). A dead holder is released by the pool's `watch()`.
+ */
+function takeLock(c: Int32Array, word: number, owner: number): void {
+  for (let spins = 0; ; spins++) {
+    const holder = Atomics.compareExchange(c, word, 0, owner);
+    if (holder === 0) return;
+    if (spins >= SPINS) Atomics.wait(c, word, holder, PARK_MS);
+  }
+}
+
 export class LockFreeList implements FreeList {
   constructor(
     private readonly control: Int32Array,
@@ -52,9 +69,7 @@ export class LockFreeList implements FreeList {
   pop(): number {
     const c = this.control;
     const lockWord = this.lockWord;
-    while (Atomics.compareExchange(c, lockWord, 0, this.owner) !== 0) {
-      // held for a few operations; a dead holder is released by the pool's watch()
-    }
+    takeLock(c, lockWord, this.owner);
     const head = Atomics.load(c, this.headWord);
     if (head !== -1) Atomics.store(c, this.headWord, Atomics.load(this.next, head));
     Atomics.store(c, lockWord, 0);
@@ -64,9 +79,7 @@ export class LockFreeList implements FreeList {
   push(index: number): void {
     const c = this.control;
     const lockWord = this.lockWord;
-    while (Atomics.compareExchange(c, lockWord, 0, this.owner) !== 0) {
-      // see pop
-    }
+    takeLock(c, lockWord, this.owner);
     Atomics.store(this.next, index, Atomics.load(c, this.headWord));
     Atomics.store(c, this.headWord, index);
     Atomics.store(c, lockWord, 0);
