@@ -11,9 +11,17 @@ import { sharedTestHooks } from "./internal/shared-grace.js";
 import { attachSharedDomain, createSharedDomain } from "./shared.js";
 import type { SharedDomain } from "./shared.js";
 
+const IDLE_READER = new URL("../test/fixtures/shared-idle-reader.mjs", import.meta.url);
+
+// The contract with a real second thread attached: a worker enters short read sections during the test.
 describeFlavor("shared", async (options) => {
-  await Promise.resolve();
-  return createSharedDomain({ ...options, maxThreads: 4 });
+  const domain = createSharedDomain({ ...options, maxThreads: 4 });
+  const worker = new Worker(IDLE_READER, { workerData: { handle: domain.handle, ms: 400 } });
+  domain.watch(worker);
+  worker.unref();
+  const { slot } = await new Promise<{ slot: number }>((resolve) => worker.once("message", resolve));
+  expect(slot).not.toBe(domain.slot); // a second thread really holds a reader slot
+  return domain;
 });
 
 const READER = new URL("../test/fixtures/shared-reader.mjs", import.meta.url);
