@@ -129,31 +129,44 @@ async function main() {
         "--window-size=1280,800",
       ],
     });
-    const page = context.pages()[0] ?? (await context.newPage());
-    let errors = [];
-    page.on("console", (msg) => {
-      if (msg.type() === "error") errors.push(`console: ${msg.text()}`);
-    });
-    page.on("pageerror", (err) => errors.push(`pageerror: ${err.message}`));
-    page.on("requestfailed", (req) => {
-      // ERR_ABORTED: a prefetch cancelled by the next navigation, not a failure
-      if (req.url().startsWith(base) && req.failure()?.errorText !== "net::ERR_ABORTED") errors.push(`request failed: ${req.url()} ${req.failure()?.errorText ?? ""}`);
-    });
+    // Console errors, page errors and failed requests, per tab.
+    const errorsOf = new Map();
+    const track = (tab) => {
+      errorsOf.set(tab, []);
+      tab.on("console", (msg) => {
+        if (msg.type() === "error") errorsOf.get(tab).push(`console: ${msg.text()}`);
+      });
+      tab.on("pageerror", (err) => errorsOf.get(tab).push(`pageerror: ${err.message}`));
+      tab.on("requestfailed", (req) => {
+        // ERR_ABORTED: a prefetch cancelled by the next navigation, not a failure
+        if (req.url().startsWith(base) && req.failure()?.errorText !== "net::ERR_ABORTED") {
+          errorsOf.get(tab).push(`request failed: ${req.url()} ${req.failure()?.errorText ?? ""}`);
+        }
+      });
+      return tab;
+    };
+    const page = track(context.pages()[0] ?? (await context.newPage()));
+    const errs = () => errorsOf.get(page);
+    const resetErrors = () => errorsOf.set(page, []);
 
-    // 1. Every page loads with zero console errors; collect internal links on the way.
+    // 1. Every page loads with zero console errors; collect internal links on the way. Pages are visited by
+    //    RCU_BROWSER_TABS tabs at once (default 2).
     const pages = builtPages(distDir);
     const links = new Map(); // path -> first page that links to it
     const anchors = new Map(); // path#hash -> first page that links to it
-    for (const path of pages) {
-      errors = [];
-      const res = await page.goto(base + path, { waitUntil: "load" });
+    const tabs = [page];
+    for (let i = 1; i < Math.max(1, Number(process.env.RCU_BROWSER_TABS ?? 2)); i++) tabs.push(track(await context.newPage()));
+    const queue = [...pages];
+    const visit = async (tab, path) => {
+      errorsOf.set(tab, []);
+      const res = await tab.goto(base + path, { waitUntil: "load" });
       // hydrated: Vue marks the mounted container; hydration mismatches are reported as console errors by then
-      await page.waitForFunction(() => document.querySelector("#app")?.__vue_app__ !== undefined, null, { timeout: 10_000 }).catch(() => {
-        errors.push("the page did not hydrate within 10 s");
+      await tab.waitForFunction(() => document.querySelector("#app")?.__vue_app__ !== undefined, null, { timeout: 10_000 }).catch(() => {
+        errorsOf.get(tab).push("the page did not hydrate within 10 s");
       });
-      await page.waitForTimeout(50);
+      await tab.waitForTimeout(50);
       const status = res?.status() ?? 0;
-      const hrefs = await page.$$eval("a[href]", (as) => as.map((a) => a.href));
+      const hrefs = await tab.$$eval("a[href]", (as) => as.map((a) => a.href));
       for (const href of hrefs) {
         const u = new URL(href);
         if (u.origin !== base) continue;
@@ -161,8 +174,15 @@ async function main() {
         if (!links.has(p)) links.set(p, path);
         if (u.hash.length > 1 && !anchors.has(p + u.hash)) anchors.set(p + u.hash, path);
       }
+      const errors = errorsOf.get(tab);
       record(`page ${path}`, status === 200 && errors.length === 0, status !== 200 ? `HTTP ${status}` : errors.join(" | "));
-    }
+    };
+    await Promise.all(
+      tabs.map(async (tab) => {
+        for (let path = queue.shift(); path !== undefined; path = queue.shift()) await visit(tab, path);
+      }),
+    );
+    for (const tab of tabs.slice(1)) await tab.close();
     console.log(`${((Date.now() - t0) / 1000).toFixed(1).padStart(6)}s visited ${pages.length} pages`);
     const sidebarCount = await page.goto(base + "/guide/getting-started.html").then(() => page.$$eval(".VPSidebar a[href]", (as) => as.length));
     record("the sidebar lists pages", sidebarCount >= 15, `${sidebarCount} sidebar links`);
@@ -187,7 +207,7 @@ async function main() {
     record(`link anchors exist (${anchors.size} checked)`, missing.length === 0, missing.slice(0, 10).join("; "));
 
     // 3. The benchmarks page shows the chart when bench/results.json was there at build time, else the note.
-    errors = [];
+    resetErrors();
     await page.goto(base + "/benchmarks.html", { waitUntil: "load" });
     const hasResults = existsSync(join(appDir, "../../bench/results.json"));
     const chart = await page.locator("[data-chart=benchmarks]").count();
@@ -199,7 +219,7 @@ async function main() {
     );
 
     // 4. Home page screenshot and local search for "dequeue".
-    errors = [];
+    resetErrors();
     await page.goto(base + "/", { waitUntil: "networkidle" });
     await page.screenshot({ path: join(artifacts, "home.png"), fullPage: true });
     await page.click("button.DocSearch-Button");
@@ -213,8 +233,8 @@ async function main() {
     }
     record(
       `local search finds "dequeue" (${hits.length} results)`,
-      hits.length > 0 && hits.some((t) => /dequeue/i.test(t)) && errors.length === 0,
-      hits.length === 0 ? "no results" : errors.join(" | "),
+      hits.length > 0 && hits.some((t) => /dequeue/i.test(t)) && errs().length === 0,
+      hits.length === 0 ? "no results" : errs().join(" | "),
     );
     await page.screenshot({ path: join(artifacts, "search.png") });
     await page.keyboard.press("Escape");
@@ -225,7 +245,7 @@ async function main() {
       results.skipped++;
       console.log("skip timeline: no /concepts/timeline.html");
     } else {
-      errors = [];
+      resetErrors();
       await page.goto(base + timelinePath, { waitUntil: "networkidle" });
       const timeline = page.locator("[data-timeline]");
       if ((await timeline.count()) === 0) {
@@ -257,8 +277,8 @@ async function main() {
         record("timeline: played to the end, the run disposed v1 then v2", v1 >= 0 && v2 > v1, `svg text: ${svgText.slice(0, 200)}`);
         record(
           `timeline: step advances (${step0} → ${step1}) and play advances it (→ ${step2})`,
-          step1 === step0 + 1 && step2 >= step1 + 3 && errors.length === 0,
-          errors.join(" | "),
+          step1 === step0 + 1 && step2 >= step1 + 3 && errs().length === 0,
+          errs().join(" | "),
         );
         record(`timeline: the SVG draws the run's events (${events0} → ${events2})`, events2 > events0, "no new events drawn");
       }
