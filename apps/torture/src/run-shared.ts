@@ -5,7 +5,9 @@
  * record, stamps the old one's `RETIRED_AT`, and reclaims it (sets `FREED`, bumps `GEN`, puts it back on the free
  * list) only after a grace period — through `domain.defer` (with injected faults) or the classic
  * `synchronize()`-then-free. At least four reader workers (shared-reader.ts) check inside their sections that
- * the record they hold is never reclaimed and file pipe counts. A killer kills one worker at random every few
+ * the record they hold is never reclaimed and file pipe counts. The same goes for records of an `@rcu/pool`
+ * struct pool (`createStructPool`, reuse after a grace period): the writer lends one, numbers the lend, publishes
+ * its handle and releases the previous one; readers check that the record they hold is not re-lent. A killer kills one worker at random every few
  * hundred milliseconds — `worker.terminate()` (usually inside a section) or an injected crash (`process.exit`
  * inside a section) — and starts a replacement; `domain.watch(worker)` must free the dead one's slot, or grace periods
  * would stop (reported as a stall). At the end every record is accounted for: free, or the published one.
@@ -13,6 +15,7 @@
 import { setImmediate as nextTurn, setTimeout as sleep } from "node:timers/promises";
 import { Worker } from "node:worker_threads";
 import { createSharedDomain } from "@rcu/core/shared";
+import { createStructPool } from "@rcu/pool";
 import { DEFAULT_RATES, FaultInjector, errorCounter } from "./fault-injector.js";
 import type { FaultRates } from "./fault-injector.js";
 import type { FlavorStats } from "./flavor-stats.js";
@@ -26,10 +29,12 @@ import {
   LANE_PIPE0,
   LANE_READS,
   LANE_RECLAIMED,
+  LANE_REUSED,
   LANE_WORDS,
   RECORD_WORDS,
   RETIRED_AT,
   STOP,
+  STRUCT_LAYOUT,
   allocateShared,
 } from "./shared-records.js";
 import type { ReaderData } from "./shared-records.js";
@@ -41,8 +46,9 @@ export interface SharedRunOptions {
   /** Reader workers alive at once (at least 4). */
   readonly workers: number;
   readonly rates?: FaultRates;
-  /** Records in the arena (default 256). */
+  /** Raw records in the arena (default 256), and records of the struct pool (default 128). */
   readonly records?: number;
+  readonly structRecords?: number;
   /** Mean time between kills (ms, default 600); 0 disables killing. */
   readonly killEveryMs?: number;
   /** Where the compiled reader worker is (default: next to this file, or in dist/ when run from src/). */
@@ -85,6 +91,19 @@ export async function runShared(options: SharedRunOptions): Promise<void> {
   const records = new Int32Array(buffers.records);
   const lanes = new BigInt64Array(buffers.lanes);
   const readerUrl = options.readerUrl ?? defaultReaderUrl();
+  const structCapacity = options.structRecords ?? 128;
+  const structs = createStructPool({ domain, capacity: structCapacity, layout: STRUCT_LAYOUT });
+  const structCur = new BigInt64Array(buffers.structCur);
+  let lendNumber = 0;
+  const lendStruct = (): number => {
+    const h = structs.tryAcquire();
+    if (h < 0) return h;
+    structs.set(h, "lend", (lendNumber = (lendNumber + 1) | 0));
+    structs.set(h, "retiredAt", -1);
+    stats.pool.leases++;
+    return h;
+  };
+  Atomics.store(structCur, 0, BigInt(lendStruct()));
   stats.workers.lanes = laneCount;
 
   // ---- records --------------------------------------------------------------------------------------------
@@ -112,18 +131,21 @@ export async function runShared(options: SharedRunOptions): Promise<void> {
     stats.callbacksRun = s.callbacksRun;
     let reads = 0n;
     let reclaimed = 0n;
+    let reused = 0n;
     const pipe = [0n, 0n, 0n, 0n];
     let maxPipe = 0n;
     for (let lane = 0; lane < laneCount; lane++) {
       const b = lane * LANE_WORDS;
       reads += Atomics.load(lanes, b + LANE_READS);
       reclaimed += Atomics.load(lanes, b + LANE_RECLAIMED);
+      reused += Atomics.load(lanes, b + LANE_REUSED);
       for (let k = 0; k < 4; k++) pipe[k]! += Atomics.load(lanes, b + LANE_PIPE0 + k);
       const m = Atomics.load(lanes, b + LANE_MAX_PIPE);
       if (m > maxPipe) maxPipe = m;
     }
     stats.reads = Number(reads);
     stats.violations.reclaimed = Number(reclaimed);
+    stats.violations.reused = Number(reused);
     stats.pipe = [Number(pipe[0]), Number(pipe[1]), Number(pipe[2]), Number(pipe[3])];
     stats.maxPipe = Number(maxPipe);
     stats.violations.pipe = stats.pipe[2] + stats.pipe[3];
@@ -141,6 +163,8 @@ export async function runShared(options: SharedRunOptions): Promise<void> {
       control: buffers.control,
       records: buffers.records,
       lanes: buffers.lanes,
+      structCur: buffers.structCur,
+      structPool: structs.handle,
       recordCount,
       lane,
       id,
@@ -186,6 +210,19 @@ export async function runShared(options: SharedRunOptions): Promise<void> {
     await domain.synchronize();
     for (const i of batch) reclaim(i);
   };
+  /** Publishes a new struct-pool record and releases the old one (the pool reuses it after a grace period). */
+  const updateStruct = (): void => {
+    const next = lendStruct();
+    if (next < 0) {
+      stats.pool.exhausted++;
+      return;
+    }
+    const old = Number(Atomics.load(structCur, 0));
+    structs.set(old, "retiredAt", completed());
+    Atomics.store(structCur, 0, BigInt(next));
+    structs.release(old);
+    stats.updates++;
+  };
   const update = async (): Promise<void> => {
     if (free.length === 0) {
       await synchronizeAndReclaim();
@@ -201,6 +238,7 @@ export async function runShared(options: SharedRunOptions): Promise<void> {
     Atomics.store(records, old * RECORD_WORDS + RETIRED_AT, completed());
     Atomics.store(control, CUR, next);
     stats.updates++;
+    updateStruct();
     if (Math.random() < 0.5) {
       deferredScheduled++;
       domain.defer(
@@ -249,11 +287,14 @@ export async function runShared(options: SharedRunOptions): Promise<void> {
     stats.stalled++;
     for (const l of live) if (l !== undefined) await l.worker.terminate();
   }
+  structs.release(Number(Atomics.load(structCur, 0)));
   await Promise.race([domain.close(), sleep(STOP_TIMEOUT_MS)]);
   clearInterval(progress);
   refresh();
   stats.lost.deferred = deferredScheduled - deferredRan;
-  stats.lost.records = ok ? recordCount - free.length - 1 : 0;
+  const s = structs.stats();
+  // Raw records: free or the published one. Struct records: none lent any more, every one free or pending.
+  stats.lost.records = ok ? recordCount - free.length - 1 + s.live + (structCapacity - s.free - s.pendingFree - s.live) : 0;
 }
 
 /** Resolves `false` once `shouldStop()` has been true for {@link STOP_TIMEOUT_MS} (the writer is stuck). */

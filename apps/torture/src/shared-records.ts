@@ -6,7 +6,9 @@
  * when the record is reclaimed (after a grace period), `FREED` 1 from reclamation until reuse, `RETIRED_AT` the
  * domain's `gracePeriodsCompleted` when the record was unpublished (-1 while published). `lanes` (BigInt64,
  * `LANE_WORDS` per worker lane): counters each worker adds to (see `LANE_*`); a replacement worker keeps adding
- * to its lane, so the totals survive kills.
+ * to its lane, so the totals survive kills. `structCur` (BigInt64, one word): the handle of the `@rcu/pool`
+ * struct-pool record currently published (handles exceed 32 bits). Struct records have the fields of
+ * {@link STRUCT_LAYOUT}: `lend` (a number the writer gives each lend) and `retiredAt` (as above).
  */
 
 export const CUR = 0;
@@ -28,7 +30,11 @@ export const LANE_PIPE1 = 3;
 export const LANE_PIPE2 = 4;
 export const LANE_PIPE3 = 5;
 export const LANE_MAX_PIPE = 6;
+export const LANE_REUSED = 7;
 export const LANE_WORDS = 8;
+
+/** The layout of the struct-pool records. */
+export const STRUCT_LAYOUT = { lend: "i32", retiredAt: "i32" } as const;
 
 /** What a reader worker receives as `workerData`. */
 export interface ReaderData {
@@ -37,6 +43,9 @@ export interface ReaderData {
   readonly control: SharedArrayBuffer;
   readonly records: SharedArrayBuffer;
   readonly lanes: SharedArrayBuffer;
+  readonly structCur: SharedArrayBuffer;
+  /** The struct pool's handle (structured-cloneable); absent: the worker reads the raw records only. */
+  readonly structPool?: unknown;
   readonly recordCount: number;
   readonly lane: number;
   /** Unique per worker instance (what `CRASH` names). */
@@ -52,10 +61,11 @@ export interface ReaderData {
 export function allocateShared(
   recordCount: number,
   laneCount: number,
-): { control: SharedArrayBuffer; records: SharedArrayBuffer; lanes: SharedArrayBuffer } {
+): { control: SharedArrayBuffer; records: SharedArrayBuffer; lanes: SharedArrayBuffer; structCur: SharedArrayBuffer } {
   return {
     control: new SharedArrayBuffer(4 * CONTROL_WORDS),
     records: new SharedArrayBuffer(4 * RECORD_WORDS * recordCount),
     lanes: new SharedArrayBuffer(8 * LANE_WORDS * laneCount),
+    structCur: new SharedArrayBuffer(8),
   };
 }

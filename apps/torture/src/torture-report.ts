@@ -90,7 +90,7 @@ export function formatReport(results: ReadonlyMap<TortureFlavor, FlavorStats>, c
     lines.push(
       `         max pipe count ${s.maxPipe} (pipe histogram 0/1/2/3+: ${s.pipe.map(n).join("/")})  violations ${n(totalViolations(s))}  ` +
         `lost items ${n(totalLost(s))}  engine ${n(s.engine.enqueued)} = ${n(s.engine.processed)} processed + ${n(s.engine.dequeued)} dequeued  ` +
-        `aborts ${n(s.aborts.honoured)}/${n(s.aborts.issued)}  revalidation retries ${n(s.revalidationRetries)}` +
+        `pool leases ${n(s.pool.leases)}  aborts ${n(s.aborts.honoured)}/${n(s.aborts.issued)}  revalidation retries ${n(s.revalidationRetries)}` +
         (flavor === "shared" ? `  workers started ${s.workers.started}, killed ${s.workers.killed}, crashed ${s.workers.crashed}` : ""),
     );
   }
