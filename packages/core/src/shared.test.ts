@@ -151,7 +151,7 @@ describe("shared domain across worker threads", () => {
        import(workerData.url).then(({ attachSharedDomain }) => {
          const a = attachSharedDomain(workerData.handle);
          parentPort.postMessage('attached');
-         setTimeout(() => a.detach(), 200);
+         parentPort.once('message', () => { a.detach(); parentPort.close(); }); // hold the slot until told
        });`,
       { eval: true, workerData: { handle: domain.handle, url } },
     );
@@ -166,6 +166,7 @@ describe("shared domain across worker threads", () => {
       { eval: true, workerData: { handle: domain.handle, url } },
     );
     expect(await new Promise((resolve) => overflow.once("message", resolve))).toBe("TOO_MANY_THREADS");
+    third.postMessage("detach");
     await Promise.all([exited(third), exited(overflow)]);
   }, 30_000);
 
