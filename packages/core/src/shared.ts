@@ -2,6 +2,12 @@
  * `@rcu/core/shared`: one RCU domain whose readers run on several `worker_threads` in parallel, over a
  * `SharedArrayBuffer` (Node only). Read sections are synchronous, like kernel RCU readers. Deferred closures
  * run in the thread that deferred them; grace periods are shared by every attached thread.
+ *
+ * Idle threads cost nothing: a reader slot holds a grace period only while its thread is inside a section
+ * (liburcu memb/mb counters, not QSBR), so a thread that sleeps, blocks in `Atomics.wait` or waits for
+ * messages is already "offline" — no call is needed. `detach()` gives the slot back; `watch(worker)` frees
+ * the slot of a worker that exits or crashes, even mid-section. Integer items (arena indices) pending across
+ * threads live in `createSharedPending`.
  */
 import { RcuError } from "./errors.js";
 import { builtin } from "./internal/diagnostics.js";
