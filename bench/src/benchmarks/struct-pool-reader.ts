@@ -11,7 +11,7 @@ import { attachSharedDomain } from "@rcu/core/shared";
 import type { SharedDomainHandle } from "@rcu/core/shared";
 import { attachStructPool } from "@rcu/pool";
 import type { StructPoolHandle } from "@rcu/pool";
-import { CMD, MODE, ACTIVE, STOP, LOCK, PUB, WRITER, resultAt, type RecordLayout } from "./struct-pool-shared.js";
+import { CMD, MODE, ACTIVE, STOP, LOCK, PUB, READY, WRITER, resultAt, type RecordLayout } from "./struct-pool-shared.js";
 
 const data = workerData as {
   readonly rcu: SharedDomainHandle;
@@ -58,6 +58,7 @@ function threadCpuUs(): number {
 }
 
 let seen = 0;
+Atomics.add(c, READY, 1);
 for (;;) {
   Atomics.wait(c, CMD, seen);
   seen = Atomics.load(c, CMD);

@@ -10,6 +10,8 @@ export const MODE = 1;
 /** Readers with `id < ACTIVE` take part in the run. */
 export const ACTIVE = 2;
 export const STOP = 16;
+/** Readers attached so far (each adds 1 once it is ready). */
+export const READY = 17;
 /** The reader-writer lock word: reader count, or the WRITER bit (writer waiting or inside). */
 export const LOCK = 32;
 export const WRITER = 1 << 30;

@@ -28,7 +28,7 @@ import { createStructPool } from "@rcu/pool";
 import type { StructPool } from "@rcu/pool";
 import type { Benchmark } from "../types.js";
 import { sleep, timeNs } from "../timing.js";
-import { ACTIVE, CMD, LOCK, MODE, PUB, RECORD_LAYOUT, STOP, WRITER, controlWords, resultAt, type RecordLayout } from "./struct-pool-shared.js";
+import { ACTIVE, CMD, LOCK, MODE, PUB, READY, RECORD_LAYOUT, STOP, WRITER, controlWords, resultAt, type RecordLayout } from "./struct-pool-shared.js";
 
 const READERS = 2;
 
@@ -59,7 +59,13 @@ async function start(): Promise<Setup> {
     w.unref();
     return w;
   });
-  await sleep(200); // let them attach
+  const failures: string[] = [];
+  for (const w of workers) w.once("error", (err: Error) => failures.push(err.stack ?? err.message));
+  // startup takes a while on a busy machine
+  for (let waited = 0; Atomics.load(c, READY) < READERS; waited += 5) {
+    if (failures.length > 0 || waited > 30_000) throw new Error(`struct-pool readers did not start: ${failures[0] ?? "timeout"}`);
+    await sleep(5);
+  }
   setup = { domain, pool, c, workers };
   return setup;
 }
@@ -129,7 +135,7 @@ async function measure(s: Setup, mode: 0 | 1, active: number, ms: number): Promi
     const reads = Atomics.load(c, resultAt(id));
     const cpuUs = Atomics.load(c, resultAt(id) + 2);
     wall += reads / Atomics.load(c, resultAt(id) + 1);
-    cpu += cpuUs > 0 ? reads / cpuUs : Number.NaN;
+    cpu += cpuUs > 0 ? reads / cpuUs : 0;
   }
   // Let the writer's retired records pass their grace period before the next run.
   await s.pool.reclaimable();
@@ -153,7 +159,7 @@ function freeListNs(kind: "lock" | "tagged", domain: SharedDomain, n: number): P
 export const structPool: Benchmark = {
   name: "struct-pool",
   title: "struct pool records read by worker threads: scaling and vs an Atomics rw-lock",
-  repetitions: { full: 7, quick: 2 },
+  repetitions: { full: 9, quick: 2 },
   warmup: { full: 1, quick: 1 },
   rows: [
     {
@@ -199,7 +205,7 @@ export const structPool: Benchmark = {
   ],
   async run(ctx) {
     const s = await start();
-    const ms = ctx.scale(300, 100);
+    const ms = ctx.scale(400, 100);
     const n = ctx.scale(4096, 1024);
     // alternate the order of the runs between repetitions so drifting load does not favour one side
     let one: Throughput, two: Throughput, lock: Throughput, lockNs: number, taggedNs: number;

@@ -10,7 +10,9 @@
  *   the new owner writes a field) and return the handle. Exclusive: each index leaves the free list or the
  *   ring through one linearizable step, so no record is ever lent to two owners.
  * - `release(h)`: `CAS gen[i]: g → g + 1` (a stale or second release fails the CAS: it can never free someone
- *   else's lend), `owner[i] = 0`, enqueue `i` in the pending ring with the current grace-period cookie.
+ *   else's lend), swap `owner[i]` to 0, and — if it was not 0 already — enqueue `i` in the pending ring with the
+ *   current grace-period cookie (the owner swap decides, between a release and `watch` reclaiming a dead
+ *   owner's records, which one enqueues).
  * - Readers (any attached thread, inside `domain.read`) get fields by handle. Default mode: a record is reused
  *   only after a grace period, so a reader inside a section that found the handle reads stable fields even if
  *   it was released meanwhile; `isLive(h)` tells whether it still is lent. `typesafe: true`: a record may be
@@ -21,10 +23,10 @@
  * - Dead workers (`watch`): when a watched worker exits, its reader slot is freed (`domain.watch`), any lock it
  *   held is released, and every record it held is **reclaimed**: released on its behalf and recycled after a
  *   grace period. A worker killed inside the few instructions of an acquire or release (between the free-list
- *   pop and `owner[i] = thread`, or between `owner[i] = 0` and the enqueue) leaks that one record: it stays out
+ *   pop and `owner[i] = thread`, or between the owner swap and the enqueue) leaks that one record: it stays out
  *   of circulation for the pool's lifetime.
  *
- * Hot path: acquire = a lock-protected pop + two atomic stores; release = one CAS + one store + one
+ * Hot path: acquire = a lock-protected pop + an atomic store and add; release = one CAS + one swap + one
  * lock-protected ring append. No objects are made per call (the BigInt `'tagged'` free list excepted).
  */
 import { onDomainClose } from "@rcu/core";
@@ -281,8 +283,9 @@ class StructPoolImpl<L extends StructLayout> implements StructPool<L> {
       }
       return false;
     }
-    Atomics.store(this.owners, index, 0);
-    this.pending.enqueue(index);
+    // Whoever swaps the owner word to 0 after the generation CAS enqueues: a watch() reclaiming a dead owner's
+    // records at this very moment (reclaimFrom) and this release can never both enqueue the record.
+    if (Atomics.exchange(this.owners, index, 0) !== 0) this.pending.enqueue(index);
     return true;
   }
 
@@ -350,9 +353,15 @@ class StructPoolImpl<L extends StructLayout> implements StructPool<L> {
     for (let i = 0; i < this.capacity; i++) {
       if (Atomics.load(this.owners, i) !== owner) continue;
       const g = Atomics.load(this.gen, i);
-      // odd: still lent → release it; even: it died inside release, after the CAS → finish that release
-      if ((g & 1) !== 0 && Atomics.compareExchange(this.gen, i, g, (g + 1) | 0) !== g) continue;
-      Atomics.store(this.owners, i, 0);
+      if ((g & 1) !== 0) {
+        // still lent: release it on the dead owner's behalf (unless someone holding its handle just did)
+        if (Atomics.compareExchange(this.gen, i, g, (g + 1) | 0) !== g) continue;
+        if (Atomics.exchange(this.owners, i, 0) === 0) continue;
+      } else if (Atomics.compareExchange(this.owners, i, owner, 0) !== owner) {
+        // even: it died inside acquire (before the bump) or release (after the CAS), or another thread is
+        // releasing it right now — whoever clears the owner word enqueues it
+        continue;
+      }
       this.pending.enqueue(i);
       n++;
     }
