@@ -6,6 +6,9 @@ import type { Benchmark } from "./types.js";
 import { backpressure } from "./benchmarks/backpressure.js";
 import { deferral } from "./benchmarks/deferral.js";
 import { eventLoop } from "./benchmarks/event-loop.js";
+import { poolAcquire } from "./benchmarks/pool-acquire.js";
+import { poolChurn } from "./benchmarks/pool-churn.js";
+import { poolTypesafe } from "./benchmarks/pool-typesafe.js";
 import { readSection } from "./benchmarks/read-section.js";
 import { sharing } from "./benchmarks/sharing.js";
 import { srcuGuard } from "./benchmarks/srcu-guard.js";
@@ -21,4 +24,7 @@ export const benchmarks: readonly Benchmark[] = [
   eventLoop,
   backpressure,
   structPool,
+  poolAcquire,
+  poolChurn,
+  poolTypesafe,
 ];
