@@ -20,6 +20,7 @@
  * - `CALLBACK_FAILED`: a deferred callback, disposer or `process` threw or rejected (reported).
  * - `SETTLE_TIMEOUT`: an async disposal did not settle within the settle timeout (reported).
  * - `UNSUPPORTED_FLAVOR`: a flavour that needs another entry point (`shared` lives in `@rcu/core/shared`).
+ * - `FULL`: a fixed-capacity shared structure (`createSharedPending`) has no room left; nothing was added.
  *
  * @example
  * import { RcuError, isRcuError } from '@rcu/core'
@@ -40,7 +41,8 @@ export type RcuErrorCode =
   | "STALL"
   | "CALLBACK_FAILED"
   | "SETTLE_TIMEOUT"
-  | "UNSUPPORTED_FLAVOR";
+  | "UNSUPPORTED_FLAVOR"
+  | "FULL";
 
 /**
  * The one error class of `@rcu/core`. Misuse throws (or rejects with) it at the call site; failures of user

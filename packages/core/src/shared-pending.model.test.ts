@@ -56,7 +56,7 @@ describe("shared pending structure against a FIFO model", () => {
                   } catch (err) {
                     code = isRcuError(err) ? err.code : "other";
                   }
-                  expect(code).toBe("INVALID_OPTION");
+                  expect(code).toBe("FULL");
                 } else {
                   pending.enqueue(o.item);
                   model.push({ item: o.item, expired: false });

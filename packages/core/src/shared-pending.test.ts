@@ -89,6 +89,7 @@ describe("shared pending structure", () => {
     pending.enqueue(0);
     pending.enqueue(1);
     expect(() => pending.enqueue(2)).toThrow(/full \(2 items\).*capacity/);
+    expect(codeOf(() => pending.enqueue(2))).toBe("FULL");
     expect(pending.size).toBe(2);
     expect(codeOf(() => createSharedPending(domain, { capacity: 0 }))).toBe("INVALID_OPTION");
     const loop = createDomain();

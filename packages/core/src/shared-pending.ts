@@ -132,8 +132,8 @@ export interface SharedPending {
    * Records `(cookie, index)` and requests that grace period. `index` is an integer in 0..2^31-1; the caller
    * must already have unpublished it. Allocates nothing.
    *
-   * @throws {RcuError} `INVALID_OPTION` for a bad index, or when the ring is full (size `capacity` to the
-   * number of distinct items you may retire at once, e.g. the arena size).
+   * @throws {RcuError} `INVALID_OPTION` for a bad index; `FULL` when the ring is full (size `capacity` to the
+   * number of distinct items you may retire at once, e.g. the arena size). Nothing is added then.
    */
   enqueue(index: number): void;
   /** The oldest item if its grace period has ended, else `-1` (and that grace period is requested). O(1). */
@@ -227,7 +227,7 @@ class SharedPendingImpl implements SharedPending {
     if ((tail - Atomics.load(i32, HEAD)) >>> 0 >= this.capacity) {
       this.unlock();
       throw new RcuError(
-        "INVALID_OPTION",
+        "FULL",
         `This shared pending structure is full (${this.capacity} items). Create it with a capacity of at least the number of distinct items you retire (e.g. your arena size).`,
       );
     }
