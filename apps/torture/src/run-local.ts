@@ -24,6 +24,7 @@ import { DEFAULT_RATES, FaultInjector, errorCounter } from "./fault-injector.js"
 import type { FaultRates } from "./fault-injector.js";
 import { recordPipe } from "./flavor-stats.js";
 import type { FlavorStats } from "./flavor-stats.js";
+import { within } from "./within.js";
 
 /** One tortured object. `handled`: 0 published, 1 pending in the engine, 2 processed, 3 dequeued. */
 export interface TortureObject extends Disposable {
@@ -48,6 +49,9 @@ export interface LocalRunOptions {
    * far above the few ms a slow disposal takes, so only the injected hangs reach it). */
   readonly settleTimeoutMs?: number;
 }
+
+/** How long `close()` may take before the run is declared stalled (ms). */
+const STOP_TIMEOUT_MS = 30_000;
 
 interface Published<T> {
   readonly obj: T;
@@ -438,7 +442,7 @@ export async function runLocal(options: LocalRunOptions): Promise<void> {
     deferSome();
   }
   updatePools();
-  await domain.close();
+  if (!(await within(domain.close(), STOP_TIMEOUT_MS))) stats.stalled++;
   await Promise.all(settling);
   plainCur.lease.release(); // late releases after close destroy the object
   typesafeCur.lease.release();

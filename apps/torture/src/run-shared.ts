@@ -7,10 +7,11 @@
  * `synchronize()`-then-free. At least four reader workers (shared-reader.ts) check inside their sections that
  * the record they hold is never reclaimed and file pipe counts. The same goes for records of an `@rcu/pool`
  * struct pool (`createStructPool`, reuse after a grace period): the writer lends one, numbers the lend, publishes
- * its handle and releases the previous one; readers check that the record they hold is not re-lent. A killer kills one worker at random every few
- * hundred milliseconds — `worker.terminate()` (usually inside a section) or an injected crash (`process.exit`
- * inside a section) — and starts a replacement; `domain.watch(worker)` must free the dead one's slot, or grace periods
- * would stop (reported as a stall). At the end every record is accounted for: free, or the published one.
+ * its handle and releases the previous one; readers check that the record they hold is not re-lent. A killer
+ * kills one worker at random every few hundred milliseconds — `worker.terminate()` (usually inside a section) or
+ * an injected crash (`process.exit` inside a section) — and starts a replacement; `domain.watch(worker)` must
+ * free the dead one's slot, or grace periods would stop (reported as a stall). At the end every record is
+ * accounted for: free, pending, or the published one.
  */
 import { setImmediate as nextTurn, setTimeout as sleep } from "node:timers/promises";
 import { Worker } from "node:worker_threads";
@@ -19,6 +20,7 @@ import { createStructPool } from "@rcu/pool";
 import { DEFAULT_RATES, FaultInjector, errorCounter } from "./fault-injector.js";
 import type { FaultRates } from "./fault-injector.js";
 import type { FlavorStats } from "./flavor-stats.js";
+import { within } from "./within.js";
 import {
   CRASH,
   CRASH_EXIT_CODE,
@@ -282,13 +284,13 @@ export async function runShared(options: SharedRunOptions): Promise<void> {
   stopping = true;
   Atomics.store(control, STOP, 1);
   const workersGone = Promise.all(live.flatMap((l) => (l === undefined ? [] : [exited(l.worker)])));
-  ok = ok && (await Promise.race([workersGone.then(() => true), sleep(STOP_TIMEOUT_MS, false)]));
+  ok = ok && (await within(workersGone, STOP_TIMEOUT_MS));
   if (!ok) {
     stats.stalled++;
     for (const l of live) if (l !== undefined) await l.worker.terminate();
   }
   structs.release(Number(Atomics.load(structCur, 0)));
-  await Promise.race([domain.close(), sleep(STOP_TIMEOUT_MS)]);
+  if (!(await within(domain.close(), STOP_TIMEOUT_MS))) stats.stalled++;
   clearInterval(progress);
   refresh();
   stats.lost.deferred = deferredScheduled - deferredRan;
