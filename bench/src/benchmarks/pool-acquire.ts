@@ -20,8 +20,12 @@
  * grace period — a reader could still be looking at an object it hands out again. The ratio is the price of
  * those guarantees. The objects are preallocated for both; per-acquire allocation of the lease (one small
  * object, the key that makes release safe) is part of ours.
+ *
+ * Each repetition also logs (not a row) the same two patterns on a bare `createPending` engine, without the pool
+ * layer: pop from an array, `enqueue`, and `process` pushing back after the grace period; and `enqueue` then
+ * `dequeue` one at a time. They separate the engine's share of the ratio from the pool's (bench/README.md).
  */
-import { createDomain } from "@rcu/core";
+import { createDomain, createPending } from "@rcu/core";
 import { createPool } from "@rcu/pool";
 import type { Lease } from "@rcu/pool";
 import type { Benchmark } from "../types.js";
@@ -43,6 +47,43 @@ const leases = new Array<Lease<Obj> | undefined>(ROUND).fill(undefined);
 
 const free: Obj[] = Array.from({ length: ROUND }, create);
 const held = new Array<Obj | undefined>(ROUND).fill(undefined);
+
+/** Diagnostics only: the engine under the pool, with the free list as a plain array. */
+const engineFree: Obj[] = Array.from({ length: ROUND }, create);
+const engine = createPending<Obj>(domain, {
+  name: "bench-engine-only",
+  process: (obj) => {
+    engineFree.push(obj);
+  },
+});
+const spare = create();
+
+async function engineRounds(rounds: number): Promise<void> {
+  for (let r = 0; r < rounds; r++) {
+    for (let i = 0; i < ROUND; i++) {
+      const obj = engineFree.pop()!;
+      obj.n++;
+      held[i] = obj;
+    }
+    for (let i = 0; i < ROUND; i++) {
+      engine.enqueue(held[i]!);
+      held[i] = undefined;
+    }
+    await nextTurn();
+  }
+}
+
+async function engineOneAtATime(rounds: number): Promise<void> {
+  for (let r = 0; r < rounds; r++) {
+    let obj = spare;
+    for (let i = 0; i < ROUND; i++) {
+      engine.enqueue(obj);
+      obj = engine.dequeue()!;
+      obj.n++;
+    }
+    await nextTurn();
+  }
+}
 
 async function poolRounds(rounds: number): Promise<void> {
   for (let r = 0; r < rounds; r++) {
@@ -142,6 +183,14 @@ export const poolAcquire: Benchmark = {
     );
     if (ctx.repetition > 0 && gracePool.stats().created !== created0) {
       throw new Error(`grace pool created ${gracePool.stats().created - created0} objects after warm-up; expected 0`);
+    }
+    if (!ctx.warmup) {
+      const e = await nsPerOp(rounds, engineRounds);
+      const e1 = await nsPerOp(rounds, engineOneAtATime);
+      ctx.log(
+        `bare engine: enqueue→grace period→process ${e.toFixed(1)} ns/op (${(e / ga).toFixed(1)}× the array), ` +
+          `enqueue→dequeue ${e1.toFixed(1)} ns/op (${(e1 / ta).toFixed(1)}×)`,
+      );
     }
     const fromPending = typesafePool.stats().reusedFromPending - fromPending0;
     const acquired = typesafePool.stats().acquired - acquired0;
