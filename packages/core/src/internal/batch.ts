@@ -111,17 +111,26 @@ export class Batch<T> {
   /** Takes the newest item of the chunk part (never the overflow). */
   private popChunk(cache: ChunkCache<T>, out: { item: T | undefined }): boolean {
     if (this.inChunks === 0) return false;
+    out.item = this.popChunkItem(cache);
+    return true;
+  }
+
+  /**
+   * Takes the newest chunk item; only when `inChunks !== 0` and there is no overflow part (the engine's
+   * `dequeue` fast path, a typesafe pool's acquire: no out-parameter).
+   */
+  popChunkItem(cache: ChunkCache<T>): T {
     const chunks = this.chunks;
     const chunk = chunks[chunks.length - 1]!;
     const slot = this.tailSlot - 1;
-    out.item = chunk[slot];
+    const item = chunk[slot] as T;
     cache.clearSlot(chunk, slot);
     if (--this.inChunks === 0) this.emptied(cache);
     else if (slot === 0) {
       cache.give(chunks.pop()!);
       this.tailSlot = this.size; // the chunk before is full up to its end
     } else this.tailSlot = slot;
-    return true;
+    return item;
   }
 
   /** Removes and returns the newest item that `pred` accepts, shifting newer ones down. */
