@@ -136,10 +136,12 @@ describe("shared domain across worker threads", () => {
     const url = new URL("../dist/shared.js", import.meta.url).href;
     const w = new Worker(code, { eval: true, workerData: { handle: domain.handle, cookie, url } });
     domain.watch(w);
+    // Registered now: Node drains a dying worker's messages and emits 'exit' in one callback.
+    const wExited = exited(w);
     const msg = await new Promise<{ before: boolean; after: boolean; slot: number; overflow: string }>((resolve) =>
       w.once("message", resolve),
     );
-    await exited(w);
+    await wExited;
     expect(msg.after).toBe(true);
     expect(domain.poll(cookie)).toBe(true);
     expect(msg.slot).not.toBe(domain.slot);
@@ -156,6 +158,7 @@ describe("shared domain across worker threads", () => {
       { eval: true, workerData: { handle: domain.handle, url } },
     );
     domain.watch(third);
+    const thirdExited = exited(third);
     await new Promise((resolve) => third.once("message", resolve));
     const overflow = new Worker(
       `const { workerData, parentPort } = require('node:worker_threads');
@@ -165,9 +168,10 @@ describe("shared domain across worker threads", () => {
        });`,
       { eval: true, workerData: { handle: domain.handle, url } },
     );
+    const overflowExited = exited(overflow);
     expect(await new Promise((resolve) => overflow.once("message", resolve))).toBe("TOO_MANY_THREADS");
     third.postMessage("detach");
-    await Promise.all([exited(third), exited(overflow)]);
+    await Promise.all([thirdExited, overflowExited]);
   }, 30_000);
 
   it("promise-returning sections and bad handles are clear errors", () => {
