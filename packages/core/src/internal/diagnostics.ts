@@ -45,11 +45,6 @@ function load(): Channels {
   return out;
 }
 
-/** Whether anyone listens on `key` (cheap; call before building a message). */
-export function hasSubscribers(key: ChannelKey): boolean {
-  channels ??= load();
-  return channels[key]?.hasSubscribers === true;
-}
 
 /** Publishes `make()` on `key` if anyone listens. */
 export function publish(key: ChannelKey, make: () => unknown): void {

@@ -16,7 +16,7 @@
  */
 import { RcuError } from "../errors.js";
 import type { DomainOptions, DomainStats, Flavor, GpCookie, RcuDomain, ReadGuard } from "../types.js";
-import { COMPLETED_COOKIE, seqEnd } from "./cookie.js";
+import { seqEnd } from "./cookie.js";
 import { builtin, publish } from "./diagnostics.js";
 import type { DomainInternals, Drainable } from "./domain-internals.js";
 import { setInternals } from "./domain-internals.js";
@@ -766,4 +766,3 @@ function disposeOf(r: Partial<Disposable & AsyncDisposable>): unknown {
   return typeof r[Symbol.asyncDispose] === "function" ? r[Symbol.asyncDispose]!() : r[Symbol.dispose]!();
 }
 
-export { COMPLETED_COOKIE };

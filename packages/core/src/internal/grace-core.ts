@@ -96,7 +96,6 @@ export interface Grace {
   waiterCount(): number;
   expedite(): void;
   nextTurn(task: () => void): void;
-  inProgress(): boolean;
 }
 
 /**
@@ -349,12 +348,5 @@ export class GraceCore implements Grace {
     return true;
   }
 
-  inProgress(): boolean {
-    return seqInProgress(this.seq);
-  }
 
-  /** Whether a grace period is requested but not yet started or completed (work is waiting on it). */
-  hasRequests(): boolean {
-    return this.requested > this.seq;
-  }
 }

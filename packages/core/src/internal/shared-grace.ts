@@ -229,9 +229,6 @@ export class SharedGrace implements Grace {
     scheduleTurn(task);
   }
 
-  inProgress(): boolean {
-    return (this.seq & 3) !== 0;
-  }
 
   // ---- the driver: run grace periods or wait for another thread's ------------------------------------------
 

@@ -13,6 +13,7 @@
  * | 5 | `STARTED`, `COMPLETED`, `MAX_THREADS`, `MAGIC` | counters and metadata |
  * | 6+i | slot i: `CTR` (0 inactive, 1 + phase while inside), `OWNER` (threadId + 1, 0 free) |
  */
+import { COMPLETED_COOKIE } from "./cookie.js";
 
 /** Int32 words per 64-byte cache line. */
 export const LINE = 16;
@@ -41,8 +42,6 @@ export function bufferBytes(maxThreads: number): number {
   return (SLOTS + maxThreads * LINE) * 4;
 }
 
-/** The cookie that always polls true. */
-export const COMPLETED_COOKIE32 = 1;
 
 /** `rcu_seq_snap` on 32 bits (result in [0, 2^32)). */
 export function snap32(seq: number): number {
@@ -65,7 +64,7 @@ export function before32(a: number, b: number): boolean {
  * the counter must have wrapped past it (spec case 35's guard band).
  */
 export function done32(seq: number, cookie: number): boolean {
-  if (cookie === COMPLETED_COOKIE32) return true;
+  if (cookie === COMPLETED_COOKIE) return true;
   const ahead = (cookie - seq) | 0;
   return ahead <= 0 || ahead > 8;
 }
@@ -76,7 +75,7 @@ export function done32(seq: number, cookie: number): boolean {
  * has really wrapped).
  */
 export function plausible32(seq: number, started: number, cookie: unknown): cookie is number {
-  if (cookie === COMPLETED_COOKIE32) return true;
+  if (cookie === COMPLETED_COOKIE) return true;
   if (typeof cookie !== "number" || !Number.isInteger(cookie) || cookie < 0 || cookie >= 2 ** 32 || cookie % 4 !== 0) {
     return false;
   }
