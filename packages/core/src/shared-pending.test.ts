@@ -68,6 +68,27 @@ describe("shared pending structure", () => {
     expect(pending.dequeue()).toBe(-1);
   });
 
+  it("a grace period in flight waits for older readers only: it may end under a reader that entered later", async () => {
+    // The case fast-check found: lock, enqueue, let the grace period start, unlock, lock again. The second
+    // reader entered after that grace period began, so it cannot hold the item; RCU lets the item expire.
+    const domain = make(1);
+    const pending = createSharedPending(domain, { capacity: 4 });
+    const older = domain.readLock();
+    const before = domain.getState();
+    pending.enqueue(0);
+    while (domain.getState() === before) await new Promise((resolve) => setTimeout(resolve, 1)); // it started
+    older.unlock();
+    const younger = domain.readLock();
+    pending.enqueue(1); // enqueued under the younger reader: must wait for it
+    await pending.whenExpired();
+    expect(pending.takeExpired()).toBe(0);
+    await new Promise((resolve) => setTimeout(resolve, 20));
+    expect(pending.takeExpired()).toBe(-1);
+    younger.unlock();
+    await pending.whenExpired();
+    expect(pending.takeExpired()).toBe(1);
+  });
+
   it("wraps around its ring many times without losing or duplicating an item", async () => {
     const domain = make(1);
     const pending = createSharedPending(domain, { capacity: 4 });
