@@ -60,6 +60,20 @@ export class Batch<T> {
     this.inChunks++;
   }
 
+  /**
+   * Appends `item` if the newest chunk has room and there is no overflow part (the engine's enqueue fast path);
+   * false otherwise, changing nothing.
+   */
+  tryPush(item: T): boolean {
+    const slot = this.tailSlot;
+    if (slot === this.size || this.overflow !== undefined) return false;
+    const chunks = this.chunks;
+    (chunks[chunks.length - 1] as { [i: number]: T })[slot] = item;
+    this.tailSlot = slot + 1;
+    this.inChunks++;
+    return true;
+  }
+
   /** Takes the oldest chunk item; only when `inChunks !== 0` (the engine's hot loop: no out-parameter). */
   shiftChunk(cache: ChunkCache<T>): T {
     const chunk = this.chunks[0]!;

@@ -223,8 +223,15 @@ export class GraceCore implements Grace {
     }
   }
 
-  /** Makes sure the grace period that completes `cookie` gets started. */
+  /**
+   * Makes sure the grace period that completes `cookie` gets started. Small enough to inline into the engine's
+   * enqueue, which calls it for every batch's first item: a cookie already requested returns at once.
+   */
   request(cookie: GpCookie): void {
+    if (cookie > this.requested || this.expediteNext) this.requestSlow(cookie);
+  }
+
+  private requestSlow(cookie: GpCookie): void {
     if (cookie > this.requested) {
       this.requested = cookie;
       if (this.mode === "auto") this.arm();

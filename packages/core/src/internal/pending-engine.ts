@@ -75,8 +75,10 @@ export class PendingEngine<T> implements RcuPending<T> {
   private readyWaiters: Array<() => void> = [];
   private readonly slot: { item: T | undefined } = { item: undefined };
   private readonly debugPending: Set<unknown> | undefined;
-  /** No per-item bookkeeping (object storage, no `sizeOf`, no debug set): `enqueue` may take its fast path. */
+  /** No per-item bookkeeping (object storage, no `sizeOf`, no debug set). */
   private readonly plain: boolean;
+  /** `plain` and still open: `enqueue` may take its fast path (cleared when draining starts). */
+  private fast: boolean;
   private unregister: (() => void) | undefined;
 
   private enqueued = 0;
@@ -118,34 +120,31 @@ export class PendingEngine<T> implements RcuPending<T> {
     this.cache = new ChunkCache<T>(options.chunkSize ?? DEFAULT_CHUNK_SIZE, this.int32, options.maxChunks ?? Infinity);
     this.debugPending = userEngine && domain.debug && !this.int32 ? new Set() : undefined;
     this.plain = !this.int32 && this.sizeOf === undefined && this.debugPending === undefined;
+    this.fast = this.plain;
     if (userEngine) this.unregister = domain.registerEngine(this);
   }
 
   // ---- producer side ------------------------------------------------------------------------------------
 
   enqueue(item: T): void {
-    // Fast path (bench rows 3 and 9): an open, plain engine appending to the batch of the current cookie, with
-    // nothing that opportunistic processing would run first. With one batch that holds for free: the current
-    // cookie has not even started. A batch emptied by dequeue (a typesafe pool's release→acquire cycle) stays on
-    // this path and requests its grace period again, as the slow path would. Everything else, and every check
-    // the fast path skips, is in `enqueueSlow`.
+    // Fast path (bench rows 3 and 9): an open, plain engine appending to the current chunk of the batch of the
+    // current cookie, with nothing that opportunistic processing would run first. With one batch that holds for
+    // free: the current cookie has not even started. A batch emptied by dequeue (a typesafe pool's
+    // release→acquire cycle) stays on this path and requests its grace period again, as the slow path would.
+    // Everything else (a new batch or chunk, overflow, sizes, debug, closing) is in `enqueueSlow`.
     const batches = this.batches;
     const n = batches.length;
-    if (this.plain && n !== 0 && this.state === "open" && !this.domain.isClosing()) {
+    if (this.fast && n !== 0 && !this.domain.isClosing()) {
       const grace = this.domain.grace;
       const last = batches[n - 1]!;
       const cookie = last.cookie;
-      if (
-        cookie === grace.getState() &&
-        (n === 1 || !(this.budget > 0 && !this.processing && !grace.readersActive() && grace.done(batches[0]!.cookie)))
-      ) {
-        const startGp = last.count === 0;
-        last.push(item, this.cache);
+      if (cookie === grace.getState() && (n === 1 || !this.canProcessFirst(grace)) && last.tryPush(item)) {
         this.count++;
         this.enqueued++;
-        const size = last.count;
+        const size = last.inChunks; // tryPush succeeds only without an overflow part
         if (size > this.maxBatch) this.maxBatch = size;
-        if (startGp) {
+        if (size === 1) {
+          // The batch's first item (also after dequeue emptied it): the seed's start_gp, arm or startPoll.
           if (this.armed === undefined) this.arm(cookie);
           else grace.request(cookie);
         }
@@ -154,6 +153,11 @@ export class PendingEngine<T> implements RcuPending<T> {
       }
     }
     this.enqueueSlow(item);
+  }
+
+  /** Whether opportunistic processing would run the oldest batch now (it is expired and nothing forbids it). */
+  private canProcessFirst(grace: DomainInternals["grace"]): boolean {
+    return this.budget > 0 && !this.processing && !grace.readersActive() && grace.done(this.batches[0]!.cookie);
   }
 
   private enqueueSlow(item: T): void {
@@ -177,15 +181,7 @@ export class PendingEngine<T> implements RcuPending<T> {
     }
     const grace = this.domain.grace;
     // Opportunistic processing of already-expired batches (the seed's enqueue from process context).
-    if (
-      this.batches.length !== 0 &&
-      this.budget > 0 &&
-      !this.processing &&
-      !grace.readersActive() &&
-      grace.done(this.batches[0]!.cookie)
-    ) {
-      this.processExpired();
-    }
+    if (this.batches.length !== 0 && this.canProcessFirst(grace)) this.processExpired();
     const cookie = grace.getState();
     let batch = this.batches[this.batches.length - 1];
     if (batch === undefined || batch.cookie !== cookie) {
@@ -250,24 +246,28 @@ export class PendingEngine<T> implements RcuPending<T> {
       const b = batches[i]!;
       if (b.overflow === undefined) {
         if (b.inChunks === 0) continue;
-        this.slot.item = b.popChunkItem(this.cache);
-        return this.took();
+        return this.took(b.popChunkItem(this.cache));
       }
-      if (b.pop(this.cache, this.slot)) return this.took();
+      if (b.pop(this.cache, this.slot)) return this.took(this.takeSlot());
     }
     return undefined;
   }
 
   dequeueWhere(pred: (item: T) => boolean): T | undefined {
     for (const b of this.batches) {
-      if (b.takeWhere(pred, this.cache, this.slot)) return this.took();
+      if (b.takeWhere(pred, this.cache, this.slot)) return this.took(this.takeSlot());
     }
     return undefined;
   }
 
-  private took(): T {
+  /** The item a batch method left in the out-parameter, which is cleared (it must not keep the item alive). */
+  private takeSlot(): T {
     const item = this.slot.item as T;
     this.slot.item = undefined;
+    return item;
+  }
+
+  private took(item: T): T {
     this.count--;
     this.dequeued++;
     if (!this.plain) {
@@ -443,6 +443,7 @@ export class PendingEngine<T> implements RcuPending<T> {
     if (this.state === "closed") return Promise.resolve();
     this.drainPromise ??= (async () => {
       this.state = "draining";
+      this.fast = false;
       while (this.batches.length !== 0) await this.flushInternal();
       this.state = "closed";
       this.unregister?.();
