@@ -81,6 +81,10 @@ function describe(err: unknown): string {
 class RcuPool<T extends object> implements Pool<T> {
   readonly name: string;
   readonly #o: ResolvedPoolOptions<T>;
+  /** Hot-path copies of options (one load each instead of two). */
+  readonly #typesafe: boolean;
+  readonly #reset: ((value: T) => void) | undefined;
+  readonly #maxFree: number;
   readonly #owner: SlotOwner<T>;
   readonly #free: PoolSlot<T>[] = [];
   /**
@@ -119,6 +123,9 @@ class RcuPool<T extends object> implements Pool<T> {
 
   constructor(options: ResolvedPoolOptions<T>) {
     this.#o = options;
+    this.#typesafe = options.typesafe;
+    this.#reset = options.reset;
+    this.#maxFree = options.maxFree;
     this.name = options.name;
     this.#owner = {
       releaseSlot: (slot, lease) => {
@@ -165,14 +172,14 @@ class RcuPool<T extends object> implements Pool<T> {
   }
 
   acquire(): Lease<T> {
-    const lease = this.#tryLend(true, this.#o.debug ? captureStack() : undefined);
+    const lease = this.#tryLend(true, this.#debug === undefined ? undefined : captureStack());
     if (lease !== undefined) return lease;
     this.#exhausted += 1;
     throw this.#exhaustedError();
   }
 
   tryAcquire(): Lease<T> | undefined {
-    const lease = this.#tryLend(true, this.#o.debug ? captureStack() : undefined);
+    const lease = this.#tryLend(true, this.#debug === undefined ? undefined : captureStack());
     if (lease === undefined) this.#exhausted += 1;
     return lease;
   }
@@ -181,7 +188,7 @@ class RcuPool<T extends object> implements Pool<T> {
     const signal = options?.signal;
     if (signal?.aborted === true) return Promise.reject(this.#abortedError(signal));
     if (this.#closed) return Promise.reject(this.#closedError("acquireAsync()"));
-    const acquiredAt = this.#o.debug ? captureStack() : undefined;
+    const acquiredAt = this.#debug === undefined ? undefined : captureStack();
     if (this.#waiters.size === 0) {
       try {
         const lease = this.#tryLend(true, acquiredAt);
@@ -249,7 +256,7 @@ class RcuPool<T extends object> implements Pool<T> {
     if (this.#closed) throw this.#closedError("acquire()");
     const slot = this.#free.pop();
     if (slot !== undefined) return this.#lend(slot, FROM_FREE, acquiredAt);
-    if (this.#o.typesafe && allowDequeue && this.#inEngine === 0 && this.#pendingFree > 0) {
+    if (this.#typesafe && allowDequeue && this.#inEngine === 0 && this.#pendingFree > 0) {
       const pending = this.#pendingDestroy > 0 ? this.#pending.dequeueWhere(isReusable) : this.#pending.dequeue();
       if (pending !== undefined) {
         this.#pendingFree -= 1;
@@ -264,7 +271,7 @@ class RcuPool<T extends object> implements Pool<T> {
   #lend(slot: PoolSlot<T>, source: Source, acquiredAt: string | undefined): Lease<T> {
     slot.generation += 1;
     slot.state = LEASED;
-    const reset = this.#o.reset;
+    const reset = this.#reset;
     if (source !== FROM_NEW && reset !== undefined) {
       try {
         reset(slot.value);
@@ -366,7 +373,7 @@ class RcuPool<T extends object> implements Pool<T> {
       if (!isRcuError(err, "CLOSED")) throw err;
       return;
     }
-    if (this.#o.typesafe && this.#waiters.size > 0 && this.#inEngine === 0) this.#serveWaiters(true);
+    if (this.#typesafe && this.#waiters.size > 0 && this.#inEngine === 0) this.#serveWaiters(true);
   }
 
   #staleRelease(slot: PoolSlot<T>, generation: number, lease: object): boolean {
@@ -391,7 +398,7 @@ class RcuPool<T extends object> implements Pool<T> {
     // Fast path (bench rows 9–10): nobody waits and the free list has room, so the object just goes back to it.
     // No callback runs here, so the `#inEngine` guard and its try/finally are not needed.
     const free = this.#free;
-    if (slot.state === PENDING && !this.#closed && this.#waiters.size === 0 && free.length < this.#o.maxFree) {
+    if (slot.state === PENDING && !this.#closed && this.#waiters.size === 0 && free.length < this.#maxFree) {
       this.#pendingFree -= 1;
       slot.state = FREE;
       free.push(slot);
