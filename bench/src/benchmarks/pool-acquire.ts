@@ -25,6 +25,10 @@
  * pool layer: pop from an array, `enqueue`, and `process` pushing back after the grace period; and `enqueue`
  * then `dequeue` one at a time. They separate the engine's share of the ratio from the pool's (bench/README.md).
  * Only the last: a third engine's `process` makes the engine's call sites polymorphic for later repetitions.
+ * It also logs the floor of any pool with this API: one lease object per loan (the key of a safe release),
+ * a generation bump, and plain arrays for the free and pending lists, moved back wholesale after the turn — no
+ * engine, no stats, no closing, no errors. What that floor costs against the array is the part of the goal no
+ * implementation of the contract can remove.
  */
 import { createDomain, createPending } from "@rcu/core";
 import { createPool } from "@rcu/pool";
@@ -83,6 +87,72 @@ async function engineOneAtATime(rounds: number): Promise<void> {
       obj.n++;
     }
     await nextTurn();
+  }
+}
+
+/** The floor (diagnostics only): the least a lease-keyed pool can do, with plain arrays instead of the engine. */
+class FloorSlot {
+  generation = 0;
+  leased = false;
+  constructor(readonly value: Obj) {}
+}
+class FloorLease {
+  constructor(
+    readonly slot: FloorSlot,
+    readonly generation: number,
+  ) {}
+  get value(): Obj {
+    return this.slot.value;
+  }
+  release(): boolean {
+    const slot = this.slot;
+    if (!slot.leased || slot.generation !== this.generation) return false;
+    slot.leased = false;
+    floorPending.push(slot);
+    return true;
+  }
+}
+const floorFree: FloorSlot[] = Array.from({ length: ROUND }, () => new FloorSlot(create()));
+const floorPending: FloorSlot[] = [];
+const floorLeases = new Array<FloorLease | undefined>(ROUND).fill(undefined);
+
+function floorAcquire(): FloorLease {
+  const slot = floorFree.pop() ?? floorPending.pop()!; // typesafe: the newest pending one
+  slot.generation += 1;
+  slot.leased = true;
+  return new FloorLease(slot, slot.generation);
+}
+
+/** After the turn (the grace period): every pending slot goes back to the free list. */
+function floorReclaim(): void {
+  for (let slot = floorPending.pop(); slot !== undefined; slot = floorPending.pop()) floorFree.push(slot);
+}
+
+async function floorRounds(rounds: number): Promise<void> {
+  for (let r = 0; r < rounds; r++) {
+    for (let i = 0; i < ROUND; i++) {
+      const lease = floorAcquire();
+      lease.value.n++;
+      floorLeases[i] = lease;
+    }
+    for (let i = 0; i < ROUND; i++) {
+      floorLeases[i]!.release();
+      floorLeases[i] = undefined;
+    }
+    await nextTurn();
+    floorReclaim();
+  }
+}
+
+async function floorOneAtATime(rounds: number): Promise<void> {
+  for (let r = 0; r < rounds; r++) {
+    for (let i = 0; i < ROUND; i++) {
+      const lease = floorAcquire();
+      lease.value.n++;
+      lease.release();
+    }
+    await nextTurn();
+    floorReclaim();
   }
 }
 
@@ -191,9 +261,13 @@ export const poolAcquire: Benchmark = {
     if (ctx.repetition === ctx.scale(WARMUP.full + REPETITIONS.full, WARMUP.quick + REPETITIONS.quick) - 1) {
       const e = await nsPerOp(rounds, engineRounds);
       const e1 = await nsPerOp(rounds, engineOneAtATime);
+      const f = await nsPerOp(rounds, floorRounds);
+      const f1 = await nsPerOp(rounds, floorOneAtATime);
       ctx.log(
         `bare engine: enqueue→grace period→process ${e.toFixed(1)} ns/op (${(e / ga).toFixed(1)}× the array), ` +
-          `enqueue→dequeue ${e1.toFixed(1)} ns/op (${(e1 / ta).toFixed(1)}×)`,
+          `enqueue→dequeue ${e1.toFixed(1)} ns/op (${(e1 / ta).toFixed(1)}×); ` +
+          `floor of a lease-keyed pool (lease + generation + plain arrays, no engine): ` +
+          `${f.toFixed(1)} ns/op (${(f / ga).toFixed(1)}×), one at a time ${f1.toFixed(1)} ns/op (${(f1 / ta).toFixed(1)}×)`,
       );
     }
     const fromPending = typesafePool.stats().reusedFromPending - fromPending0;
