@@ -218,6 +218,25 @@ export function describeFlavor(name: string, make: MakeDomain): void {
         expect(domain.poll(c1)).toBe(false);
       });
 
+      it("a read(fn) section holds grace periods like a guard, and lets go when fn returns or throws", async () => {
+        const drv = await setup();
+        const { domain } = drv;
+        let cookie: GpCookie | undefined;
+        domain.read(() => {
+          cookie = domain.startPoll();
+          if (isManual(domain)) domain.advance(); // would end it here if the section were not counted
+          expect(domain.poll(cookie)).toBe(false);
+        });
+        await drv.until(() => domain.poll(cookie!));
+        expect(() =>
+          domain.read(() => {
+            throw new Error("boom");
+          }),
+        ).toThrow("boom");
+        const after = domain.startPoll();
+        await drv.until(() => domain.poll(after)); // the throwing section left no reader behind
+      });
+
       it("startPoll() makes its grace period happen and poll() reports it", async () => {
         const drv = await setup();
         const { domain } = drv;

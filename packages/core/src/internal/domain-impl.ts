@@ -236,32 +236,42 @@ export class DomainImpl implements RcuDomain, DomainInternals, GraceObserver {
       if ((typeof result === "object" && result !== null) || typeof result === "function") this.holdIfThenable(result);
       return result;
     }
-    const guard = grace.readLock();
+    // Counted sections (manual, shared). Outside debug mode no guard object is made per section: zero garbage
+    // per read (≈1 ns of a shared section's ≈40 ns, whose cost is its two sequentially consistent stores); in
+    // debug mode the guard records where the reader entered, for stall reports.
+    const guard = this.debug ? grace.readLock() : undefined;
+    const token = guard === undefined ? grace.enterSync() : 0;
     grace.syncReadDepth++;
     let result: R;
     try {
       result = fn();
     } catch (err) {
       grace.syncReadDepth--;
-      guard.unlock();
+      this.leave(guard, token);
       throw err;
     }
     grace.syncReadDepth--;
     if (isThenable(result)) {
       if (!grace.asyncSections) {
-        guard.unlock();
+        this.leave(guard, token);
         throw new RcuError(
           "ASYNC_SECTION",
           `read(fn) on ${this.flavor} domain '${this.name}' returned a promise, but its sections must be synchronous ` +
             "(the part after the first await ran unprotected). Keep the section synchronous, or use an 'srcu' domain.",
         );
       }
-      const unlock = (): void => guard.unlock();
+      const unlock = (): void => this.leave(guard, token);
       result.then(unlock, unlock);
     } else {
-      guard.unlock();
+      this.leave(guard, token);
     }
     return result;
+  }
+
+  /** Ends a counted `read(fn)` section: through its guard in debug mode, else by token. */
+  private leave(guard: ReadGuard | undefined, token: number): void {
+    if (guard === undefined) this.grace.exitSync(token);
+    else guard.unlock();
   }
 
   private holdIfThenable(result: unknown): void {

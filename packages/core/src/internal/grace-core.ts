@@ -80,6 +80,12 @@ export interface Grace {
   /** Debug only: live guards per reader index (for stall reports). */
   readonly liveGuards: [Set<{ readonly stack: string | undefined }>, Set<{ readonly stack: string | undefined }>] | undefined;
   readLock(): ReadGuard;
+  /**
+   * A counted section without a guard object, for `read(fn)` outside debug mode (no allocation per section).
+   * Returns the token to pass to {@link exitSync}; the domain pairs the two calls itself.
+   */
+  enterSync(): number;
+  exitSync(token: number): void;
   readers(): number;
   oldReaders(): number;
   readersActive(): boolean;
@@ -150,6 +156,18 @@ export class GraceCore implements Grace {
     return guard;
   }
 
+  enterSync(): number {
+    const idx = this.idx;
+    if (idx === 0) this.c0++;
+    else this.c1++;
+    return idx;
+  }
+
+  exitSync(token: number): void {
+    const left = token === 0 ? --this.c0 : --this.c1;
+    if (left === 0 && token !== this.idx) this.drained();
+  }
+
   /** Debug: records where `guard` entered and keeps it for stall reports. */
   private track(guard: Guard, idx: 0 | 1): void {
     guard.stack = new Error("reader entered here").stack;
@@ -165,8 +183,7 @@ export class GraceCore implements Grace {
     }
     guard.done = true;
     this.liveGuards?.[guard.idx].delete(guard);
-    const left = guard.idx === 0 ? --this.c0 : --this.c1;
-    if (left === 0 && guard.idx !== this.idx) this.drained();
+    this.exitSync(guard.idx);
   }
 
   /** The last reader on the old counter left: schedule the completion, never run it inline. */

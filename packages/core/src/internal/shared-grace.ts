@@ -3,10 +3,11 @@
  * shared-layout.ts). Model-checked by `packages/core/model/shared-grace.pml`; the step labels there (R1..R4,
  * W1..W9) name the lines below.
  *
- * Reader (synchronous sections, a couple of atomics):
- * - R1 outermost `readLock`: copy the global phase into the thread's slot: `slot = 1 + phase`.
+ * Reader (synchronous sections, a couple of atomics; `read(fn)` uses `enterSync`/`exitSync`, no guard object):
+ * - R1 outermost `readLock`/`enterSync`: copy the global phase into the thread's slot: `slot = 1 + phase`.
  *   Nested locks only count locally.
- * - R2 outermost `unlock`: `slot = 0`; R3 if a writer sleeps (`WAITING == -1`): R4 `WAITING = 0`, notify it.
+ * - R2 outermost `unlock`/`exitSync`: `slot = 0`; R3 if a writer sleeps (`WAITING == -1`): R4 `WAITING = 0`,
+ *   notify it.
  *
  * Writer (one runner at a time, holding `LOCK`; never blocks a thread: waits are `Atomics.waitAsync`):
  * - W1 take `LOCK` (CAS 0 → threadId + 1); others wait for `SEQ` to change and re-check their cookie.
@@ -106,15 +107,32 @@ export class SharedGrace implements Grace {
   // ---- reader side (R1..R4) ----------------------------------------------------------------------------
 
   readLock(): ReadGuard {
+    this.enterSync();
+    const guard = new SharedGuard(this, this.debug);
+    this.liveGuards?.[0].add(guard);
+    return guard;
+  }
+
+  enterSync(): number {
     if (this.detached) {
       throw new RcuError("CLOSED", "This thread detached from the shared domain; attach again before reading.");
     }
     if (this.nest++ === 0) {
       Atomics.store(this.i32, this.ctrIndex, 1 + Atomics.load(this.i32, GP_PHASE)); // R1
     }
-    const guard = new SharedGuard(this, this.debug);
-    this.liveGuards?.[0].add(guard);
-    return guard;
+    return 0;
+  }
+
+  exitSync(_token: number): void {
+    if (--this.nest === 0) {
+      const i32 = this.i32;
+      Atomics.store(i32, this.ctrIndex, 0); // R2
+      if (Atomics.load(i32, WAITING) !== 0) {
+        // R3
+        Atomics.store(i32, WAITING, 0); // R4
+        Atomics.notify(i32, WAITING);
+      }
+    }
   }
 
   unlock(guard: SharedGuard): void {
@@ -126,15 +144,7 @@ export class SharedGrace implements Grace {
     }
     guard.done = true;
     this.liveGuards?.[0].delete(guard);
-    if (--this.nest === 0) {
-      const i32 = this.i32;
-      Atomics.store(i32, this.ctrIndex, 0); // R2
-      if (Atomics.load(i32, WAITING) !== 0) {
-        // R3
-        Atomics.store(i32, WAITING, 0); // R4
-        Atomics.notify(i32, WAITING);
-      }
-    }
+    this.exitSync(0);
   }
 
   readers(): number {
