@@ -1,8 +1,9 @@
 /**
  * Reader thread of the struct-pool benchmark (struct-pool.ts). Waits for a command in the control buffer, then
- * reads the published record — `x + y + z + id`, through `domain.read` (mode 0) or under an `Atomics`
- * reader-writer lock (mode 1) — in a tight loop until told to stop, and reports reads and elapsed time in its
- * own padded line: reads, wall µs, on-CPU µs of this thread (Linux `/proc/thread-self/schedstat`; -1 elsewhere).
+ * reads the published record — `x + y + z + id`, through `domain.read` (mode 0), under an `Atomics`
+ * reader-writer lock (mode 1), or bare, with no read section at all (mode 2: the machine's own scaling) — in a
+ * tight loop until told to stop, and reports reads and elapsed time in its own padded line: reads, wall µs,
+ * on-CPU µs of this thread (Linux `/proc/thread-self/schedstat`; -1 elsewhere).
  */
 import { readFileSync } from "node:fs";
 import { performance } from "node:perf_hooks";
@@ -48,6 +49,10 @@ function lockBatch(n: number): void {
   }
 }
 
+function bareBatch(n: number): void {
+  for (let k = 0; k < n; k++) readRecord();
+}
+
 /** This thread's on-CPU time in µs (Linux schedstat), or -1 where it is not available. */
 function threadCpuUs(): number {
   try {
@@ -64,12 +69,13 @@ for (;;) {
   seen = Atomics.load(c, CMD);
   if (seen < 0) break;
   if (data.id >= Atomics.load(c, ACTIVE)) continue;
-  const lock = Atomics.load(c, MODE) === 1;
+  const mode = Atomics.load(c, MODE);
   let reads = 0;
   const t0 = performance.now();
   const cpu0 = threadCpuUs();
   while (Atomics.load(c, STOP) === 0) {
-    if (lock) lockBatch(256);
+    if (mode === 1) lockBatch(256);
+    else if (mode === 2) bareBatch(256);
     else rcuBatch(256);
     reads += 256;
   }

@@ -5,7 +5,7 @@ export const RECORD_LAYOUT: RecordLayout = { x: "f64", y: "f64", z: "f64", id: "
 
 /** Run counter: bumped to start a run; -1 ends the threads. */
 export const CMD = 0;
-/** 0: RCU reads; 1: reader-writer lock. */
+/** 0: RCU reads; 1: reader-writer lock; 2: bare reads, no section (the machine's scaling, diagnostics only). */
 export const MODE = 1;
 /** Readers with `id < ACTIVE` take part in the run. */
 export const ACTIVE = 2;
