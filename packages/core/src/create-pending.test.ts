@@ -752,6 +752,7 @@ describe("options validation", () => {
     ["maxPerTurn string", { ...ok, maxPerTurn: "10" }],
     ["chunkSize 0", { ...ok, chunkSize: 0 }],
     ["chunkSize Infinity", { ...ok, chunkSize: Infinity }],
+    ["chunkSize above 65 536", { ...ok, chunkSize: 65_537 }],
     ["maxChunks 0", { ...ok, maxChunks: 0 }],
     ["highWaterMark.items 0", { ...ok, highWaterMark: { items: 0 } }],
     ["highWaterMark.bytes -5", { ...ok, highWaterMark: { bytes: -5 } }],
@@ -779,6 +780,12 @@ describe("options validation", () => {
     });
     eng.enqueue(1);
     expect(eng.size).toBe(1);
+  });
+
+  it("accepts chunkSize at its bound (65 536) and stores items in such a chunk", () => {
+    const eng = createPending<number>(domain, { ...ok, chunkSize: 65_536 });
+    eng.enqueue(7);
+    expect(eng.dequeue()).toBe(7);
   });
 
   it("rejects a domain that did not come from this copy of @rcu/core", () => {

@@ -179,7 +179,7 @@ export interface PendingOptions<T> {
   readonly onPressure?: (stats: PendingStats) => void;
   /** Items processed per event-loop turn at most; the rest continues on the next turn. Default 10 000. */
   readonly maxPerTurn?: number;
-  /** Items per storage chunk. Default 512. */
+  /** Items per storage chunk, 1 to 65 536 (each chunk is allocated whole). Default 512. */
   readonly chunkSize?: number;
   /** Chunks the engine may hold before items go to the overflow array. Default: unbounded. */
   readonly maxChunks?: number;

@@ -33,6 +33,8 @@ import type { GraceWaiter } from "./grace-core.js";
 export const DEFAULT_CHUNK_SIZE = 512;
 /** Default per-turn processing bound (cf. the kernel's blimit high-water mark 10 000). */
 export const DEFAULT_MAX_PER_TURN = 10_000;
+/** Largest `chunkSize`: 65 536 items, a 512 KiB chunk of object slots (the first enqueue allocates one). */
+export const MAX_CHUNK_SIZE = 1 << 16;
 
 interface FlushWaiter {
   readonly cookie: number;
@@ -102,6 +104,13 @@ export class PendingEngine<T> implements RcuPending<T> {
     }
     checkPositiveInt("maxPerTurn", options.maxPerTurn, true);
     checkPositiveInt("chunkSize", options.chunkSize);
+    if (options.chunkSize !== undefined && options.chunkSize > MAX_CHUNK_SIZE) {
+      throw new RcuError(
+        "INVALID_OPTION",
+        `chunkSize must be at most ${MAX_CHUNK_SIZE} (every chunk is allocated whole), got ${options.chunkSize}. ` +
+          "Chunks of a few hundred items amortise best; raise maxChunks for more capacity instead.",
+      );
+    }
     checkPositiveInt("maxChunks", options.maxChunks, true);
     checkPositiveInt("highWaterMark.items", options.highWaterMark?.items, true);
     checkPositiveInt("highWaterMark.bytes", options.highWaterMark?.bytes, true);
