@@ -64,10 +64,10 @@ export class PendingEngine<T> implements RcuPending<T> {
   private readonly int32: boolean;
   readonly name: string;
 
-  private count = 0;
   private bytes = 0;
   private armed: GraceWaiter | undefined;
-  private budget: number;
+  /** `processed` when this turn's budget began: the turn may process `maxPerTurn` items past it. */
+  private turnBase = 0;
   private turnArmed = false;
   private processing = false;
   private aboveMark = false;
@@ -120,7 +120,6 @@ export class PendingEngine<T> implements RcuPending<T> {
     this.process = options.process;
     this.sizeOf = options.sizeOf;
     this.maxPerTurn = options.maxPerTurn ?? DEFAULT_MAX_PER_TURN;
-    this.budget = this.maxPerTurn;
     this.markItems = options.highWaterMark?.items ?? Infinity;
     this.markBytes = options.highWaterMark?.bytes ?? Infinity;
     this.onPressure = options.onPressure;
@@ -148,7 +147,6 @@ export class PendingEngine<T> implements RcuPending<T> {
       const last = batches[n - 1]!;
       const cookie = last.cookie;
       if (cookie === grace.getState() && (n === 1 || !this.canProcessFirst(grace)) && last.tryPush(item)) {
-        this.count++;
         this.enqueued++;
         const size = last.inChunks; // tryPush succeeds only without an overflow part
         if (size > this.maxBatch) this.maxBatch = size;
@@ -166,7 +164,20 @@ export class PendingEngine<T> implements RcuPending<T> {
 
   /** Whether opportunistic processing would run the oldest batch now (it is expired and nothing forbids it). */
   private canProcessFirst(grace: DomainInternals["grace"]): boolean {
-    return this.budget > 0 && !this.processing && !grace.readersActive() && grace.done(this.batches[0]!.cookie);
+    return this.hasBudget() && !this.processing && !grace.readersActive() && grace.done(this.batches[0]!.cookie);
+  }
+
+  /** Whether this turn's processing budget is not used up. */
+  private hasBudget(): boolean {
+    return this.processed - this.turnBase < this.maxPerTurn;
+  }
+
+  /**
+   * Items pending: derived, not stored, so enqueue and processing each update one counter per item. Exact at
+   * every moment, also when read from inside `process`.
+   */
+  private get count(): number {
+    return this.enqueued - this.processed - this.dequeued;
   }
 
   private enqueueSlow(item: T): void {
@@ -198,7 +209,6 @@ export class PendingEngine<T> implements RcuPending<T> {
     }
     const startGp = batch.count === 0;
     batch.push(item, this.cache);
-    this.count++;
     this.enqueued++;
     this.bytes += size;
     const n = batch.count;
@@ -277,7 +287,6 @@ export class PendingEngine<T> implements RcuPending<T> {
   }
 
   private took(item: T): T {
-    this.count--;
     this.dequeued++;
     if (!this.plain) {
       this.unmeasure(item);
@@ -300,7 +309,7 @@ export class PendingEngine<T> implements RcuPending<T> {
 
   private readonly onNextTurn = (): void => {
     this.turnArmed = false;
-    this.budget = this.maxPerTurn;
+    this.turnBase = this.processed;
     this.processExpired();
   };
 
@@ -314,22 +323,25 @@ export class PendingEngine<T> implements RcuPending<T> {
     this.processing = true;
     this.domain.enter();
     try {
-      while (batches.length !== 0 && this.budget > 0) {
+      // `processed` only grows in this loop (no re-entry; the turn base moves on a later turn), so the budget's
+      // end is fixed for the whole call.
+      const end = this.turnBase + this.maxPerTurn;
+      while (batches.length !== 0 && this.processed < end) {
         const b = batches[0]!;
         if (!grace.done(b.cookie)) break;
-        while (this.budget > 0) {
+        while (this.processed < end) {
           let item: T;
           if (b.inChunks !== 0) item = b.shiftChunk(this.cache);
           else if (b.shift(this.cache, slot)) {
             item = slot.item as T; // the overflow part
             slot.item = undefined;
           } else break;
-          this.budget--;
-          this.count--;
           this.processed++;
           done++;
-          this.unmeasure(item);
-          this.debugPending?.delete(item);
+          if (!this.plain) {
+            this.unmeasure(item);
+            this.debugPending?.delete(item);
+          }
           // Leave the "above the mark" state the moment we are back at it (ready() resolves promptly, and
           // a later rise — e.g. a re-entrant enqueue — is a new upward crossing).
           if (this.aboveMark) this.checkBelowMark();
