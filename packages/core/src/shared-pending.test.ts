@@ -62,7 +62,7 @@ describe("shared pending structure", () => {
     pending.enqueue(8);
     expect(pending.dequeue()).toBe(9); // oldest first, before its grace period
     expect(pending.takeExpired()).toBe(-1);
-    expect(pending.stats()).toEqual({ enqueued: 5, taken: 3, dequeued: 1, pending: 1 });
+    expect(pending.stats()).toEqual({ enqueued: 5, taken: 3, dequeued: 1, pending: 1, waiters: 0 });
     await pending.whenExpired();
     expect(pending.drainExpired(() => {}, 10)).toBe(1);
     expect(pending.dequeue()).toBe(-1);
@@ -123,6 +123,28 @@ describe("shared pending structure", () => {
     const again = attachSharedPending(structuredClone(pending.handle), domain);
     expect(again.size).toBe(2);
   });
+
+  it(
+    "whenEnqueued waits (counted in stats().waiters) until another thread enqueues",
+    async () => {
+      const domain = make(4);
+      const pending = createSharedPending(domain, { capacity: 64 });
+      const first = pending.whenEnqueued();
+      expect(pending.stats().waiters).toBe(1); // registered synchronously, before the worker exists
+      const w = new Worker(WORKER, {
+        workerData: { rcu: domain.handle, pending: pending.handle, mode: "retire", from: 3, to: 5 },
+      });
+      domain.watch(w);
+      pending.watch(w);
+      while (pending.size === 0) await pending.whenEnqueued(); // the documented loop: it may wake early
+      await first;
+      expect(pending.size).toBeGreaterThan(0);
+      expect(pending.stats().waiters).toBe(0);
+      expect(pending.dequeue()).toBe(3); // the worker's items, FIFO
+      await w.terminate();
+    },
+    30_000,
+  );
 
   it(
     "items retired by a worker terminated before their grace period ends are reclaimed by the main thread",

@@ -9,7 +9,7 @@
  * |---|---|
  * | 0 | `LOCK`: owner (threadId + 1) of the spinlock, 0 when free |
  * | 1 | `HEAD`, `TAIL`: free-running u32 counters (size = TAIL - HEAD mod 2^32) |
- * | 2 | `CAPACITY` (a power of two), `MAGIC`, counters `ENQUEUED`, `TAKEN`, `DEQUEUED` |
+ * | 2 | `CAPACITY` (a power of two), `MAGIC`, counters `ENQUEUED`, `TAKEN`, `DEQUEUED`, `WAITERS` |
  * | 3+ | `cookies[capacity]`, then `items[capacity]` (entry `n` lives at `n & (capacity - 1)`) |
  *
  * Protocol. A FIFO ring guarded by a small spinlock (CAS 0 → owner; waiters spin, then park 50 µs at a time
@@ -20,6 +20,12 @@
  * - `takeExpired()`: lock; if the head entry's cookie is done (`done32(SEQ, cookie)`), read its item and commit
  *   with one store `HEAD = h + 1`; unlock. `dequeue()` is the same without the expiry check (type-stable
  *   reuse).
+ * - `whenEnqueued()` (waiting while the ring is empty, e.g. a pool with every record lent): load `TAIL`,
+ *   `WAITERS += 1`, `Atomics.waitAsync` on `TAIL` while it still holds that value, `WAITERS -= 1` when woken.
+ *   `enqueue` notifies `TAIL` after its commit only when `WAITERS` is non-zero. Atomics are sequentially
+ *   consistent and `waitAsync` re-checks the value atomically with its registration, so "waiter: add WAITERS;
+ *   re-check TAIL" and "enqueuer: store TAIL; load WAITERS" cannot both miss each other: no lost wake-up. A waiting thread that dies leaves `WAITERS` raised, which costs enqueuers a notify,
+ *   never correctness; every wait also ends after `SLEEP_MS` (a backstop), so callers re-check in a loop.
  *
  * Why it is correct:
  * - Grace period. The caller unpublished the item before `enqueue`; the cookie is read after that, and
@@ -54,6 +60,10 @@ const MAGIC_WORD = 2 * LINE + 1;
 const ENQUEUED = 2 * LINE + 2;
 const TAKEN = 2 * LINE + 3;
 const DEQUEUED = 2 * LINE + 4;
+/** Threads waiting in `whenEnqueued` (enqueue notifies `TAIL` only when non-zero). */
+const WAITERS = 2 * LINE + 5;
+/** Longest single wait of `whenEnqueued` (ms): a backstop, wake-ups come from `enqueue`'s notify. */
+const SLEEP_MS = 50;
 const ENTRIES = 3 * LINE;
 const MAGIC = 0x52435550; // "RCUP"
 /** Lock attempts before parking between attempts. */
@@ -107,6 +117,8 @@ export interface SharedPendingStats {
   readonly dequeued: number;
   /** Items pending now. */
   readonly pending: number;
+  /** Waits in `whenEnqueued` now, over every thread. */
+  readonly waiters: number;
 }
 
 /**
@@ -146,6 +158,14 @@ export interface SharedPending {
   oldestCookie(): GpCookie | undefined;
   /** Resolves once the oldest item pending now has expired (at once when empty). */
   whenExpired(): Promise<void>;
+  /**
+   * Resolves once any thread enqueues an item after this call. It may also resolve without one (after at most
+   * 50 ms, a backstop against a notifier that died), so re-check what you wait for in a loop.
+   *
+   * @example
+   * while (pool.isEmpty()) await pending.whenEnqueued() // e.g. wait for a release from another thread
+   */
+  whenEnqueued(): Promise<void>;
   /** Releases the ring's lock if `worker` dies holding it. Call it for every worker that attaches. */
   watch(worker: { readonly threadId: number; once(event: "exit", listener: () => void): unknown }): void;
   /** Flat counters over every thread. */
@@ -237,6 +257,7 @@ class SharedPendingImpl implements SharedPending {
     Atomics.store(i32, this.items + at, index);
     Atomics.store(i32, TAIL, (tail + 1) | 0); // commit
     this.unlock();
+    if (Atomics.load(i32, WAITERS) !== 0) Atomics.notify(i32, TAIL);
     Atomics.add(i32, ENQUEUED, 1);
     this.request(cookie);
   }
@@ -311,6 +332,18 @@ class SharedPendingImpl implements SharedPending {
     return this.domain.waitFor(cookie);
   }
 
+  async whenEnqueued(): Promise<void> {
+    const i32 = this.i32;
+    const tail = Atomics.load(i32, TAIL);
+    Atomics.add(i32, WAITERS, 1);
+    try {
+      const w = Atomics.waitAsync(i32, TAIL, tail, SLEEP_MS); // "not-equal" at once if one came in meanwhile
+      if (w.async) await w.value;
+    } finally {
+      Atomics.sub(i32, WAITERS, 1);
+    }
+  }
+
   watch(worker: { readonly threadId: number; once(event: "exit", listener: () => void): unknown }): void {
     const owner = worker.threadId + 1;
     const i32 = this.i32;
@@ -326,6 +359,7 @@ class SharedPendingImpl implements SharedPending {
       taken: Atomics.load(i32, TAKEN) >>> 0,
       dequeued: Atomics.load(i32, DEQUEUED) >>> 0,
       pending: this.size,
+      waiters: Atomics.load(i32, WAITERS),
     };
   }
 }

@@ -12,6 +12,7 @@ describe("createStructPool types", () => {
     expectTypeOf(pool.field("id")).toEqualTypeOf<Uint32Array>();
     expectTypeOf(pool.field("flags")).toEqualTypeOf<Uint8Array>();
     expectTypeOf(pool.acquire()).toEqualTypeOf<number>();
+    expectTypeOf(pool.acquireAsync({ signal: AbortSignal.timeout(10) })).toEqualTypeOf<Promise<number>>();
     expectTypeOf(pool.get(1, "x")).toEqualTypeOf<number>();
     // @ts-expect-error — not a field of the layout
     pool.get(1, "y");

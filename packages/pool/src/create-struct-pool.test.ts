@@ -138,6 +138,53 @@ describe.each(["lock", "tagged"] as const)("createStructPool (freeList: %s)", (f
     expect(codeOf(() => attachStructPool({ ...pool.handle, buffer: new SharedArrayBuffer(1024) }, domain))).toBe("INVALID_OPTION");
   });
 
+  it("acquireAsync waits for a released record's grace period, then lends it", async () => {
+    const domain = make();
+    const pool = createStructPool({ domain, layout, capacity: 1, freeList });
+    const h = pool.acquire();
+    const guard = domain.readLock(); // a reader that may still see the record
+    pool.release(h);
+    let got: number | undefined;
+    const waiting = pool.acquireAsync().then((x) => (got = x));
+    await new Promise((resolve) => setTimeout(resolve, 20));
+    expect(got).toBeUndefined(); // exhausted: its only record waits for the grace period
+    guard.unlock();
+    await waiting;
+    expect(pool.indexOf(got!)).toBe(pool.indexOf(h));
+    expect(pool.isLive(got!)).toBe(true);
+    expect(pool.isLive(h)).toBe(false);
+    expect(pool.stats()).toMatchObject({ live: 1, pendingFree: 0 });
+  });
+
+  it("acquireAsync rejects ABORTED when its signal aborts (before or while waiting) and lends nothing", async () => {
+    const pool = createStructPool({ domain: make(), layout, capacity: 1, freeList });
+    pool.acquire();
+    const code = (p: Promise<unknown>): Promise<string> =>
+      p.then(
+        () => "resolved",
+        (err: unknown) => (isPoolError(err) ? err.code : String(err)),
+      );
+    expect(await code(pool.acquireAsync({ signal: AbortSignal.abort() }))).toBe("ABORTED");
+    const controller = new AbortController();
+    const waiting = code(pool.acquireAsync({ signal: controller.signal }));
+    await new Promise((resolve) => setTimeout(resolve, 10));
+    controller.abort(new Error("gave up"));
+    expect(await waiting).toBe("ABORTED");
+    expect(pool.stats().live).toBe(1);
+    expect(pool.tryAcquire()).toBe(-1);
+  });
+
+  it("drain() while acquireAsync waits rejects it with CLOSED", async () => {
+    const pool = createStructPool({ domain: make(), layout, capacity: 1, freeList });
+    pool.acquire();
+    const waiting = pool.acquireAsync().then(
+      () => "resolved",
+      (err: unknown) => (isPoolError(err) ? err.code : String(err)),
+    );
+    await pool.drain();
+    expect(await waiting).toBe("CLOSED");
+  });
+
   it("a structured clone of the handle attaches to the same records", () => {
     const domain = make();
     const pool = createStructPool({ domain, layout, capacity: 4, freeList });

@@ -32,7 +32,7 @@
 import { onDomainClose } from "@rcu/core";
 import { attachSharedPending, createSharedPending } from "@rcu/core/shared";
 import type { SharedDomain, SharedPending, SharedPendingHandle } from "@rcu/core/shared";
-import { PoolError } from "./pool-error.js";
+import { PoolError, isPoolError } from "./pool-error.js";
 import {
   CAPACITY_WORD,
   CLOSED,
@@ -145,6 +145,16 @@ export interface StructPool<L extends StructLayout> {
   acquire(): number;
   /** Like `acquire`, but returns -1 instead of throwing `EXHAUSTED`. */
   tryAcquire(): number;
+  /**
+   * Like `acquire`, but waits while the pool is exhausted: for the oldest released record's grace period, or,
+   * when every record is lent, for a release in any thread. Waiters in different threads are not ordered.
+   *
+   * @throws {PoolError} (rejects) `ABORTED` when `signal` aborts first (nothing is lent then); `CLOSED` when
+   * the pool is drained before a record is free.
+   * @example
+   * const h = await pool.acquireAsync({ signal: AbortSignal.timeout(1_000) })
+   */
+  acquireAsync(options?: { readonly signal?: AbortSignal }): Promise<number>;
   /**
    * Ends the lend named by `handle`; the record is reused after a grace period (or earlier, typesafe). Returns
    * false for a stale or second release (it never frees another lend).
@@ -264,6 +274,25 @@ class StructPoolImpl<L extends StructLayout> implements StructPool<L> {
       );
     }
     return h;
+  }
+
+  async acquireAsync(options?: { readonly signal?: AbortSignal }): Promise<number> {
+    const signal = options?.signal;
+    for (;;) {
+      if (signal?.aborted === true) throw abortedError(signal);
+      const h = this.tryAcquire(); // throws CLOSED
+      if (h !== -1) return h;
+      // Nothing free or reusable now. Records pending (typesafe would have taken one): wait for the oldest's
+      // grace period. None pending, i.e. all lent: wait for a release in any thread. Either may wake early
+      // (another thread took it, a backstop): the loop re-checks.
+      const wait = this.pending.size !== 0 ? this.pending.whenExpired() : this.pending.whenEnqueued();
+      try {
+        await untilAborted(wait, signal);
+      } catch (err) {
+        if (this.closed && !isPoolError(err, "ABORTED")) continue; // the domain closed with the pool: CLOSED
+        throw err;
+      }
+    }
   }
 
   release(handle: number): boolean {
@@ -409,6 +438,31 @@ class StructPoolImpl<L extends StructLayout> implements StructPool<L> {
       await this.pending.whenExpired();
     }
   }
+}
+
+function abortedError(signal: AbortSignal): PoolError {
+  return new PoolError("ABORTED", "acquireAsync() on a struct pool was aborted before a record was free.", {
+    cause: signal.reason,
+  });
+}
+
+/** `wait`, or a rejection with `ABORTED` as soon as `signal` aborts (its listener removed either way). */
+function untilAborted(wait: Promise<void>, signal: AbortSignal | undefined): Promise<void> {
+  if (signal === undefined) return wait;
+  return new Promise<void>((resolve, reject) => {
+    const onAbort = (): void => reject(abortedError(signal));
+    signal.addEventListener("abort", onAbort, { once: true });
+    wait.then(
+      () => {
+        signal.removeEventListener("abort", onAbort);
+        resolve();
+      },
+      (err: unknown) => {
+        signal.removeEventListener("abort", onAbort);
+        reject(err instanceof Error ? err : new Error(String(err)));
+      },
+    );
+  });
 }
 
 /** Counter words (control line 3, after the metadata words). */

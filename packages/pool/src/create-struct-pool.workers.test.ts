@@ -75,6 +75,31 @@ describe("struct pool across worker threads", () => {
   );
 
   it.each([false, true])(
+    "acquireAsync on the main thread waits while a worker holds every record, and gets one it releases (typesafe %s)",
+    async (typesafe) => {
+      const domain = make(3);
+      const pool = createStructPool({ domain, layout, capacity: 2, typesafe });
+      const words = new SharedArrayBuffer(4);
+      const w = spawn(domain, pool, { mode: "lend", count: 2, words });
+      const { handles } = await message<{ handles: number[] }>(w);
+      let got: number | undefined;
+      const waiting = pool.acquireAsync().then((h) => (got = h));
+      await new Promise((resolve) => setTimeout(resolve, 30));
+      expect(got).toBeUndefined(); // all lent, nothing pending: it waits for a release in any thread
+      const released = message<{ released: number }>(w);
+      Atomics.store(new Int32Array(words), 0, 1);
+      Atomics.notify(new Int32Array(words), 0);
+      expect((await released).released).toBe(2);
+      await waiting;
+      expect(handles.map((h) => pool.indexOf(h))).toContain(pool.indexOf(got!));
+      expect(pool.isLive(got!)).toBe(true);
+      expect(handles.some((h) => pool.isLive(h))).toBe(false); // the worker's lends ended; ours is a new one
+      await w.terminate();
+    },
+    30_000,
+  );
+
+  it.each([false, true])(
     "readers in 2 workers: typesafe %s — every reuse is detected by the generation re-check",
     async (typesafe) => {
       const domain = make(4);
