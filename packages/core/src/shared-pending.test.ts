@@ -146,6 +146,37 @@ describe("shared pending structure", () => {
     30_000,
   );
 
+  it("whenEnqueued and whenExpired reject with the signal's reason when it aborts, before or while waiting", async () => {
+    const domain = make(1);
+    const pending = createSharedPending(domain, { capacity: 4 });
+    const reason = new Error("stop waiting");
+    const outcome = (p: Promise<void>): Promise<unknown> =>
+      p.then(
+        () => "resolved",
+        (err: unknown) => err,
+      );
+    expect(await outcome(pending.whenEnqueued({ signal: AbortSignal.abort(reason) }))).toBe(reason);
+    expect(pending.stats().waiters).toBe(0); // an aborted signal registers no wait
+    const controller = new AbortController();
+    const enq = outcome(pending.whenEnqueued({ signal: controller.signal }));
+    const guard = domain.readLock();
+    pending.enqueue(1);
+    expect(await enq).toBe("resolved"); // woken by the enqueue; a later abort changes nothing
+    controller.abort(reason);
+    const expiring = new AbortController();
+    const exp = outcome(pending.whenExpired({ signal: expiring.signal })); // the reader holds it back
+    expiring.abort(reason);
+    expect(await exp).toBe(reason);
+    guard.unlock();
+    const late = new AbortController();
+    const idle = outcome(pending.whenEnqueued({ signal: late.signal }));
+    late.abort(reason);
+    expect(await idle).toBe(reason);
+    while (pending.stats().waiters !== 0) await new Promise((resolve) => setTimeout(resolve, 10)); // backstop ends it
+    await pending.whenExpired();
+    expect(pending.takeExpired()).toBe(1); // nothing was lost to the aborted waits
+  });
+
   it(
     "items retired by a worker terminated before their grace period ends are reclaimed by the main thread",
     async () => {

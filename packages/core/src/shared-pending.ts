@@ -47,6 +47,7 @@
  */
 import type { SharedDomain } from "./shared.js";
 import { RcuError } from "./errors.js";
+import { abortReason, abortable } from "./internal/abortable.js";
 import { builtin } from "./internal/diagnostics.js";
 import { SEQ, done32, snap32 } from "./internal/shared-layout.js";
 import type { GpCookie } from "./types.js";
@@ -156,16 +157,20 @@ export interface SharedPending {
   dequeue(): number;
   /** The cookie of the oldest pending item (`undefined` when empty); pass it to `domain.waitFor`. */
   oldestCookie(): GpCookie | undefined;
-  /** Resolves once the oldest item pending now has expired (at once when empty). */
-  whenExpired(): Promise<void>;
+  /**
+   * Resolves once the oldest item pending now has expired (at once when empty). Rejects with the signal's
+   * reason when `signal` aborts first.
+   */
+  whenExpired(options?: { readonly signal?: AbortSignal }): Promise<void>;
   /**
    * Resolves once any thread enqueues an item after this call. It may also resolve without one (after at most
-   * 50 ms, a backstop against a notifier that died), so re-check what you wait for in a loop.
+   * 50 ms, a backstop against a notifier that died), so re-check what you wait for in a loop. Rejects with the
+   * signal's reason when `signal` aborts first.
    *
    * @example
-   * while (pool.isEmpty()) await pending.whenEnqueued() // e.g. wait for a release from another thread
+   * while (pool.isEmpty()) await pending.whenEnqueued({ signal }) // e.g. a release from another thread
    */
-  whenEnqueued(): Promise<void>;
+  whenEnqueued(options?: { readonly signal?: AbortSignal }): Promise<void>;
   /** Releases the ring's lock if `worker` dies holding it. Call it for every worker that attaches. */
   watch(worker: { readonly threadId: number; once(event: "exit", listener: () => void): unknown }): void;
   /** Flat counters over every thread. */
@@ -326,13 +331,21 @@ class SharedPendingImpl implements SharedPending {
     return cookie;
   }
 
-  whenExpired(): Promise<void> {
+  whenExpired(options?: { readonly signal?: AbortSignal }): Promise<void> {
+    const signal = options?.signal;
+    if (signal?.aborted === true) return Promise.reject(abortReason(signal));
     const cookie = this.oldestCookie();
     if (cookie === undefined || done32(this.seq(), cookie)) return Promise.resolve();
-    return this.domain.waitFor(cookie);
+    return this.domain.waitFor(cookie, options);
   }
 
-  async whenEnqueued(): Promise<void> {
+  whenEnqueued(options?: { readonly signal?: AbortSignal }): Promise<void> {
+    const signal = options?.signal;
+    if (signal?.aborted === true) return Promise.reject(abortReason(signal)); // registers no wait
+    return abortable(this.nextEnqueue(), signal);
+  }
+
+  private async nextEnqueue(): Promise<void> {
     const i32 = this.i32;
     const tail = Atomics.load(i32, TAIL);
     Atomics.add(i32, WAITERS, 1);

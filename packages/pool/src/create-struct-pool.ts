@@ -32,7 +32,7 @@
 import { onDomainClose } from "@rcu/core";
 import { attachSharedPending, createSharedPending } from "@rcu/core/shared";
 import type { SharedDomain, SharedPending, SharedPendingHandle } from "@rcu/core/shared";
-import { PoolError, isPoolError } from "./pool-error.js";
+import { PoolError } from "./pool-error.js";
 import {
   CAPACITY_WORD,
   CLOSED,
@@ -279,17 +279,17 @@ class StructPoolImpl<L extends StructLayout> implements StructPool<L> {
   async acquireAsync(options?: { readonly signal?: AbortSignal }): Promise<number> {
     const signal = options?.signal;
     for (;;) {
-      if (signal?.aborted === true) throw abortedError(signal);
+      if (isAborted(signal)) throw abortedError(signal);
       const h = this.tryAcquire(); // throws CLOSED
       if (h !== -1) return h;
       // Nothing free or reusable now. Records pending (typesafe would have taken one): wait for the oldest's
       // grace period. None pending, i.e. all lent: wait for a release in any thread. Either may wake early
       // (another thread took it, a backstop): the loop re-checks.
-      const wait = this.pending.size !== 0 ? this.pending.whenExpired() : this.pending.whenEnqueued();
       try {
-        await untilAborted(wait, signal);
+        await (this.pending.size !== 0 ? this.pending.whenExpired(options) : this.pending.whenEnqueued(options));
       } catch (err) {
-        if (this.closed && !isPoolError(err, "ABORTED")) continue; // the domain closed with the pool: CLOSED
+        if (isAborted(signal)) throw abortedError(signal); // core rejected with the signal's reason
+        if (this.closed) continue; // the domain closed with the pool: tryAcquire throws CLOSED
         throw err;
       }
     }
@@ -440,28 +440,14 @@ class StructPoolImpl<L extends StructLayout> implements StructPool<L> {
   }
 }
 
+/** A function, not an inline test: TypeScript would keep `signal.aborted` narrowed to false across an `await`. */
+function isAborted(signal: AbortSignal | undefined): signal is AbortSignal {
+  return signal?.aborted === true;
+}
+
 function abortedError(signal: AbortSignal): PoolError {
   return new PoolError("ABORTED", "acquireAsync() on a struct pool was aborted before a record was free.", {
     cause: signal.reason,
-  });
-}
-
-/** `wait`, or a rejection with `ABORTED` as soon as `signal` aborts (its listener removed either way). */
-function untilAborted(wait: Promise<void>, signal: AbortSignal | undefined): Promise<void> {
-  if (signal === undefined) return wait;
-  return new Promise<void>((resolve, reject) => {
-    const onAbort = (): void => reject(abortedError(signal));
-    signal.addEventListener("abort", onAbort, { once: true });
-    wait.then(
-      () => {
-        signal.removeEventListener("abort", onAbort);
-        resolve();
-      },
-      (err: unknown) => {
-        signal.removeEventListener("abort", onAbort);
-        reject(err instanceof Error ? err : new Error(String(err)));
-      },
-    );
   });
 }
 

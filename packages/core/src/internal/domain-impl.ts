@@ -15,6 +15,7 @@
  * until nothing is pending anywhere.
  */
 import { RcuError } from "../errors.js";
+import { abortReason, abortable } from "./abortable.js";
 import type { DomainOptions, DomainStats, Flavor, GpCookie, RcuDomain, ReadGuard } from "../types.js";
 import { seqEnd } from "./cookie.js";
 import { builtin, publish } from "./diagnostics.js";
@@ -535,21 +536,7 @@ export class DomainImpl implements RcuDomain, DomainInternals, GraceObserver {
     if (typeof (signal as Partial<AbortSignal> | null)?.addEventListener !== "function") {
       return Promise.reject(new RcuError("INVALID_OPTION", "options.signal must be an AbortSignal (or omitted)."));
     }
-    if (signal.aborted) return Promise.reject(abortReason(signal));
-    return new Promise<void>((resolve, reject) => {
-      const onAbort = (): void => reject(abortReason(signal));
-      signal.addEventListener("abort", onAbort, { once: true });
-      this.barrierInternal().then(
-        () => {
-          signal.removeEventListener("abort", onAbort);
-          resolve();
-        },
-        (err: unknown) => {
-          signal.removeEventListener("abort", onAbort);
-          reject(err instanceof Error ? err : new Error(String(err)));
-        },
-      );
-    });
+    return abortable(this.barrierInternal(), signal);
   }
 
   private async barrierInternal(): Promise<void> {
@@ -767,11 +754,6 @@ export class DomainImpl implements RcuDomain, DomainInternals, GraceObserver {
 }
 
 /** The abort reason as given by the signal (a DOMException 'AbortError' unless the caller passed its own). */
-function abortReason(signal: AbortSignal): Error {
-  const reason: unknown = signal.reason;
-  return reason instanceof Error ? reason : new DOMException(String(reason), "AbortError");
-}
-
 function disposeOf(r: Partial<Disposable & AsyncDisposable>): unknown {
   return typeof r[Symbol.asyncDispose] === "function" ? r[Symbol.asyncDispose]!() : r[Symbol.dispose]!();
 }
