@@ -7,18 +7,20 @@
  * Flags: `--quick` (smoke run, under a minute) · `--only <name>[,<name>…]` (repeatable) · `--out <file>` ·
  * `--write-readme` (puts the table into the root README between the bench markers) · `--no-isolate` (run in
  * this process) · `--list`. From the repository root: `pnpm bench -- --quick --only sharing`.
+ * A partial run (`--only` or `--quick`) writes `bench/results.partial.json` unless `--out` says otherwise, so it
+ * never replaces the committed full results, and `--write-readme` refuses it.
  */
 import { writeFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import { textTable } from "./format.js";
 import { runBenchmark, runHarness, select, type ChildMessage } from "./harness.js";
-import { defaultReadmePath, defaultResultsPath, writeReadmeTable } from "./readme-table.js";
+import { defaultPartialResultsPath, defaultReadmePath, defaultResultsPath, writeReadmeTable } from "./readme-table.js";
 import { benchmarks } from "./registry.js";
 
 interface Cli {
   quick: boolean;
   only: string[];
-  out: string;
+  out: string | undefined;
   writeReadme: boolean;
   isolate: boolean;
   list: boolean;
@@ -26,7 +28,7 @@ interface Cli {
 }
 
 function parse(argv: readonly string[]): Cli {
-  const cli: Cli = { quick: false, only: [], out: defaultResultsPath, writeReadme: false, isolate: true, list: false, child: undefined };
+  const cli: Cli = { quick: false, only: [], out: undefined, writeReadme: false, isolate: true, list: false, child: undefined };
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i]!;
     const value = (): string => {
@@ -70,6 +72,13 @@ async function main(): Promise<void> {
   if (typeof (globalThis as { gc?: unknown }).gc !== "function" && !cli.isolate) {
     console.error("note: run with node --expose-gc for the GC and heap rows (pnpm bench does).");
   }
+  const partial = cli.only.length > 0 || cli.quick;
+  if (partial && cli.writeReadme) {
+    throw new Error(
+      "--write-readme needs a full run (no --only, no --quick): the README table is the project's record. Run `pnpm bench -- --write-readme`.",
+    );
+  }
+  const out = cli.out ?? (partial ? defaultPartialResultsPath : defaultResultsPath);
   const results = await runHarness({
     quick: cli.quick,
     only: cli.only,
@@ -77,8 +86,8 @@ async function main(): Promise<void> {
     entry: fileURLToPath(import.meta.url),
   });
   console.log(`\n${textTable(results)}`);
-  writeFileSync(cli.out, `${JSON.stringify(results, null, 2)}\n`);
-  console.log(`\nwrote ${cli.out}`);
+  writeFileSync(out, `${JSON.stringify(results, null, 2)}\n`);
+  console.log(`\nwrote ${out}`);
   if (cli.writeReadme) {
     writeReadmeTable(results, defaultReadmePath);
     console.log(`updated the table in ${defaultReadmePath}`);

@@ -38,6 +38,8 @@ export function writeReadmeTable(results: Results, readmePath: string): void {
 /** bench/ (this file lives in bench/src or bench/dist). */
 export const benchDir = fileURLToPath(new URL("..", import.meta.url));
 export const defaultResultsPath = fileURLToPath(new URL("../results.json", import.meta.url));
+/** Where `--only`/`--quick` runs write by default (git-ignored), so they never replace the full results. */
+export const defaultPartialResultsPath = fileURLToPath(new URL("../results.partial.json", import.meta.url));
 export const defaultReadmePath = fileURLToPath(new URL("../../README.md", import.meta.url));
 
 if (process.argv[1] !== undefined && import.meta.url === pathToFileURL(process.argv[1]).href) {
