@@ -13,8 +13,9 @@
  */
 import { RcuError, isRcuError } from "@rcu/core";
 import type { MonoTypeOperatorFunction, ObservableInput } from "rxjs";
-import { Observable, Subscription, from } from "rxjs";
+import { Observable } from "rxjs";
 import { gracePeriodDomain } from "./internal/grace-period-domain.js";
+import { whenNotified } from "./internal/when-notified.js";
 import { reportUnhandledError } from "./internal/report-unhandled-error.js";
 
 function runCallback(callback: () => void | PromiseLike<void>): void {
@@ -85,25 +86,16 @@ export function finalizeWhen<T>(
       });
       return () => {
         subscription.unsubscribe();
-        let done = false;
-        const notifierSubscription = new Subscription();
-        const finish = (): void => {
-          if (done) return;
-          done = true;
-          notifierSubscription.unsubscribe();
-          runCallback(callback);
-        };
         let input: ObservableInput<unknown>;
         try {
           input = notifier();
         } catch (err) {
-          finish();
+          runCallback(callback);
           reportUnhandledError(err);
           return;
         }
         const domain = gracePeriodDomain(input);
         if (domain !== undefined) {
-          done = true;
           try {
             domain.defer(callback);
           } catch (err) {
@@ -112,16 +104,7 @@ export function finalizeWhen<T>(
           }
           return;
         }
-        notifierSubscription.add(
-          from(input).subscribe({
-            next: finish,
-            complete: finish,
-            error: (err: unknown) => {
-              finish();
-              reportUnhandledError(err);
-            },
-          }),
-        );
+        whenNotified(input, () => runCallback(callback), reportUnhandledError);
       };
     });
 }

@@ -23,6 +23,7 @@ import { assertDomain } from "./internal/assert-domain.js";
 import { gracePeriodDomain } from "./internal/grace-period-domain.js";
 import { onGracePeriod } from "./internal/on-grace-period.js";
 import { reportUnhandledError } from "./internal/report-unhandled-error.js";
+import { whenNotified } from "./internal/when-notified.js";
 
 /**
  * When {@link switchMapDeferred} may unsubscribe a replaced inner: after a grace period of `domain`, or when
@@ -79,42 +80,20 @@ function releaseStrategy(options: SwitchMapDeferredOptions): ScheduleRelease {
   }
   const notifier = releaseWhen as () => ObservableInput<unknown>;
   return (slot, reportError) => {
-    let done = false;
-    const notifierSubscription = new Subscription();
-    const finish = (): void => {
-      if (done) return;
-      done = true;
-      notifierSubscription.unsubscribe();
-      slot.subscription.unsubscribe();
-    };
-    slot.cancelRelease = () => {
-      done = true;
-      notifierSubscription.unsubscribe();
-    };
     let input: ObservableInput<unknown>;
     try {
       input = notifier();
     } catch (err) {
-      finish();
+      slot.subscription.unsubscribe(); // release now rather than never
       throw err;
     }
     const graceDomain = gracePeriodDomain(input);
     if (graceDomain !== undefined) {
       // `() => gracePeriod(domain)`: the same as `{ domain }` (errors reach the domain's onError).
-      done = true;
       releaseAfterGracePeriod(graceDomain, slot);
       return;
     }
-    notifierSubscription.add(
-      from(input).subscribe({
-        next: finish,
-        complete: finish,
-        error: (err: unknown) => {
-          finish();
-          reportError(err);
-        },
-      }),
-    );
+    slot.cancelRelease = whenNotified(input, () => slot.subscription.unsubscribe(), reportError);
   };
 }
 
