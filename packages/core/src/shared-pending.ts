@@ -275,25 +275,7 @@ class SharedPendingImpl implements SharedPending {
   }
 
   takeExpired(): number {
-    const i32 = this.i32;
-    this.lock();
-    const head = Atomics.load(i32, HEAD);
-    if (head === Atomics.load(i32, TAIL)) {
-      this.unlock();
-      return -1;
-    }
-    const at = head & this.mask;
-    const cookie = Atomics.load(i32, ENTRIES + at) >>> 0;
-    if (!done32(this.seq(), cookie)) {
-      this.unlock();
-      this.request(cookie);
-      return -1;
-    }
-    const item = Atomics.load(i32, this.items + at);
-    Atomics.store(i32, HEAD, (head + 1) | 0); // commit
-    this.unlock();
-    Atomics.add(i32, TAKEN, 1);
-    return item;
+    return this.takeHead(true);
   }
 
   drainExpired(cb: (index: number) => void, max = Infinity): number {
@@ -308,6 +290,11 @@ class SharedPendingImpl implements SharedPending {
   }
 
   dequeue(): number {
+    return this.takeHead(false);
+  }
+
+  /** Takes the head entry under the lock (with `expiredOnly`, only once its grace period has ended), else -1. */
+  private takeHead(expiredOnly: boolean): number {
     const i32 = this.i32;
     this.lock();
     const head = Atomics.load(i32, HEAD);
@@ -315,10 +302,19 @@ class SharedPendingImpl implements SharedPending {
       this.unlock();
       return -1;
     }
-    const item = Atomics.load(i32, this.items + (head & this.mask));
+    const at = head & this.mask;
+    if (expiredOnly) {
+      const cookie = Atomics.load(i32, ENTRIES + at) >>> 0;
+      if (!done32(this.seq(), cookie)) {
+        this.unlock();
+        this.request(cookie);
+        return -1;
+      }
+    }
+    const item = Atomics.load(i32, this.items + at);
     Atomics.store(i32, HEAD, (head + 1) | 0); // commit
     this.unlock();
-    Atomics.add(i32, DEQUEUED, 1);
+    Atomics.add(i32, expiredOnly ? TAKEN : DEQUEUED, 1);
     return item;
   }
 

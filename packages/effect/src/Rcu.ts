@@ -17,7 +17,7 @@
  */
 import { createDomain, type DomainOptions, type RcuDomain, type RcuError as CoreRcuError } from "@rcu/core";
 import { createManualDomain, type ManualDomain } from "@rcu/core/testing";
-import { Context, Effect, Layer, type Exit, type Scope } from "effect";
+import { Context, Effect, Layer, type Exit, type Fiber, type Scope } from "effect";
 import {
   attempt,
   attemptPromise,
@@ -110,17 +110,21 @@ const logReports =
     Effect.runForkWith(context)(log);
   };
 
+/** Enters a core read section for `fiber`; succeeds with the function that leaves it. */
+const enterRead = (fiber: Fiber.Fiber<unknown, unknown>, domain: RcuDomain): Effect.Effect<() => void> =>
+  Effect.sync(() => {
+    const guard = domain.readLock();
+    const leave = enterSection(fiber, domain);
+    return () => {
+      leave();
+      guard.unlock();
+    };
+  });
+
 const readOn = <A, E, R>(domain: RcuDomain, self: Effect.Effect<A, E, R>): Effect.Effect<A, E, R> =>
   Effect.withFiber((fiber) =>
     Effect.acquireUseRelease(
-      Effect.sync(() => {
-        const guard = domain.readLock();
-        const leave = enterSection(fiber, domain);
-        return () => {
-          leave();
-          guard.unlock();
-        };
-      }),
+      enterRead(fiber, domain),
       () => self,
       (leave) => Effect.sync(leave),
     ),
@@ -130,14 +134,7 @@ const readScopedOn = (domain: RcuDomain): Effect.Effect<void, never, Scope.Scope
   Effect.withFiber((fiber) =>
     Effect.asVoid(
       Effect.acquireRelease(
-        Effect.sync(() => {
-          const guard = domain.readLock();
-          const leave = enterSection(fiber, domain);
-          return () => {
-            leave();
-            guard.unlock();
-          };
-        }),
+        enterRead(fiber, domain),
         (leave) => Effect.sync(leave),
       ),
     ),
