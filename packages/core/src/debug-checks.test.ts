@@ -6,10 +6,10 @@
  * asserts the code and that the work pending at the time still runs.
  */
 import { describe, expect, it } from "vitest";
-import { createCell } from "./create-cell.js";
-import { createDomain } from "./create-domain.js";
-import { createPending } from "./create-pending.js";
-import { deferred, expectCode, expectRejectCode, probe, Res, turn } from "./domain.contract.js";
+import { createCell } from "./cell.js";
+import { createDomain } from "./domain.js";
+import { createPending } from "./pending.js";
+import { deferred, expectCode, expectRejectCode, probe, Res, turn } from "./test-support/domain-contract.js";
 import { isRcuError } from "./errors.js";
 import { createManualDomain } from "./testing.js";
 import type { DomainOptions, RcuDomain, ReadGuard } from "./types.js";

@@ -5,8 +5,8 @@
  */
 import dc from "node:diagnostics_channel";
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
-import { createDomain } from "./create-domain.js";
-import { createPending } from "./create-pending.js";
+import { createDomain } from "./domain.js";
+import { createPending } from "./pending.js";
 import { isRcuError } from "./errors.js";
 
 const NAMES = ["rcu:gp:start", "rcu:gp:end", "rcu:stall", "rcu:error", "rcu:pressure"] as const;

@@ -1,8 +1,8 @@
 /**
- * Runs the domain contract (domain.contract.ts) against every flavour available in this package.
+ * Runs the domain contract (test-support/domain-contract.ts) against every flavour available in this package.
  */
-import { createDomain } from "./create-domain.js";
-import { describeFlavor } from "./domain.contract.js";
+import { createDomain } from "./domain.js";
+import { describeFlavor } from "./test-support/domain-contract.js";
 import { createManualDomain } from "./testing.js";
 
 describeFlavor("loop", (options) => createDomain({ ...options, flavor: "loop" }));

@@ -5,9 +5,9 @@
  */
 import { Worker } from "node:worker_threads";
 import { afterEach, describe, expect, it } from "vitest";
-import { describeFlavor } from "./domain.contract.js";
+import { describeFlavor } from "./test-support/domain-contract.js";
 import { isRcuError } from "./errors.js";
-import { sharedTestHooks } from "./internal/shared-grace.js";
+import { sharedTestHooks } from "./flavor/shared/shared-grace.js";
 import { attachSharedDomain, createSharedDomain } from "./shared.js";
 import type { SharedDomain } from "./shared.js";
 

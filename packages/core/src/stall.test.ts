@@ -5,7 +5,7 @@
  * (`setImmediate`) stays real, so grace periods still flip at real turn boundaries.
  */
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
-import { createDomain } from "./create-domain.js";
+import { createDomain } from "./domain.js";
 import { isRcuError } from "./errors.js";
 import type { RcuError } from "./errors.js";
 import { createManualDomain } from "./testing.js";

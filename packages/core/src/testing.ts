@@ -1,8 +1,8 @@
 /**
  * `@rcu/core/testing`: a domain whose grace periods move only when the test says so.
  */
-import { DomainImpl } from "./internal/domain-impl.js";
-import { GraceCore } from "./internal/grace-core.js";
+import { DomainImpl } from "./domain/domain-impl.js";
+import { GraceCore } from "./flavor/local-grace.js";
 import type { DomainOptions, RcuDomain } from "./types.js";
 
 /**

@@ -1,5 +1,5 @@
-import { internalsOf } from "./internal/domain-internals.js";
-import type { RcuDomain } from "./types.js";
+import { internalsOf } from "./internals.js";
+import type { RcuDomain } from "../types.js";
 
 /**
  * For library authors (pools, adapters): runs `hook` when `domain.close()` begins, before the domain drains

@@ -45,12 +45,12 @@
  * - Progress. If the thread that requested a grace period dies, a waiting `takeExpired` that finds the head
  *   unexpired requests it again (`startPoll`) from its own thread, so the grace period is driven there.
  */
-import type { SharedDomain } from "./shared.js";
-import { RcuError } from "./errors.js";
-import { abortReason, abortable } from "./internal/abortable.js";
-import { builtin } from "./internal/diagnostics.js";
-import { SEQ, done32, snap32 } from "./internal/shared-layout.js";
-import type { GpCookie } from "./types.js";
+import type { SharedDomain } from "../shared.js";
+import { RcuError } from "../errors.js";
+import { abortReason, abortable } from "../internal/abortable.js";
+import { builtin } from "../internal/diagnostics.js";
+import { SEQ, done32, snap32 } from "../flavor/shared/layout.js";
+import type { GpCookie } from "../types.js";
 
 const LINE = 16;
 const LOCK = 0;

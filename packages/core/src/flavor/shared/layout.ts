@@ -13,7 +13,7 @@
  * | 5 | `STARTED`, `COMPLETED`, `MAX_THREADS`, `MAGIC` | counters and metadata |
  * | 6+i | slot i: `CTR` (0 inactive, 1 + phase while inside), `OWNER` (threadId + 1, 0 free) |
  */
-import { COMPLETED_COOKIE } from "./cookie.js";
+import { COMPLETED_COOKIE } from "../../grace-period.js";
 
 /** Int32 words per 64-byte cache line. */
 export const LINE = 16;

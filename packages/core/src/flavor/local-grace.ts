@@ -24,12 +24,12 @@
  */
 import { RcuError } from "../errors.js";
 import type { GpCookie, ReadGuard } from "../types.js";
-import { isPlausibleCookie, seqDone, seqEnd, seqInProgress, seqSnap } from "./cookie.js";
-import { GraceWaiters } from "./grace-waiters.js";
-import type { GraceWaiter } from "./grace-waiters.js";
-import { scheduleMicrotask, scheduleTurn } from "./turn.js";
+import { isPlausibleCookie, seqDone, seqEnd, seqInProgress, seqSnap } from "../grace-period.js";
+import { GraceWaiters } from "./waiters.js";
+import type { GraceWaiter } from "./waiters.js";
+import { scheduleMicrotask, scheduleTurn } from "../internal/turn.js";
 
-export type { GraceWaiter } from "./grace-waiters.js";
+export type { GraceWaiter } from "./waiters.js";
 
 /** Notified of grace-period lifecycle events (the domain layer wires diagnostics and stall detection). */
 export interface GraceObserver {

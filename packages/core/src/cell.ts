@@ -5,7 +5,7 @@
  * is already current retires nothing.
  */
 import { RcuError } from "./errors.js";
-import { internalsOf } from "./internal/domain-internals.js";
+import { internalsOf } from "./domain/internals.js";
 import type { CellOptions, RcuCell, RcuDomain } from "./types.js";
 
 function isDisposable(value: unknown): value is Partial<Disposable & AsyncDisposable> {

@@ -14,8 +14,8 @@
  */
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { createCell } from "./create-cell.js";
-import { createDomain } from "./create-domain.js";
+import { createCell } from "./cell.js";
+import { createDomain } from "./domain.js";
 import { createManualDomain } from "./testing.js";
 import type { ManualDomain } from "./testing.js";
 import type { GpCookie, ReadGuard } from "./types.js";

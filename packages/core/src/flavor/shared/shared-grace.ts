@@ -1,6 +1,6 @@
 /**
  * Grace periods across `worker_threads` over a `SharedArrayBuffer` (liburcu's mb flavour; layout in
- * shared-layout.ts). Model-checked by `packages/core/model/shared-grace.pml`; the step labels there (R1..R4,
+ * layout.ts). Model-checked by `packages/core/model/shared-grace.pml`; the step labels there (R1..R4,
  * W1..W9) name the lines below.
  *
  * Reader (synchronous sections, a couple of atomics; `read(fn)` uses `enterSync`/`exitSync`, no guard object):
@@ -23,16 +23,16 @@
  * both miss each other: no lost wake-up. A runner that dies mid-grace-period (a killed worker) leaves `SEQ` in
  * progress and `LOCK` owned: `watch(worker)` frees its slots and the lock; the next runner resumes from W4.
  *
- * Cookies are 32-bit `rcu_seq` values compared modulo 2^32 (shared-layout.ts). A cookie from thread A can be
+ * Cookies are 32-bit `rcu_seq` values compared modulo 2^32 (layout.ts). A cookie from thread A can be
  * polled in thread B: `SEQ` is shared. Waiters are per thread; each thread with waiters runs a driver loop
  * that either runs grace periods itself or sleeps on `SEQ` (a ref'd timer keeps the process alive while it
  * waits, since a pending `waitAsync` does not).
  */
-import { RcuError } from "../errors.js";
-import type { GpCookie, ReadGuard } from "../types.js";
-import type { Grace, GraceObserver } from "./grace-core.js";
-import { GraceWaiters } from "./grace-waiters.js";
-import type { GraceWaiter } from "./grace-waiters.js";
+import { RcuError } from "../../errors.js";
+import type { GpCookie, ReadGuard } from "../../types.js";
+import type { Grace, GraceObserver } from "../local-grace.js";
+import { GraceWaiters } from "../waiters.js";
+import type { GraceWaiter } from "../waiters.js";
 import {
   COMPLETED,
   GP_PHASE,
@@ -48,8 +48,8 @@ import {
   slotCtr,
   slotOwner,
   snap32,
-} from "./shared-layout.js";
-import { scheduleMicrotask, scheduleTurn } from "./turn.js";
+} from "./layout.js";
+import { scheduleMicrotask, scheduleTurn } from "../../internal/turn.js";
 
 /** Spin rounds before a writer sleeps on `WAITING` (liburcu: 100 active attempts). */
 export const SPIN_ROUNDS = 100;

@@ -6,13 +6,13 @@
  */
 import { Worker } from "node:worker_threads";
 import { afterEach, describe, expect, it } from "vitest";
-import { isRcuError } from "./errors.js";
+import { isRcuError } from "../errors.js";
 import { attachSharedPending, createSharedPending } from "./shared-pending.js";
-import { createSharedDomain } from "./shared.js";
-import type { SharedDomain } from "./shared.js";
-import { createDomain } from "./create-domain.js";
+import { createSharedDomain } from "../shared.js";
+import type { SharedDomain } from "../shared.js";
+import { createDomain } from "../domain.js";
 
-const WORKER = new URL("../test/fixtures/shared-pending-worker.mjs", import.meta.url);
+const WORKER = new URL("../../test/fixtures/shared-pending-worker.mjs", import.meta.url);
 
 function exited(worker: Worker): Promise<number> {
   return new Promise((resolve) => worker.once("exit", resolve));

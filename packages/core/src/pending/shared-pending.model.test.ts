@@ -11,10 +11,10 @@
  */
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { isRcuError } from "./errors.js";
+import { isRcuError } from "../errors.js";
 import { createSharedPending } from "./shared-pending.js";
-import { createSharedDomain } from "./shared.js";
-import type { ReadGuard } from "./types.js";
+import { createSharedDomain } from "../shared.js";
+import type { ReadGuard } from "../types.js";
 
 type Op =
   | { readonly t: "enqueue"; readonly item: number }

@@ -1,5 +1,5 @@
-import { internalsOf } from "./internal/domain-internals.js";
-import { PendingEngine } from "./internal/pending-engine.js";
+import { internalsOf } from "./domain/internals.js";
+import { PendingEngine } from "./pending/engine.js";
 import type { PendingOptions, RcuDomain, RcuPending } from "./types.js";
 
 /**

@@ -11,14 +11,14 @@
  * checks its `code` and that the work pending at the time still runs.
  */
 import { describe, expect, it } from "vitest";
-import { createCell } from "./create-cell.js";
-import { createPending } from "./create-pending.js";
-import type { RcuErrorCode } from "./errors.js";
-import { isRcuError } from "./errors.js";
-import { GP_COMPLETED } from "./gp-completed.js";
-import { onDomainClose } from "./on-domain-close.js";
-import type { ManualControls } from "./testing.js";
-import type { DomainOptions, GpCookie, RcuDomain } from "./types.js";
+import { createCell } from "../cell.js";
+import { createPending } from "../pending.js";
+import type { RcuErrorCode } from "../errors.js";
+import { isRcuError } from "../errors.js";
+import { GP_COMPLETED } from "../grace-period.js";
+import { onDomainClose } from "../domain/on-close.js";
+import type { ManualControls } from "../testing.js";
+import type { DomainOptions, GpCookie, RcuDomain } from "../types.js";
 
 /** Options a contract test passes to the factory (everything but the flavour). */
 export type ContractOptions = Omit<DomainOptions, "flavor">;

@@ -1,6 +1,6 @@
 import { RcuError } from "./errors.js";
-import { DomainImpl } from "./internal/domain-impl.js";
-import { GraceCore } from "./internal/grace-core.js";
+import { DomainImpl } from "./domain/domain-impl.js";
+import { GraceCore } from "./flavor/local-grace.js";
 import type { DomainOptions, RcuDomain } from "./types.js";
 
 /**

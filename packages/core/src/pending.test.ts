@@ -1,6 +1,6 @@
 /**
- * `createPending` beyond the seed's cases (those are in create-pending.spec-cases.test.ts, the model test in
- * create-pending.model.test.ts): steady-state allocation, the per-turn bound, high-water mark / ready() /
+ * `createPending` beyond the seed's cases (those are in pending.rcu-pending-cases.test.ts, the model test in
+ * pending.model.test.ts): steady-state allocation, the per-turn bound, high-water mark / ready() /
  * onPressure, pendingBytes, error isolation, re-entrancy, flush/drain lifecycle and misuse, int32 storage,
  * opportunistic processing, and options validation.
  *
@@ -9,9 +9,9 @@
  */
 import { subscribe, unsubscribe } from "node:diagnostics_channel";
 import { afterEach, describe, expect, it, vi } from "vitest";
-import { createDomain } from "./create-domain.js";
-import { createPending } from "./create-pending.js";
-import { onDomainClose } from "./on-domain-close.js";
+import { createDomain } from "./domain.js";
+import { createPending } from "./pending.js";
+import { onDomainClose } from "./domain/on-close.js";
 import { RcuError } from "./errors.js";
 import { createManualDomain } from "./testing.js";
 import type { PendingOptions, PendingStats, RcuDomain, RcuPending } from "./types.js";

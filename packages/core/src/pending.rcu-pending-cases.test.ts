@@ -17,7 +17,7 @@
  * Cases that do not apply (no test):
  * - 2 (exit on an uninitialised instance): `createPending` either returns a working engine or throws
  *   `INVALID_OPTION`; there is no half-initialised state. (A second `drain()` resolving is tested in
- *   create-pending.test.ts.)
+ *   pending.test.ts.)
  * - 17 (list fallback on darray growth failure): the batch array is a JS array; growing it cannot fail
  *   short of a fatal out-of-memory. The chunk budget (case 16) is the only fallback trigger.
  * - 28, 29 (`dequeue_from_all`, shard-local dequeue): one isolate, one engine = one shard; there are no
@@ -47,11 +47,11 @@
  */
 import { describe, expect, it, vi, type MockInstance } from "vitest";
 import fc from "fast-check";
-import { createDomain } from "./create-domain.js";
-import { createPending } from "./create-pending.js";
-import { GP_COMPLETED } from "./gp-completed.js";
-import { internalsOf } from "./internal/domain-internals.js";
-import type { Grace } from "./internal/grace-core.js";
+import { createDomain } from "./domain.js";
+import { createPending } from "./pending.js";
+import { GP_COMPLETED } from "./grace-period.js";
+import { internalsOf } from "./domain/internals.js";
+import type { Grace } from "./flavor/local-grace.js";
 import { createManualDomain, type ManualDomain } from "./testing.js";
 import type { PendingOptions, RcuPending } from "./types.js";
 

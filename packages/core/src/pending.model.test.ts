@@ -29,8 +29,8 @@
  */
 import { expect, it } from "vitest";
 import fc from "fast-check";
-import { createDomain } from "./create-domain.js";
-import { createPending } from "./create-pending.js";
+import { createDomain } from "./domain.js";
+import { createPending } from "./pending.js";
 import { createManualDomain, type ManualDomain } from "./testing.js";
 import type { ReadGuard, RcuPending } from "./types.js";
 

@@ -15,16 +15,16 @@
  * until nothing is pending anywhere.
  */
 import { RcuError } from "../errors.js";
-import { abortReason, abortable } from "./abortable.js";
+import { abortReason, abortable } from "../internal/abortable.js";
 import type { DomainOptions, DomainStats, Flavor, GpCookie, RcuDomain, ReadGuard } from "../types.js";
-import { seqEnd } from "./cookie.js";
-import { builtin, publish } from "./diagnostics.js";
-import type { DomainInternals, Drainable } from "./domain-internals.js";
-import { setInternals } from "./domain-internals.js";
-import type { Grace, GraceMode, GraceObserver } from "./grace-core.js";
-import { PendingEngine } from "./pending-engine.js";
-import { isThenable } from "./turn.js";
-import { watchExit } from "./exit-flush.js";
+import { seqEnd } from "../grace-period.js";
+import { builtin, publish } from "../internal/diagnostics.js";
+import type { DomainInternals, Drainable } from "./internals.js";
+import { setInternals } from "./internals.js";
+import type { Grace, GraceMode, GraceObserver } from "../flavor/local-grace.js";
+import { PendingEngine } from "../pending/engine.js";
+import { isThenable } from "../internal/turn.js";
+import { watchExit } from "../internal/exit-flush.js";
 
 /** Default stall timeout of auto domains (ms). */
 export const DEFAULT_STALL_TIMEOUT_MS = 10_000;

@@ -25,9 +25,9 @@ import { RcuError } from "../errors.js";
 import type { PendingOptions, PendingStats, RcuPending } from "../types.js";
 import { Batch } from "./batch.js";
 import { ChunkCache } from "./chunk-cache.js";
-import { publish } from "./diagnostics.js";
-import type { DomainInternals } from "./domain-internals.js";
-import type { GraceWaiter } from "./grace-core.js";
+import { publish } from "../internal/diagnostics.js";
+import type { DomainInternals } from "../domain/internals.js";
+import type { GraceWaiter } from "../flavor/local-grace.js";
 
 /** Default items per chunk (one genradix node holds 64 pointers; 512 amortises better in JS). */
 export const DEFAULT_CHUNK_SIZE = 512;

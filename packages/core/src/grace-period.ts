@@ -7,6 +7,8 @@
  * caller). Numbers are doubles: 2^53 grace periods never wrap in practice, so comparison is plain `>=`.
  */
 
+import type { GpCookie } from "./types.js";
+
 /** The cookie that always polls true (`RCU_GET_STATE_COMPLETED`). */
 export const COMPLETED_COOKIE = 1;
 
@@ -45,3 +47,14 @@ export function isPlausibleCookie(seq: number, cookie: unknown): cookie is numbe
     cookie <= seqSnap(seq)
   );
 }
+
+/**
+ * A cookie that always polls true (`RCU_GET_STATE_COMPLETED`): a neutral initial value for "the grace period
+ * this object last waited for", so `poll(GP_COMPLETED)` needs no special case.
+ *
+ * @example
+ * let lastFreed: GpCookie = GP_COMPLETED
+ * domain.poll(lastFreed) // true
+ * @since 0.1.0
+ */
+export const GP_COMPLETED: GpCookie = COMPLETED_COOKIE;
