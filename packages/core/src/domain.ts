@@ -1,6 +1,7 @@
 import { RcuError } from "./errors.js";
 import { DomainImpl } from "./domain/domain-impl.js";
-import { GraceCore } from "./flavor/local-grace.js";
+import { LOOP_CAPABILITIES, SRCU_CAPABILITIES } from "./flavor/capabilities.js";
+import { LocalGrace } from "./flavor/local-grace.js";
 import type { DomainOptions, RcuDomain } from "./types.js";
 
 /**
@@ -37,5 +38,13 @@ export function createDomain(options: DomainOptions = {}): RcuDomain {
       `Unknown flavor ${JSON.stringify(flavor)}: use 'loop' (synchronous readers) or 'srcu' (readers that await).`,
     );
   }
-  return new DomainImpl(flavor, "auto", (observer, debug) => new GraceCore("auto", false, observer, debug), options);
+  const capabilities = flavor === "srcu" ? SRCU_CAPABILITIES : LOOP_CAPABILITIES;
+  return new DomainImpl(
+    {
+      flavor,
+      mode: "auto",
+      makeGrace: (observer, debug) => new LocalGrace({ mode: "auto", capabilities, observer, debug }),
+    },
+    options,
+  );
 }

@@ -7,6 +7,8 @@ export { createPending } from "./pending.js";
 export { createCell } from "./cell.js";
 export { onDomainClose } from "./domain/on-close.js";
 export { GP_COMPLETED } from "./grace-period.js";
+export { domainCapabilities } from "./flavor/capabilities.js";
+export type { FlavorCapabilities } from "./flavor/capabilities.js";
 export { RcuError, isRcuError } from "./errors.js";
 export type { RcuErrorCode } from "./errors.js";
 export type {

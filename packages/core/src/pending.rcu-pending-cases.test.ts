@@ -51,7 +51,7 @@ import { createDomain } from "./domain.js";
 import { createPending } from "./pending.js";
 import { GP_COMPLETED } from "./grace-period.js";
 import { internalsOf } from "./domain/internals.js";
-import type { Grace } from "./flavor/local-grace.js";
+import type { Grace } from "./flavor/grace-source.js";
 import { createManualDomain, type ManualDomain } from "./testing.js";
 import type { PendingOptions, RcuPending } from "./types.js";
 

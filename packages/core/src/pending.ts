@@ -25,5 +25,5 @@ import type { PendingOptions, RcuDomain, RcuPending } from "./types.js";
  * @since 0.1.0
  */
 export function createPending<T>(domain: RcuDomain, options: PendingOptions<T>): RcuPending<T> {
-  return new PendingEngine<T>(internalsOf(domain), options, true);
+  return new PendingEngine<T>(internalsOf(domain), options, { owner: "user" });
 }

@@ -102,9 +102,11 @@ class SharedDomainImpl extends DomainImpl implements SharedDomain {
     const slot = claimSlot(i32, handle.maxThreads, owner);
     let grace!: SharedGrace;
     super(
-      "shared",
-      "auto",
-      (observer, debug) => (grace = new SharedGrace(i32, slot, owner, handle.maxThreads, observer, debug)),
+      {
+        flavor: "shared",
+        mode: "auto",
+        makeGrace: (observer, debug) => (grace = new SharedGrace(i32, slot, owner, handle.maxThreads, observer, debug)),
+      },
       { ...options, name: options.name ?? handle.name },
     );
     this.handle = handle;

@@ -1,13 +1,9 @@
 /**
- * The domain: a {@link GraceCore} (readers and grace periods) plus what users call first — `defer`/`retire`
- * on one internal pending engine (one mechanism: the same engine as `createPending`), `barrier`, `close`,
- * error reporting, stall detection and diagnostics.
- *
- * Deferred work: `defer(fn)` enqueues `fn`; `retire(r)` enqueues `r`. After the grace period the engine hands
- * each item to `runDeferred`, which calls it (or its `Symbol.asyncDispose`/`Symbol.dispose`) inside the
- * domain's callback context. A returned promise becomes an async task: at most `maxConcurrentDisposals` run at
- * once (the rest queue), each has a settle timeout (reported, then it stops holding `barrier()`), and a
- * rejection is reported. Nothing is ever dropped silently.
+ * The domain: a grace source (readers and grace periods, see flavor/grace-source.ts) plus what users call
+ * first — `defer`/`retire` on one internal pending engine (one mechanism: the same engine as `createPending`),
+ * `barrier`, `close`, error reporting, diagnostics and the debug checks. The parts live next to this file:
+ * option checks (options.ts), async contexts (async-context.ts), the deferred-work runner (deferred-runner.ts)
+ * and the stall detector (stall-detector.ts).
  *
  * "From inside": while one of the domain's callbacks runs synchronously (`depth > 0`) and, where
  * AsyncLocalStorage exists, in the async continuation of async disposers and `async function` callbacks.
@@ -18,93 +14,29 @@ import { RcuError } from "../errors.js";
 import { abortReason, abortable } from "../internal/abortable.js";
 import type { DomainOptions, DomainStats, Flavor, GpCookie, RcuDomain, ReadGuard } from "../types.js";
 import { seqEnd } from "../grace-period.js";
-import { builtin, publish } from "../internal/diagnostics.js";
+import { publish } from "../internal/diagnostics.js";
 import type { DomainInternals, Drainable } from "./internals.js";
 import { setInternals } from "./internals.js";
-import type { Grace, GraceMode, GraceObserver } from "../flavor/local-grace.js";
+import type { FlavorCapabilities, Grace, GraceMode, GraceObserver } from "../flavor/grace-source.js";
 import { PendingEngine } from "../pending/engine.js";
 import { isThenable } from "../internal/turn.js";
 import { watchExit } from "../internal/exit-flush.js";
+import { asyncContext, sectionContext } from "./async-context.js";
+import type { AlsLike, SectionMark } from "./async-context.js";
+import { DeferredRunner } from "./deferred-runner.js";
+import type { Deferred } from "./deferred-runner.js";
+import { resolveDomainOptions } from "./options.js";
+import { StallDetector } from "./stall-detector.js";
 
-/** Default stall timeout of auto domains (ms). */
-export const DEFAULT_STALL_TIMEOUT_MS = 10_000;
-/** Default cap on async disposals in flight. */
-export const DEFAULT_MAX_CONCURRENT_DISPOSALS = 64;
-/** Default settle timeout of one async disposal (ms). */
-export const DEFAULT_SETTLE_TIMEOUT_MS = 30_000;
-
-type Deferred = (() => unknown) | Disposable | AsyncDisposable;
-
-interface AlsLike {
-  run<R>(store: unknown, fn: () => R): R;
-  getStore(): unknown;
+/** What makes a domain of one flavour: its name, who drives grace periods, and how to build its grace source. */
+export interface DomainSetup {
+  readonly flavor: Flavor;
+  readonly mode: GraceMode;
+  readonly makeGrace: (observer: GraceObserver, debug: boolean) => Grace;
 }
-
-/**
- * A lazily created AsyncLocalStorage: `get()` creates it (on Node 20 an active one costs every promise a hook,
- * so it is created only when first needed); `peek()` never creates it. Both are `undefined` where the runtime
- * has none (browsers).
- */
-interface LazyAls {
-  get(): AlsLike | undefined;
-  peek(): AlsLike | undefined;
-}
-function lazyAls(): LazyAls {
-  let instance: AlsLike | null | undefined;
-  return {
-    get() {
-      if (instance === undefined) {
-        const hooks = builtin<{ AsyncLocalStorage: new () => AlsLike }>("node:async_hooks");
-        instance = hooks === undefined ? null : new hooks.AsyncLocalStorage();
-      }
-      return instance ?? undefined;
-    },
-    peek: () => instance ?? undefined,
-  };
-}
-
-/** "Inside the domain's callbacks" across the async continuation of async disposers and callbacks. */
-const asyncContext = lazyAls();
-
-/**
- * Debug only: marks of the `read(fn)` sections the current async context is inside, so `synchronize`/`barrier`/
- * `close`/`drain` awaited across an `await` inside a section are reported as SELF_DEADLOCK too (the synchronous
- * part is covered by `syncReadDepth` in every mode). A mark is closed when its section ends, so work that merely
- * inherited the context (a timer set inside a section that fires after it) is not reported. Work that runs
- * while the section is still open and came from it is reported even if it does not await — a debug-mode
- * approximation. The domain's own callbacks are never checked (they are "inside" the domain, not a section).
- */
-interface SectionMark {
-  readonly domain: object;
-  open: boolean;
-  readonly parent: SectionMark | undefined;
-}
-
-const sectionContext = lazyAls();
-
-const AsyncFunctionProto = Object.getPrototypeOf(async function () {}) as object;
-
-let domainCounter = 0;
 
 function describe(err: unknown): string {
   return err instanceof Error ? `${err.name}: ${err.message}` : String(err);
-}
-
-function defaultOnError(err: unknown): void {
-  const proc = (globalThis as { process?: { emitWarning?: (w: Error | string) => void } }).process;
-  if (proc?.emitWarning !== undefined && err instanceof Error) proc.emitWarning(err);
-  else console.warn(err);
-}
-
-function checkNumber(name: string, value: unknown, min: number): void {
-  if (value === undefined) return;
-  if (typeof value !== "number" || !(value >= min) || Number.isNaN(value)) {
-    throw new RcuError("INVALID_OPTION", `${name} must be a number ≥ ${min}, got ${JSON.stringify(value)}.`);
-  }
-}
-
-interface AsyncTask {
-  readonly settled: Promise<void>;
 }
 
 export class DomainImpl implements RcuDomain, DomainInternals, GraceObserver {
@@ -113,70 +45,59 @@ export class DomainImpl implements RcuDomain, DomainInternals, GraceObserver {
   readonly debug: boolean;
   readonly grace: Grace;
   private readonly onError: (err: unknown) => void;
-  private readonly stallTimeoutMs: number;
-  private readonly maxConcurrent: number;
-  private readonly settleTimeoutMs: number;
   private readonly flushOnExit: boolean;
 
   private state: "open" | "closing" | "closed" = "open";
   private closePromise: Promise<void> | undefined;
   private depth = 0;
   private readonly callbacks: PendingEngine<Deferred>;
+  private readonly runner: DeferredRunner;
+  private readonly stall: StallDetector;
   private readonly engines = new Set<Drainable>();
   private readonly closeHooks = new Set<() => void | Promise<void>>();
   private readonly debugRetired: Set<unknown> | undefined;
 
-  private inFlight = 0;
-  private readonly tasks = new Set<AsyncTask>();
-  private readonly queue: Deferred[] = [];
-  private queuedTotal = 0;
-  private startedFromQueue = 0;
-
-  private callbacksRun = 0;
   private errors = 0;
-  private stalls = 0;
-  private stallTimer: ReturnType<typeof setTimeout> | undefined;
-  private stallStartedAt = 0;
   private readonly reportedGuards: WeakSet<object> | undefined;
-  /** Debug: the live guards of the reader index the running grace period waits for (for stall reports). */
-  private stallGuards: ReadonlySet<{ readonly stack: string | undefined }> | undefined;
   private exitWatched = false;
 
-  constructor(
-    flavor: Flavor,
-    mode: GraceMode,
-    makeGrace: (observer: GraceObserver, debug: boolean) => Grace,
-    options: DomainOptions = {},
-  ) {
-    if (options === null || typeof options !== "object") {
-      throw new RcuError("INVALID_OPTION", "Domain options must be an object.");
-    }
-    if (options.onError !== undefined && typeof options.onError !== "function") {
-      throw new RcuError("INVALID_OPTION", "onError must be a function.");
-    }
-    if (options.name !== undefined && typeof options.name !== "string") {
-      throw new RcuError("INVALID_OPTION", "name must be a string.");
-    }
-    checkNumber("stallTimeoutMs", options.stallTimeoutMs, 0);
-    checkNumber("settleTimeoutMs", options.settleTimeoutMs, 0);
-    checkNumber("maxConcurrentDisposals", options.maxConcurrentDisposals, 1);
-    this.flavor = flavor;
-    this.name = options.name ?? `${flavor}-${++domainCounter}`;
-    this.debug = options.debug === true;
-    this.onError = options.onError ?? defaultOnError;
-    this.stallTimeoutMs = options.stallTimeoutMs ?? (mode === "auto" ? DEFAULT_STALL_TIMEOUT_MS : 0);
-    this.maxConcurrent = Math.floor(options.maxConcurrentDisposals ?? DEFAULT_MAX_CONCURRENT_DISPOSALS);
-    this.settleTimeoutMs = options.settleTimeoutMs ?? DEFAULT_SETTLE_TIMEOUT_MS;
-    this.flushOnExit = options.flushOnExit !== false && mode === "auto";
-    this.grace = makeGrace(this, this.debug);
+  constructor(setup: DomainSetup, options: DomainOptions = {}) {
+    const resolved = resolveDomainOptions(setup.flavor, setup.mode, options);
+    this.flavor = setup.flavor;
+    this.name = resolved.name;
+    this.debug = resolved.debug;
+    this.onError = resolved.onError;
+    this.flushOnExit = resolved.flushOnExit;
+    this.grace = setup.makeGrace(this, this.debug);
     this.debugRetired = this.debug ? new Set() : undefined;
     this.reportedGuards = this.debug ? new WeakSet() : undefined;
+    this.stall = new StallDetector({
+      grace: this.grace,
+      domainName: this.name,
+      timeoutMs: resolved.stallTimeoutMs,
+      onError: this.onError,
+    });
+    this.runner = new DeferredRunner({
+      inside: this,
+      domainName: this.name,
+      maxConcurrent: resolved.maxConcurrent,
+      settleTimeoutMs: resolved.settleTimeoutMs,
+      debugRetired: this.debugRetired,
+      report: (err, context) => this.report(err, context),
+      enter: () => this.enter(),
+      exit: () => this.exit(),
+    });
     setInternals(this, this);
     this.callbacks = new PendingEngine<Deferred>(
       this,
-      { process: (item) => this.runDeferred(item), name: `${this.name}:callbacks` },
-      false,
+      { process: (item) => this.runner.run(item), name: `${this.name}:callbacks` },
+      { owner: "domain" },
     );
+  }
+
+  /** What this domain's flavour allows. */
+  get capabilities(): FlavorCapabilities {
+    return this.grace.capabilities;
   }
 
   // ---- readers ------------------------------------------------------------------------------------------
@@ -253,7 +174,7 @@ export class DomainImpl implements RcuDomain, DomainInternals, GraceObserver {
     }
     grace.syncReadDepth--;
     if (isThenable(result)) {
-      if (!grace.asyncSections) {
+      if (!grace.capabilities.asyncSections) {
         this.leave(guard, token);
         throw new RcuError(
           "ASYNC_SECTION",
@@ -281,7 +202,7 @@ export class DomainImpl implements RcuDomain, DomainInternals, GraceObserver {
 
   private holdUntilSettled(result: PromiseLike<unknown>): void {
     const guard = this.grace.readLock();
-    if (this.flavor === "loop" && this.debug) {
+    if (!this.grace.capabilities.asyncSections && this.debug) {
       this.reportedGuards?.add(guard);
       this.report(
         new RcuError(
@@ -434,99 +355,6 @@ export class DomainImpl implements RcuDomain, DomainInternals, GraceObserver {
     );
   }
 
-  /** Engine `process` for deferred items (runs inside the domain's callback context). */
-  private runDeferred(item: Deferred): void {
-    if (this.inFlight >= this.maxConcurrent) {
-      this.queue.push(item);
-      this.queuedTotal++;
-      return;
-    }
-    this.start(item);
-  }
-
-  private start(item: Deferred): void {
-    this.callbacksRun++;
-    let result: unknown;
-    try {
-      if (typeof item === "function") {
-        const ctx = Object.getPrototypeOf(item) === AsyncFunctionProto ? asyncContext.get() : undefined;
-        result = ctx === undefined ? item() : ctx.run(this, item);
-      } else {
-        this.debugRetired?.delete(item);
-        const asyncDispose = (item as Partial<AsyncDisposable>)[Symbol.asyncDispose];
-        if (typeof asyncDispose === "function") {
-          const ctx = asyncContext.get();
-          result = ctx === undefined ? asyncDispose.call(item) : ctx.run(this, () => asyncDispose.call(item));
-        } else {
-          result = (item as Disposable)[Symbol.dispose]();
-        }
-      }
-    } catch (err) {
-      this.report(err, typeof item === "function" ? "a deferred callback threw" : "a disposer threw");
-      return;
-    }
-    if (isThenable(result)) this.track(result, typeof item === "function");
-  }
-
-  private track(result: PromiseLike<unknown>, isFn: boolean): void {
-    this.inFlight++;
-    let finish!: () => void;
-    const task: AsyncTask = { settled: new Promise<void>((resolve) => (finish = resolve)) };
-    this.tasks.add(task);
-    let done = false;
-    const complete = (): void => {
-      if (done) return;
-      done = true;
-      if (timer !== undefined) clearTimeout(timer);
-      this.inFlight--;
-      this.tasks.delete(task);
-      finish();
-      this.pump();
-    };
-    const timer =
-      this.settleTimeoutMs > 0 && this.settleTimeoutMs !== Infinity
-        ? setTimeout(() => {
-            if (done) return;
-            this.report(
-              new RcuError(
-                "SETTLE_TIMEOUT",
-                `An async ${isFn ? "deferred callback" : "disposal"} on domain '${this.name}' did not settle within ` +
-                  `${this.settleTimeoutMs} ms; it no longer holds barrier()/close(). Make disposers settle, or raise settleTimeoutMs.`,
-              ),
-              "settle timeout",
-            );
-            complete();
-          }, this.settleTimeoutMs)
-        : undefined;
-    (timer as { unref?: () => void } | undefined)?.unref?.();
-    result.then(complete, (err: unknown) => {
-      if (!done) this.report(err, isFn ? "a deferred callback rejected" : "an async disposer rejected");
-      complete();
-    });
-  }
-
-  private pump(): void {
-    while (this.inFlight < this.maxConcurrent && this.queue.length !== 0) {
-      const item = this.queue.shift()!;
-      this.startedFromQueue++;
-      this.enter();
-      try {
-        this.start(item);
-      } finally {
-        this.exit();
-      }
-    }
-  }
-
-  /** Resolves once every async task started or queued before the call has settled (or timed out). */
-  private async asyncSettled(): Promise<void> {
-    const target = this.queuedTotal;
-    while (this.startedFromQueue < target && this.tasks.size !== 0) {
-      await Promise.race([...this.tasks].map((t) => t.settled));
-    }
-    if (this.tasks.size !== 0) await Promise.all([...this.tasks].map((t) => t.settled));
-  }
-
   barrier(options?: { readonly signal?: AbortSignal }): Promise<void> {
     const misuse = this.misuse("barrier");
     if (misuse !== undefined) return Promise.reject(misuse);
@@ -541,7 +369,7 @@ export class DomainImpl implements RcuDomain, DomainInternals, GraceObserver {
 
   private async barrierInternal(): Promise<void> {
     await this.callbacks.flushInternal();
-    await this.asyncSettled();
+    await this.runner.settled();
   }
 
   // ---- lifecycle ----------------------------------------------------------------------------------------
@@ -568,13 +396,13 @@ export class DomainImpl implements RcuDomain, DomainInternals, GraceObserver {
       await this.barrierInternal();
       const busy =
         this.callbacks.hasPending() ||
-        this.inFlight !== 0 ||
-        this.queue.length !== 0 ||
+        this.runner.inFlight !== 0 ||
+        this.runner.queued !== 0 ||
         [...this.engines].some((e) => e.hasPending());
       if (!busy) break;
     }
     this.state = "closed";
-    if (this.stallTimer !== undefined) clearTimeout(this.stallTimer);
+    this.stall.stop();
   }
 
   private runInside(hook: () => void | Promise<void>): void | Promise<void> {
@@ -669,25 +497,16 @@ export class DomainImpl implements RcuDomain, DomainInternals, GraceObserver {
 
   onStart(seq: number): void {
     publish("gpStart", () => ({ domain: this.name, cookie: seqEnd(seq), readers: this.grace.oldReaders() }));
-    if (this.stallTimeoutMs > 0 && this.grace.oldReaders() > 0) {
-      // Right after a flip the new index has no live guard (the previous grace period drained it), so the
-      // non-empty set is the old index: the readers this grace period waits for.
-      this.stallGuards = this.grace.liveGuards?.find((set) => set.size !== 0);
-      this.armStall(seq);
-    }
+    this.stall.onStart(seq);
   }
 
   onEnd(seq: number): void {
-    this.stallGuards = undefined;
-    if (this.stallTimer !== undefined) {
-      clearTimeout(this.stallTimer);
-      this.stallTimer = undefined;
-    }
+    this.stall.onEnd();
     publish("gpEnd", () => ({ domain: this.name, cookie: seq }));
   }
 
   onTurn(): void {
-    if (!this.debug || this.flavor !== "loop" || this.grace.readers() === 0) return;
+    if (!this.debug || this.grace.capabilities.asyncSections || this.grace.readers() === 0) return;
     for (const set of this.grace.liveGuards!) {
       for (const guard of set) {
         if (this.reportedGuards!.has(guard)) continue;
@@ -704,48 +523,15 @@ export class DomainImpl implements RcuDomain, DomainInternals, GraceObserver {
     }
   }
 
-  private armStall(seq: number): void {
-    if (this.stallTimer !== undefined) clearTimeout(this.stallTimer);
-    this.stallStartedAt = Date.now();
-    const timer = setTimeout(() => {
-      this.stallTimer = undefined;
-      if (this.grace.seq !== seq) return;
-      this.stalls++;
-      const readers = this.grace.oldReaders();
-      const ageMs = Date.now() - this.stallStartedAt;
-      const stacks: string[] = [];
-      if (this.stallGuards !== undefined) {
-        for (const g of this.stallGuards) if (g.stack !== undefined) stacks.push(g.stack);
-      }
-      const error = Object.assign(
-        new RcuError(
-          "STALL",
-          `Grace period ${seqEnd(seq)} of domain '${this.name}' has waited ${ageMs} ms for ${readers} reader(s) ` +
-            `that entered before it. Find the section that does not end` +
-            (stacks.length === 0 ? " (create the domain with debug: true to record where readers entered)." : `; readers entered at:\n${stacks.join("\n---\n")}`),
-        ),
-        { readers, ageMs, stacks },
-      );
-      publish("stall", () => ({ domain: this.name, cookie: seqEnd(seq), readers, ageMs, stacks }));
-      try {
-        this.onError(error);
-      } catch (hookErr) {
-        console.error("[@rcu/core] onError threw while reporting a stall", hookErr);
-      }
-    }, this.stallTimeoutMs);
-    (timer as { unref?: () => void }).unref?.();
-    this.stallTimer = timer;
-  }
-
   stats(): DomainStats {
     return {
       gracePeriodsStarted: this.grace.started,
       gracePeriodsCompleted: this.grace.completed,
-      pendingCallbacks: this.callbacks.size + this.queue.length + this.inFlight,
-      callbacksRun: this.callbacksRun,
-      asyncInFlight: this.inFlight,
+      pendingCallbacks: this.callbacks.size + this.runner.queued + this.runner.inFlight,
+      callbacksRun: this.runner.callbacksRun,
+      asyncInFlight: this.runner.inFlight,
       readers: this.grace.readers(),
-      stalls: this.stalls,
+      stalls: this.stall.stalls,
       errors: this.errors,
       expedited: this.grace.expedited,
       waiters: this.grace.waiterCount(),
@@ -753,7 +539,7 @@ export class DomainImpl implements RcuDomain, DomainInternals, GraceObserver {
   }
 }
 
-/** The abort reason as given by the signal (a DOMException 'AbortError' unless the caller passed its own). */
+/** Disposes `r` (async first), returning what the disposer returned. */
 function disposeOf(r: Partial<Disposable & AsyncDisposable>): unknown {
   return typeof r[Symbol.asyncDispose] === "function" ? r[Symbol.asyncDispose]!() : r[Symbol.dispose]!();
 }

@@ -6,7 +6,7 @@
  */
 import { RcuError } from "../errors.js";
 import type { RcuDomain } from "../types.js";
-import type { Grace } from "../flavor/local-grace.js";
+import type { Grace } from "../flavor/grace-source.js";
 
 /** A drainable unit owned by a domain (engines, pools, layers). */
 export interface Drainable {

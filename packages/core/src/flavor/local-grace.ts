@@ -27,28 +27,20 @@ import type { GpCookie, ReadGuard } from "../types.js";
 import { isPlausibleCookie, seqDone, seqEnd, seqInProgress, seqSnap } from "../grace-period.js";
 import { GraceWaiters } from "./waiters.js";
 import type { GraceWaiter } from "./waiters.js";
+import type { FlavorCapabilities, Grace, GraceMode, GraceObserver } from "./grace-source.js";
+import { graceTestHooks } from "../internal/test-hooks.js";
 import { scheduleMicrotask, scheduleTurn } from "../internal/turn.js";
-
-export type { GraceWaiter } from "./waiters.js";
-
-/** Notified of grace-period lifecycle events (the domain layer wires diagnostics and stall detection). */
-export interface GraceObserver {
-  onStart(seq: number): void;
-  onEnd(seq: number): void;
-  /** Called for a turn boundary in auto mode, before any flip (debug checks). */
-  onTurn(): void;
-}
 
 // Performance note (bench row 1): the guard stays a plain object with no call in its constructor and no
 // non-inlined call that receives it, so V8's escape analysis removes the allocation in a tight
 // `readLock()`/`unlock()` pair (~2 ns instead of ~6 ns plus scavenges). Hence the debug stack is recorded by
-// `GraceCore.track` and the draining unlock's slow path lives in `GraceCore.drained`.
+// `LocalGrace.track` and the draining unlock's slow path lives in `LocalGrace.drained`.
 class Guard implements ReadGuard {
   done = false;
-  /** Debug: where the reader entered (set by `GraceCore.track`). */
+  /** Debug: where the reader entered (set by `LocalGrace.track`). */
   stack: string | undefined = undefined;
   constructor(
-    readonly core: GraceCore,
+    readonly core: LocalGrace,
     readonly idx: 0 | 1,
   ) {}
   unlock(): void {
@@ -59,62 +51,18 @@ class Guard implements ReadGuard {
   }
 }
 
-export type GraceMode = "auto" | "manual";
-
-/**
- * What the domain layer and the engines need from a grace-period source. {@link GraceCore} implements it for
- * `loop`, `srcu` and manual domains; the `shared` flavour implements it over a SharedArrayBuffer.
- */
-export interface Grace {
+/** How a {@link LocalGrace} runs: who flips, what the flavour allows, who observes, debug checks. */
+export interface LocalGraceOptions {
   readonly mode: GraceMode;
-  /** Whether synchronous `read(fn)` sections must be counted (manual: a test may advance inside one). */
-  readonly countSyncReads: boolean;
-  /** Whether `read(fn)` may return a promise (held until it settles); `shared` allows synchronous sections only. */
-  readonly asyncSections: boolean;
-  /** Current `rcu_seq` value (engines compare batch cookies with it). */
-  readonly seq: number;
-  syncReadDepth: number;
-  readonly started: number;
-  readonly completed: number;
-  readonly expedited: number;
-  /** Debug only: live guards per reader index (for stall reports). */
-  readonly liveGuards: [Set<{ readonly stack: string | undefined }>, Set<{ readonly stack: string | undefined }>] | undefined;
-  readLock(): ReadGuard;
-  /**
-   * A counted section without a guard object, for `read(fn)` outside debug mode (no allocation per section).
-   * Returns the token to pass to {@link exitSync}; the domain pairs the two calls itself.
-   */
-  enterSync(): number;
-  exitSync(token: number): void;
-  readers(): number;
-  oldReaders(): number;
-  readersActive(): boolean;
-  getState(): GpCookie;
-  startPoll(): GpCookie;
-  poll(cookie: GpCookie): boolean;
-  check(cookie: unknown): asserts cookie is GpCookie;
-  /** `poll` without validation (engines hold only cookies the grace source produced). */
-  done(cookie: GpCookie): boolean;
-  /** Whether cookie `a` names an earlier grace period than `b` (wrap-safe where cookies wrap). */
-  before(a: GpCookie, b: GpCookie): boolean;
-  request(cookie: GpCookie): void;
-  onComplete(cookie: GpCookie, cb: () => void): GraceWaiter;
-  waiterCount(): number;
-  expedite(): void;
-  nextTurn(task: () => void): void;
+  readonly capabilities: FlavorCapabilities;
+  readonly observer: GraceObserver;
+  readonly debug: boolean;
 }
 
-/**
- * Test-only hook (not exported from any entry point; the torture self-test imports it by file path): when set,
- * grace periods end without waiting for readers on the old counter, so a torture run can prove it detects that.
- */
-export const graceTestHooks = { endGracePeriodsEarly: false };
-
 /** Grace periods, readers and waiters of one domain. Internal: the public surface is `RcuDomain`. */
-export class GraceCore implements Grace {
+export class LocalGrace implements Grace {
   /** `rcu_seq` value; low two bits are the state. */
   seq = 0;
-  readonly asyncSections = true;
   /** Counter that new readers increment. */
   private idx: 0 | 1 = 0;
   private c0 = 0;
@@ -136,13 +84,19 @@ export class GraceCore implements Grace {
   completed = 0;
   expedited = 0;
 
-  constructor(
-    readonly mode: GraceMode,
-    readonly countSyncReads: boolean,
-    private readonly observer: GraceObserver,
-    readonly debug: boolean,
-  ) {
-    this.liveGuards = debug ? [new Set(), new Set()] : undefined;
+  readonly mode: GraceMode;
+  readonly capabilities: FlavorCapabilities;
+  readonly countSyncReads: boolean;
+  readonly debug: boolean;
+  private readonly observer: GraceObserver;
+
+  constructor(options: LocalGraceOptions) {
+    this.mode = options.mode;
+    this.capabilities = options.capabilities;
+    this.countSyncReads = options.capabilities.countsSyncReads;
+    this.observer = options.observer;
+    this.debug = options.debug;
+    this.liveGuards = options.debug ? [new Set(), new Set()] : undefined;
   }
 
   // ---- readers -------------------------------------------------------------------------------------------

@@ -1,5 +1,5 @@
 /**
- * Callbacks waiting for grace-period cookies, shared by every grace source (`GraceCore`, `SharedGrace`).
+ * Callbacks waiting for grace-period cookies, shared by every grace source (`LocalGrace`, `SharedGrace`).
  * A set in registration order; each entry can cancel itself in O(1). `runDue` removes and calls every entry
  * whose cookie is done — each isolated, so one failing callback never stops the others of that grace period.
  */

@@ -27,7 +27,7 @@ import { Batch } from "./batch.js";
 import { ChunkCache } from "./chunk-cache.js";
 import { publish } from "../internal/diagnostics.js";
 import type { DomainInternals } from "../domain/internals.js";
-import type { GraceWaiter } from "../flavor/local-grace.js";
+import type { GraceWaiter } from "../flavor/waiters.js";
 
 /** Default items per chunk (one genradix node holds 64 pointers; 512 amortises better in JS). */
 export const DEFAULT_CHUNK_SIZE = 512;
@@ -50,6 +50,11 @@ function checkPositiveInt(name: string, value: unknown, allowInfinity = false): 
   if (!ok) {
     throw new RcuError("INVALID_OPTION", `${name} must be a positive integer, got ${JSON.stringify(value)}.`);
   }
+}
+
+/** Who owns an engine: a user's `createPending` engine, or a domain's own defer/retire engine. */
+export interface EngineRole {
+  readonly owner: "user" | "domain";
 }
 
 export class PendingEngine<T> implements RcuPending<T> {
@@ -93,9 +98,10 @@ export class PendingEngine<T> implements RcuPending<T> {
   constructor(
     private readonly domain: DomainInternals,
     options: PendingOptions<T>,
-    /** `false` for the domain's own defer/retire engine: not registered for close, no duplicate check. */
-    userEngine: boolean,
+    /** `owner: 'domain'` for the domain's own defer/retire engine: not registered for close, no duplicate check. */
+    role: EngineRole,
   ) {
+    const userEngine = role.owner === "user";
     if (typeof options?.process !== "function") {
       throw new RcuError("INVALID_OPTION", "createPending needs a `process(item)` function.");
     }

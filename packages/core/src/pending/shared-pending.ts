@@ -49,7 +49,8 @@ import type { SharedDomain } from "../shared.js";
 import { RcuError } from "../errors.js";
 import { abortReason, abortable } from "../internal/abortable.js";
 import { builtin } from "../internal/diagnostics.js";
-import { SEQ, done32, snap32 } from "../flavor/shared/layout.js";
+import { SEQ } from "../flavor/shared/layout.js";
+import { done32, snap32 } from "../grace-period.js";
 import type { GpCookie } from "../types.js";
 
 const LINE = 16;

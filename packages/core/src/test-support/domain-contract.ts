@@ -18,6 +18,7 @@ import { isRcuError } from "../errors.js";
 import { GP_COMPLETED } from "../grace-period.js";
 import { onDomainClose } from "../domain/on-close.js";
 import type { ManualControls } from "../testing.js";
+import { domainCapabilities } from "../flavor/capabilities.js";
 import type { DomainOptions, GpCookie, RcuDomain } from "../types.js";
 
 /** Options a contract test passes to the factory (everything but the flavour). */
@@ -319,13 +320,13 @@ export function describeFlavor(name: string, make: MakeDomain): void {
         oldReader.unlock();
         // shared follows liburcu's two-phase parity flip, whose second phase may also wait for readers that
         // arrived during the first one: that is allowed (waiting longer is safe), so only there they leave too
-        if (domain.flavor === "shared") newReader.unlock();
+        if (domainCapabilities(domain).crossThread) newReader.unlock();
         await drv.until(() => sync.settled);
         expect(sync.error).toBeUndefined();
         expect(domain.poll(cookie)).toBe(true);
         await drv.until(() => held.disposed === 1);
         expect(cell.get().disposed).toBe(0);
-        if (domain.flavor !== "shared") {
+        if (!domainCapabilities(domain).crossThread) {
           expect(domain.stats().readers).toBe(1);
           newReader.unlock();
         }
@@ -335,7 +336,7 @@ export function describeFlavor(name: string, make: MakeDomain): void {
       it("a read(fn) whose fn returns a promise holds the section until it settles", async () => {
         const drv = await setup();
         const { domain } = drv;
-        if (domain.flavor === "shared") return; // shared sections are synchronous (checked by misuse)
+        if (domainCapabilities(domain).crossThread) return; // cross-thread sections are synchronous (checked by misuse)
         const cell = createCell(domain, new Res("v0"));
         const seen: number[] = [];
         const section = domain.read(async () => {
@@ -370,7 +371,7 @@ export function describeFlavor(name: string, make: MakeDomain): void {
         const waiters = domain.stats().waiters; // the deferred engine's one armed notification
         const bad: unknown[] = [2, 3, 5, -4, 4.5, NaN, Infinity, 2 ** 60, "4", null, undefined, {}, domain.getState() + 4];
         // 0 is a past cookie after a 2^32 wrap of shared's wrap-safe 32-bit cookies; elsewhere it is never produced
-        if (domain.flavor !== "shared") bad.push(0);
+        if (!domainCapabilities(domain).crossThread) bad.push(0);
         for (const cookie of bad) {
           expectCode(() => domain.poll(cookie as GpCookie), "INVALID_COOKIE");
           await expectRejectCode(domain.waitFor(cookie as GpCookie), "INVALID_COOKIE");
@@ -446,7 +447,8 @@ export function describeFlavor(name: string, make: MakeDomain): void {
         const { domain } = drv;
         // loop/srcu flip in a microtask; manual grace periods move only inside the controls, and other
         // flavours (shared) only promise "as soon as the flavour can"
-        if (domain.flavor !== "loop" && domain.flavor !== "srcu") return;
+        const caps = domainCapabilities(domain);
+        if (caps.manualGracePeriods || caps.crossThread) return;
         const p = probe(domain.synchronize());
         domain.expedite();
         await microtasks();

@@ -1,5 +1,6 @@
 /**
- * Layout of a shared domain's `SharedArrayBuffer` (an `Int32Array`), and 32-bit wrap-safe cookie arithmetic.
+ * Layout of a shared domain's `SharedArrayBuffer` (an `Int32Array`). The 32-bit wrap-safe cookie arithmetic
+ * lives in grace-period.ts with the rest of the `rcu_seq` encoding.
  *
  * Every hot word sits on its own 64-byte cache line so readers on different threads never share a line:
  *
@@ -13,7 +14,6 @@
  * | 5 | `STARTED`, `COMPLETED`, `MAX_THREADS`, `MAGIC` | counters and metadata |
  * | 6+i | slot i: `CTR` (0 inactive, 1 + phase while inside), `OWNER` (threadId + 1, 0 free) |
  */
-import { COMPLETED_COOKIE } from "../../grace-period.js";
 
 /** Int32 words per 64-byte cache line. */
 export const LINE = 16;
@@ -40,45 +40,4 @@ export function slotOwner(i: number): number {
 
 export function bufferBytes(maxThreads: number): number {
   return (SLOTS + maxThreads * LINE) * 4;
-}
-
-
-/** `rcu_seq_snap` on 32 bits (result in [0, 2^32)). */
-export function snap32(seq: number): number {
-  return ((seq + 7) & ~3) >>> 0;
-}
-
-/** Sequence value after the grace period in progress at `seq` ends. */
-export function end32(seq: number): number {
-  return ((seq | 3) + 1) >>> 0;
-}
-
-/** `a` strictly before `b`, modulo 2^32. */
-export function before32(a: number, b: number): boolean {
-  return ((a - b) | 0) < 0;
-}
-
-/**
- * `rcu_seq_done_exact` on 32 bits: done when the counter has reached the cookie (modular), or when the cookie
- * is more than two grace periods *ahead* of the counter — which a live cookie never is (at most 7 units), so
- * the counter must have wrapped past it (spec case 35's guard band).
- */
-export function done32(seq: number, cookie: number): boolean {
-  if (cookie === COMPLETED_COOKIE) return true;
-  const ahead = (cookie - seq) | 0;
-  return ahead <= 0 || ahead > 8;
-}
-
-/**
- * Whether a domain at `seq` that has started `started` grace periods could have produced `cookie`: not ahead
- * of `snap(seq)`, and not older than the first cookie it ever handed out (so 0 is refused until the counter
- * has really wrapped).
- */
-export function plausible32(seq: number, started: number, cookie: unknown): cookie is number {
-  if (cookie === COMPLETED_COOKIE) return true;
-  if (typeof cookie !== "number" || !Number.isInteger(cookie) || cookie < 0 || cookie >= 2 ** 32 || cookie % 4 !== 0) {
-    return false;
-  }
-  const behind = (snap32(seq) - cookie) >>> 0;
-  return behind <= Math.min(4 * started, 2 ** 31);
 }

@@ -30,7 +30,8 @@
  */
 import { RcuError } from "../../errors.js";
 import type { GpCookie, ReadGuard } from "../../types.js";
-import type { Grace, GraceObserver } from "../local-grace.js";
+import { SHARED_CAPABILITIES } from "../capabilities.js";
+import type { Grace, GraceObserver } from "../grace-source.js";
 import { GraceWaiters } from "../waiters.js";
 import type { GraceWaiter } from "../waiters.js";
 import {
@@ -41,14 +42,11 @@ import {
   SEQ,
   STARTED,
   WAITING,
-  before32,
-  done32,
-  end32,
-  plausible32,
   slotCtr,
   slotOwner,
-  snap32,
 } from "./layout.js";
+import { before32, done32, end32, plausible32, snap32 } from "../../grace-period.js";
+import { graceTestHooks } from "../../internal/test-hooks.js";
 import { scheduleMicrotask, scheduleTurn } from "../../internal/turn.js";
 
 /** Spin rounds before a writer sleeps on `WAITING` (liburcu: 100 active attempts). */
@@ -73,13 +71,10 @@ class SharedGuard implements ReadGuard {
   }
 }
 
-/** Test-only hook (not exported from any entry point): makes writers skip the reader waits. */
-export const sharedTestHooks = { endGracePeriodsEarly: false };
-
 export class SharedGrace implements Grace {
   readonly mode = "auto" as const;
+  readonly capabilities = SHARED_CAPABILITIES;
   readonly countSyncReads = true;
-  readonly asyncSections = false;
   syncReadDepth = 0;
   expedited = 0;
   readonly liveGuards: [Set<SharedGuard>, Set<SharedGuard>] | undefined;
@@ -327,7 +322,7 @@ export class SharedGrace implements Grace {
         Atomics.add(i32, STARTED, 1);
         this.observer.onStart(seq);
       }
-      if (!sharedTestHooks.endGracePeriodsEarly) {
+      if (!graceTestHooks.endGracePeriodsEarly) {
         const w4 = this.waitForReaders(); // W4
         if (w4 !== undefined) await w4;
         Atomics.xor(i32, GP_PHASE, 1); // W5
