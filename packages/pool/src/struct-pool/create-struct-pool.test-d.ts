@@ -1,6 +1,6 @@
 import type { SharedDomain } from "@rcu/core/shared";
 import { describe, expectTypeOf, it } from "vitest";
-import { attachStructPool, createStructPool, type StructPool, type StructPoolHandle } from "./index.js";
+import { attachStructPool, createStructPool, type StructPool, type StructPoolHandle } from "../index.js";
 
 declare const domain: SharedDomain;
 

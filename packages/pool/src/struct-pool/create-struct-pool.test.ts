@@ -7,7 +7,7 @@ import type { SharedDomain } from "@rcu/core/shared";
 import { createDomain } from "@rcu/core";
 import { afterEach, describe, expect, it } from "vitest";
 import { attachStructPool, createStructPool } from "./create-struct-pool.js";
-import { isPoolError } from "./pool-error.js";
+import { isPoolError } from "../pool-error.js";
 
 const layout = { x: "f64", id: "u32", small: "i8" } as const;
 

@@ -25,7 +25,7 @@ import type { RcuPending } from "@rcu/core";
 import { DebugLease, type DebugLeaseContext } from "./debug-lease.js";
 import { PoolLease, type Lease } from "./lease.js";
 import { LeakDetector } from "./leak-detector.js";
-import { PoolError } from "./pool-error.js";
+import { PoolError } from "../pool-error.js";
 import { resolvePoolOptions, type PoolOptions, type ResolvedPoolOptions } from "./pool-options.js";
 import { DESTROYED, DOOMED, FREE, LEASED, PENDING, PoolSlot, type SlotOwner } from "./pool-slot.js";
 import type { PoolStats } from "./pool-stats.js";

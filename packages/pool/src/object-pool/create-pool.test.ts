@@ -1,9 +1,9 @@
 import { createManualDomain } from "@rcu/core/testing";
 import { describe, expect, it, vi } from "vitest";
 import { createPool } from "./create-pool.js";
-import { isPoolError, type PoolError } from "./pool-error.js";
+import { isPoolError, type PoolError } from "../pool-error.js";
 import type { PoolOptions } from "./pool-options.js";
-import { settleWith } from "./test-support/manual.js";
+import { settleWith } from "../test-support/manual.js";
 
 interface Conn {
   id: number;

@@ -4,8 +4,8 @@ import { createManualDomain } from "@rcu/core/testing";
 import { describe, expect, it, vi } from "vitest";
 import { createPool } from "./create-pool.js";
 import type { Lease } from "./lease.js";
-import type { PoolError } from "./pool-error.js";
-import { tick } from "./test-support/manual.js";
+import type { PoolError } from "../pool-error.js";
+import { tick } from "../test-support/manual.js";
 
 class Counter {
   #count = 0;

@@ -14,7 +14,7 @@
  * | `owner[capacity]` | int32 owning thread (threadId + 1, 0 = none) |
  * | one array per field | in layout order |
  */
-import { PoolError } from "./pool-error.js";
+import { PoolError } from "../pool-error.js";
 
 /**
  * The numeric field types of a struct pool record (`f64` = `Float64Array`, `u8` = `Uint8Array`, …).

@@ -9,7 +9,7 @@
  * live. Poisoning is off for `typesafe` pools, whose readers legitimately read released objects.
  */
 import { PoolLease } from "./lease.js";
-import { PoolError } from "./pool-error.js";
+import { PoolError } from "../pool-error.js";
 import type { PoolSlot } from "./pool-slot.js";
 import { captureStack } from "./stack.js";
 

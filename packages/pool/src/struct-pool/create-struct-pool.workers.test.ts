@@ -12,7 +12,7 @@ import { afterEach, describe, expect, it } from "vitest";
 import { createStructPool } from "./create-struct-pool.js";
 import type { StructPool } from "./create-struct-pool.js";
 
-const WORKER = new URL("../test/fixtures/struct-pool-worker.mjs", import.meta.url);
+const WORKER = new URL("../../test/fixtures/struct-pool-worker.mjs", import.meta.url);
 const MS = Number(process.env.RCU_STRUCT_POOL_STRESS_MS ?? 800);
 const layout = { owner: "i32", serial: "u32", tag: "u32", a: "f64", b: "f64" } as const;
 type Layout = typeof layout;

@@ -3,7 +3,7 @@
  * with a message that says what to pass instead.
  */
 import type { RcuDomain } from "@rcu/core";
-import { PoolError } from "./pool-error.js";
+import { PoolError } from "../pool-error.js";
 
 /**
  * Options of {@link createPool}.

@@ -2,7 +2,7 @@ import { createManualDomain } from "@rcu/core/testing";
 import { describe, expect, it } from "vitest";
 import { createPool } from "./create-pool.js";
 import type { Lease } from "./lease.js";
-import { tick } from "./test-support/manual.js";
+import { tick } from "../test-support/manual.js";
 
 function setup(options: { max?: number; typesafe?: boolean; reset?: (v: { id: number }) => void } = {}) {
   const domain = createManualDomain();

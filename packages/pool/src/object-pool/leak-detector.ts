@@ -7,7 +7,7 @@
  * and the pool reports `PoolError('LEAKED_LEASE')`. It only reports: the object stays counted as live, as a
  * leak should be fixed, not papered over. Internal: not exported.
  */
-import { PoolError } from "./pool-error.js";
+import { PoolError } from "../pool-error.js";
 
 interface LeakRecord {
   readonly generation: number;

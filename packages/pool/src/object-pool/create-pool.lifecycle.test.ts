@@ -2,7 +2,7 @@ import { createDomain } from "@rcu/core";
 import { createManualDomain } from "@rcu/core/testing";
 import { describe, expect, it } from "vitest";
 import { createPool } from "./create-pool.js";
-import { settleWith, tick } from "./test-support/manual.js";
+import { settleWith, tick } from "../test-support/manual.js";
 
 function deferred(): { promise: Promise<void>; resolve: () => void } {
   let resolve!: () => void;

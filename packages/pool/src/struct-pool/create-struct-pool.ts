@@ -32,7 +32,7 @@
 import { onDomainClose } from "@rcu/core";
 import { attachSharedPending, createSharedPending } from "@rcu/core/shared";
 import type { SharedDomain, SharedPending, SharedPendingHandle } from "@rcu/core/shared";
-import { PoolError } from "./pool-error.js";
+import { PoolError } from "../pool-error.js";
 import {
   CAPACITY_WORD,
   CLOSED,
@@ -52,8 +52,8 @@ import {
   type FieldType,
   type StructLayout,
   type StructViews,
-} from "./struct-layout.js";
-import { LockFreeList, TaggedFreeList, initFreeList, threadOwner, type FreeList, type FreeListKind } from "./struct-free-list.js";
+} from "./layout.js";
+import { LockFreeList, TaggedFreeList, initFreeList, threadOwner, type FreeList, type FreeListKind } from "./free-list.js";
 
 /**
  * What another thread needs to attach to a struct pool. Structured-cloneable: send it with `postMessage` or
