@@ -10,6 +10,6 @@ export type { PoolStats } from "./object-pool/pool-stats.js";
 export { PoolError, isPoolError } from "./pool-error.js";
 export type { PoolErrorCode } from "./pool-error.js";
 export { attachStructPool, createStructPool } from "./struct-pool/create-struct-pool.js";
-export type { StructPool, StructPoolHandle, StructPoolOptions, StructPoolStats } from "./struct-pool/create-struct-pool.js";
+export type { StructPool, StructPoolHandle, StructPoolOptions, StructPoolStats } from "./struct-pool/types.js";
 export type { FieldArray, FieldType, StructLayout } from "./struct-pool/layout.js";
 export type { FreeListKind } from "./struct-pool/free-list.js";
