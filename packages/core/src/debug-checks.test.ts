@@ -1,5 +1,5 @@
 /**
- * Debug-only misuse checks (DESIGN.md "Misuse"): a `loop` guard held across a turn boundary
+ * Debug-only misuse checks (docs: concepts/misuse.md): a `loop` guard held across a turn boundary
  * (GUARD_ACROSS_TURN), the same object retired twice while pending (DOUBLE_RETIRE), a promise-returning section
  * on `loop` (ASYNC_SECTION, and the section is still held), and `synchronize`/`barrier`/`close`/`waitFor`
  * awaited inside a `read(fn)` section after an `await` (SELF_DEADLOCK through AsyncLocalStorage). Each test

@@ -1,5 +1,5 @@
 /**
- * Diagnostics channels (DESIGN.md, fixed names): `rcu:gp:start`, `rcu:gp:end`, `rcu:stall`, `rcu:error` and
+ * Diagnostics channels (fixed public names): `rcu:gp:start`, `rcu:gp:end`, `rcu:stall`, `rcu:error` and
  * `rcu:pressure` are published on `node:diagnostics_channel`. The test subscribes like an APM tool would and
  * filters by domain name (channels are process-wide).
  */

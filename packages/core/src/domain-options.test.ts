@@ -1,5 +1,5 @@
 /**
- * Bad input to the domain layer is a clear RcuError with a code (DESIGN.md "Misuse": options out of range,
+ * Bad input to the domain layer is a clear RcuError with a code (docs: concepts/misuse.md — options out of range,
  * flavours that live elsewhere, objects from another copy of the package), and a failure with no `onError`
  * becomes a process warning — never an unhandled rejection.
  */

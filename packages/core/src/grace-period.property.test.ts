@@ -1,5 +1,5 @@
 /**
- * Property tests of the grace-period mechanism (DESIGN.md "Grace periods").
+ * Property tests of the grace-period mechanism (docs: concepts/grace-periods.md).
  *
  * 1. srcu, async interleavings (`fc.scheduler`): readers lock, await a random number of scheduled steps and
  *    unlock (as guards or as `read(async fn)` sections, holding a value published in an RcuCell); writers

@@ -1,17 +1,18 @@
 /**
- * The 44 behavioural cases of rcu_pending-spec.md §13, against `createPending` on the manual domain.
+ * 44 behavioural cases of bcachefs `rcu_pending.c` (numbered 1–44: enqueue, dequeue, processing, the list
+ * fallback, exit, wraparound), against `createPending` on the manual domain.
  *
- * Mapping of the seed's fake grace-period model F onto the manual domain:
+ * Mapping of a fake grace-period model F for `rcu_pending.c` onto the manual domain:
  * - `F.startGp()` = `domain.startGracePeriod()`; `F.endGp()` + callbacks = `domain.endGracePeriod()` (due work
  *   runs synchronously inside it); both together = `domain.advance()`. The cookie encoding is the same
  *   (`rcu_seq`: idle at 0 → cookie 4; in progress at 1..3 → cookie 8).
- * - The seed's `callRcu` spy = the engine's one armed notification (`grace.onComplete`, visible as
+ * - `rcu_pending.c`'s `callRcu` spy = the engine's one armed notification (`grace.onComplete`, visible as
  *   `domain.stats().waiters`); its `startPoll` spy = `grace.request`.
- * - The seed's lists (allocation-failure fallback) = the per-batch overflow array, forced with `maxChunks`;
+ * - `rcu_pending.c`'s lists (allocation-failure fallback) = the per-batch overflow array, forced with `maxChunks`;
  *   its radix leaf of 64 = `chunkSize` (small values here).
  * - "GP completed but the work has not run yet": a callback registered ahead of the engine in the same grace
  *   period (`domain.defer` before the engine arms) runs first inside `endGracePeriod()`; at that moment the
- *   engine's batch is expired and unprocessed, exactly the seed's window between `rcu_pending_rcu_cb` and the
+ *   engine's batch is expired and unprocessed, exactly `rcu_pending.c`'s window between `rcu_pending_rcu_cb` and the
  *   work item.
  *
  * Cases that do not apply (no test):
@@ -28,20 +29,20 @@
  * - 36, 37, 38 (KVFREE bulk, vmalloc, headless): there is no KVFREE mode; `process` is always a function.
  *   (`domain.retire()` is the JS counterpart of kvfree_rcu and runs on this engine; see case 39.)
  *
- * Cases where our contract (DESIGN.md "Engine semantics") deliberately differs from the seed, tested as
+ * Cases where our engine (docs: concepts/pending-engine.md) deliberately differs from `rcu_pending.c`, tested as
  * documented:
- * - 4, 7, 15: the seed's callback re-arms once more after the last items become processable and only disarms
+ * - 4, 7, 15: `rcu_pending.c`'s callback re-arms once more after the last items become processable and only disarms
  *   on a later firing; ours processes inside the notification and re-arms only while anything is pending, so
  *   it disarms as soon as nothing is pending.
- * - 9: the seed takes the cookie before inline processing, so a `process` that advances the grace period can
+ * - 9: `rcu_pending.c` takes the cookie before inline processing, so a `process` that advances the grace period can
  *   make the new item "already expired" and processed inside `enqueue`. We take the cookie after any
  *   processing, so the new item always waits for a grace period that starts after it was stored.
  * - 18, 19: the overflow array is the newest part of its batch, not a separate list, so `dequeue` is uniform:
  *   the oldest batch's newest item (overflow items first within a batch).
- * - 20(b): the seed's non-sleeping enqueue (no inline processing) maps to an enqueue while a reader of the
- *   domain is active, where DESIGN.md skips opportunistic processing.
+ * - 20(b): `rcu_pending.c`'s non-sleeping enqueue (no inline processing) maps to an enqueue while a reader of the
+ *   domain is active, where our engine skips opportunistic processing.
  * - 40: there are no process modes; the counterpart of the mode assertion is the `int32` storage check.
- * - 44: the seed strands an item appended with a stale cookie to an empty list; we must (and do) request the
+ * - 44: `rcu_pending.c` strands an item appended with a stale cookie to an empty list; we must (and do) request the
  *   grace period, because the first item of a batch always arms or requests and emptied batches keep the
  *   engine armed until their cookie expires.
  */
@@ -59,9 +60,9 @@ interface Harness<T> {
   readonly domain: ManualDomain;
   readonly eng: RcuPending<T>;
   readonly seen: T[];
-  /** The seed's `callRcu` spy: the engine arming its one notification on a cookie. */
+  /** `rcu_pending.c`'s `callRcu` spy: the engine arming its one notification on a cookie. */
   readonly onComplete: MockInstance<Grace["onComplete"]>;
-  /** The seed's `startPoll` spy: requesting a grace period without arming. */
+  /** `rcu_pending.c`'s `startPoll` spy: requesting a grace period without arming. */
   readonly request: MockInstance<Grace["request"]>;
 }
 
@@ -90,7 +91,7 @@ function drainAll<T>(eng: RcuPending<T>): T[] {
   return out;
 }
 
-describe("rcu_pending spec §13", () => {
+describe("rcu_pending.c behavioural cases", () => {
   it("case 1: init then exit on an empty engine returns, processes nothing, arms nothing", async () => {
     const { domain, eng, seen, onComplete } = setup();
     await eng.drain();
@@ -117,7 +118,7 @@ describe("rcu_pending spec §13", () => {
     expect(seen).toEqual([]);
     expect(domain.endGracePeriod()).toBe(true);
     expect(seen).toEqual(["A"]);
-    // The seed re-arms once more here and disarms on the next firing; we never re-arm with nothing pending.
+    // `rcu_pending.c` re-arms once more here and disarms on the next firing; we never re-arm with nothing pending.
     expect(domain.stats().waiters).toBe(0);
     domain.advance();
     domain.advance();
@@ -200,7 +201,7 @@ describe("rcu_pending spec §13", () => {
     });
     eng.enqueue("A");
     domain.advance();
-    // The seed would also run P(B) here (its cookie, taken before P(A), expired meanwhile); ours stores B with a
+    // `rcu_pending.c` would also run P(B) here (its cookie, taken before P(A), expired meanwhile); ours stores B with a
     // fresh cookie, so B waits for a grace period that starts after it was stored.
     expect(log).toEqual(["enqueue(B) begins", "P(A)", "enqueue(B) returns"]);
     expect(eng.size).toBe(1);
@@ -249,7 +250,7 @@ describe("rcu_pending spec §13", () => {
     eng.enqueue("A");
     eng.dequeue();
     expect(eng.size).toBe(0);
-    expect(eng.stats().batches).toBe(1); // the entry stays (still pending for the seed's has_pending)
+    expect(eng.stats().batches).toBe(1); // the entry stays (still pending for `rcu_pending.c`'s has_pending)
     request.mockClear();
     eng.enqueue("B"); // same window, nr == 0 → start_gp
     expect(request).toHaveBeenCalledWith(4);
@@ -276,7 +277,7 @@ describe("rcu_pending spec §13", () => {
     eng.enqueue("F"); // batch 4 takes the only chunk
     domain.startGracePeriod();
     request.mockClear();
-    eng.enqueue("A"); // batch 8: no chunk left → overflow (the seed's list path)
+    eng.enqueue("A"); // batch 8: no chunk left → overflow (`rcu_pending.c`'s list path)
     expect(eng.stats()).toMatchObject({ overflow: 1, chunksAllocated: 1, batches: 2 });
     expect(request).toHaveBeenCalledWith(8);
     domain.endGracePeriod();
@@ -292,7 +293,7 @@ describe("rcu_pending spec §13", () => {
     eng.enqueue("B"); // chunk
     eng.enqueue("A"); // overflow
     expect(eng.stats().overflow).toBe(1);
-    // Seed: radix first (B, then A). DESIGN.md: oldest batch, newest item.
+    // rcu_pending.c: radix first (B, then A). Ours: oldest batch, newest item.
     expect(eng.dequeue()).toBe("A");
     expect(eng.dequeue()).toBe("B");
   });
@@ -403,7 +404,7 @@ describe("rcu_pending spec §13", () => {
   });
 
   it("§6 third cookie / stale-cookie spin: an expired batch left by the budget plus two live cookies just means three batches", () => {
-    // The seed's list path can spin on a third distinct cookie; a JS engine has one thread and an unbounded
+    // `rcu_pending.c`'s list path can spin on a third distinct cookie; a JS engine has one thread and an unbounded
     // batch array, so enqueue always appends. Processing is still cookie order, FIFO.
     const { domain, eng, seen } = setup({ maxPerTurn: 1 });
     for (const x of ["A1", "A2", "A3"]) eng.enqueue(x); // cookie 4
@@ -697,7 +698,7 @@ describe("rcu_pending spec §13", () => {
   });
 
   it("case 44: an item joining an emptied batch whose cookie is still live is never stranded (ours: must arm)", async () => {
-    // The seed's stranding: a list emptied by dequeue keeps its stale cookie, the callback disarms because
+    // `rcu_pending.c`'s stranding: a list emptied by dequeue keeps its stale cookie, the callback disarms because
     // nothing is pending, then an item with that same cookie is appended with start_gp = false.
     const { domain, eng, seen, request } = setup({ chunkSize: 1, maxChunks: 1 });
     eng.enqueue("A"); // cookie 4, the only chunk
@@ -705,7 +706,7 @@ describe("rcu_pending spec §13", () => {
     eng.enqueue("L"); // cookie 8, overflow (list path)
     expect(eng.stats().overflow).toBe(1);
     expect(eng.dequeueWhere((x) => x === "L")).toBe("L"); // the cookie-8 batch is now empty
-    domain.endGracePeriod(); // A processed; the seed would disarm here (nothing pending)
+    domain.endGracePeriod(); // A processed; `rcu_pending.c` would disarm here (nothing pending)
     expect(seen).toEqual(["A"]);
     expect(domain.stats().waiters).toBe(1); // ours: the emptied batch keeps the notification armed
     request.mockClear();

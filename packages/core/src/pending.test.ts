@@ -1,5 +1,5 @@
 /**
- * `createPending` beyond the seed's cases (those are in pending.rcu-pending-cases.test.ts, the model test in
+ * `createPending` beyond the `rcu_pending.c` cases (those are in pending.rcu-pending-cases.test.ts, the model test in
  * pending.model.test.ts): steady-state allocation, the per-turn bound, high-water mark / ready() /
  * onPressure, pendingBytes, error isolation, re-entrancy, flush/drain lifecycle and misuse, int32 storage,
  * opportunistic processing, and options validation.

@@ -5,7 +5,7 @@ import type { PendingOptions, RcuDomain, RcuPending } from "./types.js";
 /**
  * Creates a pending engine (bcachefs `rcu_pending`) on `domain`: items enqueued now are handed to `process`
  * after a grace period, batched by grace-period cookie in chunked vectors, in cookie order and FIFO within a
- * batch. `dequeue()` takes one back before its grace period ends (type-stable reuse). Beyond the seed:
+ * batch. `dequeue()` takes one back before its grace period ends (type-stable reuse). Beyond bcachefs `rcu_pending.c`:
  * `pendingBytes`, a `highWaterMark` that expedites and signals pressure, `ready()` for backpressure, and
  * `maxPerTurn` so a flood never blocks the event loop. The domain's `close()` drains it.
  *

@@ -1,5 +1,5 @@
 /**
- * Stall detection (DESIGN.md "Misuse", last item): a reader held past `stallTimeoutMs` is reported — never
+ * Stall detection (docs: concepts/misuse.md): a reader held past `stallTimeoutMs` is reported — never
  * thrown — exactly once per grace period, with the number of readers on the old index and the age, and with
  * `debug` the stack where each of those readers entered. Timers are faked (`setTimeout`, `Date`); the turn hook
  * (`setImmediate`) stays real, so grace periods still flip at real turn boundaries.

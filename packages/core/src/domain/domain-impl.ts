@@ -144,7 +144,7 @@ export class DomainImpl implements RcuDomain, DomainInternals, GraceObserver {
   private readSection<R>(fn: () => R): R {
     const grace = this.grace;
     if (!grace.countSyncReads) {
-      // Hot path (bench row 1): try/catch rather than try/finally (a finally costs V8 a completion dispatch) and
+      // Hot path: try/catch rather than try/finally (a finally costs V8 a completion dispatch) and
       // an inline object test before the out-of-line thenable check keep this to two stores around `fn()`.
       grace.syncReadDepth++;
       let result: R;
@@ -159,7 +159,7 @@ export class DomainImpl implements RcuDomain, DomainInternals, GraceObserver {
       return result;
     }
     // Counted sections (manual, shared). Outside debug mode no guard object is made per section: zero garbage
-    // per read (≈1 ns of a shared section's ≈40 ns, whose cost is its two sequentially consistent stores); in
+    // per read (a shared section's cost is its two sequentially consistent stores); in
     // debug mode the guard records where the reader entered, for stall reports.
     const guard = this.debug ? grace.readLock() : undefined;
     const token = guard === undefined ? grace.enterSync() : 0;

@@ -1,16 +1,16 @@
 /**
  * One batch of the pending engine: every item enqueued under one grace-period cookie, in enqueue order.
  *
- * Storage mirrors the seed's radix tree used as a vector: fixed-size chunks appended without copying. Items
+ * Storage mirrors the radix tree that bcachefs `rcu_pending.c` uses as a vector: fixed-size chunks appended without copying. Items
  * live in `chunks[first][headSlot]` … `chunks[last][tailSlot - 1]`: every chunk but the first is filled from
  * slot 0, every chunk but the last up to its end. Processing advances `headSlot`, and when it runs off the end
  * of `chunks[first]` recycles that chunk and advances `first`; dequeue pops at `tailSlot`. Not
  * `chunks.shift()`: V8 trims small arrays in place, but once the chunk array is in large-object space (past
- * ~16k chunks, i.e. ~8M items in one batch) every shift copies it, so a huge batch drained quadratically
- * (16M items deferred and processed: 1.67–1.80 s before, 0.93–1.03 s with `first`). The hot paths keep slot indices instead of a global item index
+ * ~16k chunks, i.e. ~8M items in one batch) every shift copies it, so a huge batch would drain quadratically.
+ * The hot paths keep slot indices instead of a global item index
  * so they never divide (a `%` by a variable chunk size costs an integer division per item).
  * Chunks come from and go back to a {@link ChunkCache}, so a steady state allocates nothing per item. Past the
- * engine's chunk budget, items go to `overflow` (the seed's linked-list fallback): once a batch has overflow
+ * engine's chunk budget, items go to `overflow` (`rcu_pending.c`'s linked-list fallback): once a batch has overflow
  * items, later items of that batch go there too, so chunk items are always older than overflow items.
  */
 import type { ChunkCache, Chunk } from "./chunk-cache.js";
@@ -202,7 +202,7 @@ export class Batch<T> {
   /**
    * A dequeue took the last chunk item. The batch stays (its cookie has not expired), and a typesafe pool's
    * release→acquire cycle refills it at once: keep the one remaining chunk, rewound to slot 0, instead of
-   * giving it back and taking it again on the next push (the pool's enqueue→dequeue path, bench row 9).
+   * giving it back and taking it again on the next push (the pool's enqueue→dequeue path).
    */
   private emptied(cache: ChunkCache<T>): void {
     if (this.chunks.length - this.first !== 1) {

@@ -5,18 +5,18 @@
  * - Batches keyed by grace-period cookie, in a small array ordered by cookie (cookies from `getState()` are
  *   monotone, so a new batch is always appended; at most two are unexpired at once).
  * - Enqueue takes the cookie once and appends to its batch (chunked vector, see batch.ts). The first item of
- *   a batch — including a batch emptied by dequeue — requests its grace period exactly where the seed does:
+ *   a batch — including a batch emptied by dequeue — requests its grace period exactly where bcachefs `rcu_pending.c` does:
  *   if the engine's one notification is not armed, arm it on this cookie; otherwise `startPoll()`.
  * - One armed notification per engine. When it fires, expired batches are processed in cookie order, FIFO
  *   inside a batch, chunk part before overflow part, at most `maxPerTurn` items per turn (the kernel's
- *   blimit; the seed loops to empty, we must not block the event loop); the rest continues on the next turn.
+ *   blimit; `rcu_pending.c` loops to empty, we must not block the event loop); the rest continues on the next turn.
  *   It re-arms on the oldest unexpired batch only while anything is pending.
- * - Enqueue also processes already-expired batches opportunistically (as the seed does from process
+ * - Enqueue also processes already-expired batches opportunistically (as `rcu_pending.c` does from process
  *   context), within the same per-turn budget, and never while a reader of the domain is active.
  * - `dequeue` hands back the oldest batch's newest item without checking expiry (type-stable reuse).
  * - User `process` calls run one at a time, each isolated: a throw is reported and the batch goes on.
  *
- * Spec §6 latent defects: the empty-list stale-cookie case cannot strand items here (a batch's first item
+ * Latent defects of `rcu_pending.c` that cannot happen here: the empty-list stale-cookie case cannot strand items here (a batch's first item
  * always requests or arms, and emptied batches stay until their cookie expires); the stale-cookie spin cannot
  * happen (one thread, the cookie is taken after any processing); the KVFREE headless unlocked continuation
  * has no counterpart (no KVFREE mode, no locks).
@@ -141,7 +141,7 @@ export class PendingEngine<T> implements RcuPending<T> {
   // ---- producer side ------------------------------------------------------------------------------------
 
   enqueue(item: T): void {
-    // Fast path (bench rows 3 and 9): an open, plain engine appending to the current chunk of the batch of the
+    // Fast path: an open, plain engine appending to the current chunk of the batch of the
     // current cookie, with nothing that opportunistic processing would run first. With one batch that holds for
     // free: the current cookie has not even started. A batch emptied by dequeue (a typesafe pool's
     // release→acquire cycle) stays on this path and requests its grace period again, as the slow path would.
@@ -157,7 +157,7 @@ export class PendingEngine<T> implements RcuPending<T> {
         const size = last.inChunks; // tryPush succeeds only without an overflow part
         if (size > this.maxBatch) this.maxBatch = size;
         if (size === 1) {
-          // The batch's first item (also after dequeue emptied it): the seed's start_gp, arm or startPoll.
+          // The batch's first item (also after dequeue emptied it): `rcu_pending.c`'s start_gp, arm or startPoll.
           if (this.armed === undefined) this.arm(cookie);
           else grace.request(cookie);
         }
@@ -206,7 +206,7 @@ export class PendingEngine<T> implements RcuPending<T> {
       this.debugPending.add(item);
     }
     const grace = this.domain.grace;
-    // Opportunistic processing of already-expired batches (the seed's enqueue from process context).
+    // Opportunistic processing of already-expired batches (`rcu_pending.c`'s enqueue from process context).
     if (this.batches.length !== 0 && this.canProcessFirst(grace)) this.processExpired();
     const cookie = grace.getState();
     let batch = this.batches[this.batches.length - 1];
@@ -265,7 +265,7 @@ export class PendingEngine<T> implements RcuPending<T> {
 
   dequeue(): T | undefined {
     // Indexed loop, not for-of, and no out-parameter when the batch has no overflow part: small enough to
-    // inline into a typesafe pool's acquire (bench row 9).
+    // inline into a typesafe pool's acquire.
     const batches = this.batches;
     for (let i = 0; i < batches.length; i++) {
       const b = batches[i]!;
@@ -465,7 +465,7 @@ export class PendingEngine<T> implements RcuPending<T> {
     return this.drainInternal();
   }
 
-  /** The seed's exit(): flush until empty, then closed. Used by `drain()` and by the domain's `close()`. */
+  /** `rcu_pending_exit()`: flush until empty, then closed. Used by `drain()` and by the domain's `close()`. */
   drainInternal(): Promise<void> {
     if (this.state === "closed") return Promise.resolve();
     this.drainPromise ??= (async () => {

@@ -1,6 +1,6 @@
 /**
- * The domain contract: one suite every flavour must pass (DESIGN.md "Grace periods", "Core API", "Lifecycle",
- * "Misuse"). `describeFlavor(name, make)` registers it for one flavour. `make(options)` creates a fresh domain
+ * The domain contract: one suite every flavour must pass (grace periods, the core API, lifecycle and misuse, as
+ * described in docs/concepts). `describeFlavor(name, make)` registers it for one flavour. `make(options)` creates a fresh domain
  * for each test and may be async, so the `shared` flavour (whose domains are set up over a SharedArrayBuffer)
  * can join later with the same suite.
  *

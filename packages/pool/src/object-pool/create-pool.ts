@@ -385,7 +385,7 @@ class RcuPool<T extends object> implements Pool<T> {
 
   /** The engine's `process`: the slot's grace period has ended. */
   #process(slot: PoolSlot<T>): void {
-    // Fast path (bench rows 9–10): nobody waits and the free list has room, so the object just goes back to it.
+    // Fast path: nobody waits and the free list has room, so the object just goes back to it.
     // No callback runs here, so the `#inEngine` guard and its try/finally are not needed.
     const free = this.#free;
     if (slot.state === PENDING && !this.#closed && this.#waiters.size === 0 && free.length < this.#maxFree) {

@@ -1,6 +1,6 @@
 /**
  * The struct pool's free list: a LIFO stack of record indices linked through `next[]` in the shared buffer, safe
- * against ABA across threads. Two variants (chosen by `freeList`; measured in bench/src/benchmarks/struct-pool.ts):
+ * against ABA across threads. Two variants (chosen by `freeList`; compared in bench/src/benchmarks/struct-pool.ts):
  *
  * - `'lock'` (default): a spinlock word (CAS 0 → threadId + 1) held for two or three straight-line atomic
  *   operations (waiters spin, then park 50 µs at a time). Under the lock a pop is `head = next[head]`, a push is `next[i] = head; head = i`: each commits
@@ -11,7 +11,7 @@
  *   `(t, i) → (t + 1, next[i])`: if `i` was popped and pushed back meanwhile (ABA), the tag differs and the CAS
  *   fails. Lock-free (a killed thread blocks nobody), but every operation makes BigInts.
  *
- * Both are linearizable; `bench` measured the lock faster on Node 20 (BigInt CAS allocates), hence the default.
+ * Both are linearizable; the lock is the faster one on Node (a BigInt CAS allocates; see bench/README.md), hence the default.
  */
 
 /** Owner tag of the calling thread for lock words: threadId + 1 (0 means free). */
@@ -23,7 +23,7 @@ export function threadOwner(): number {
 
 /**
  * The two free-list variants of a struct pool: `'lock'` (default; a small Atomics lock held for O(1) work,
- * measured about 2× faster here) and `'tagged'` (a lock-free stack whose head is a tagged `BigInt64Array`
+ * the faster one on Node, see bench/README.md) and `'tagged'` (a lock-free stack whose head is a tagged `BigInt64Array`
  * word, ABA-safe by its tag). Both are correct; pick `'tagged'` only if a thread may be descheduled while
  * holding the lock for long on your platform.
  *

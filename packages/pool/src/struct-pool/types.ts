@@ -42,7 +42,7 @@ export interface StructPoolOptions<L extends StructLayout> {
   readonly typesafe?: boolean;
   /** A stale or second `release` throws `STALE_RELEASE` instead of returning false. Default false. */
   readonly strict?: boolean;
-  /** Free-list variant: `'lock'` (default, measured faster) or `'tagged'` (lock-free 64-bit tagged CAS). */
+  /** Free-list variant: `'lock'` (default, the faster one on Node) or `'tagged'` (lock-free 64-bit tagged CAS). */
   readonly freeList?: FreeListKind;
 }
 
