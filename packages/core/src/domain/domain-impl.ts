@@ -9,6 +9,10 @@
  * AsyncLocalStorage exists, in the async continuation of async disposers and `async function` callbacks.
  * Closing refuses work from outside and accepts it from inside (a disposer retiring its children), and loops
  * until nothing is pending anywhere.
+ *
+ * Why this file is over 400 lines: it is the facade class that implements `RcuDomain`, `DomainInternals` and
+ * the grace observer; its methods are short and delegate to the parts above, but the read-section hot path,
+ * the misuse checks and the lifecycle share the domain's state and stay in one class.
  */
 import { RcuError } from "../errors.js";
 import { abortReason, abortable } from "../internal/abortable.js";

@@ -16,10 +16,14 @@
  * - `dequeue` hands back the oldest batch's newest item without checking expiry (type-stable reuse).
  * - User `process` calls run one at a time, each isolated: a throw is reported and the batch goes on.
  *
- * Latent defects of `rcu_pending.c` that cannot happen here: the empty-list stale-cookie case cannot strand items here (a batch's first item
- * always requests or arms, and emptied batches stay until their cookie expires); the stale-cookie spin cannot
+ * Latent defects of `rcu_pending.c` that cannot happen here: the empty-list stale-cookie case cannot strand
+ * items (a batch's first item always requests or arms, and emptied batches stay until their cookie expires); the stale-cookie spin cannot
  * happen (one thread, the cookie is taken after any processing); the KVFREE headless unlocked continuation
  * has no counterpart (no KVFREE mode, no locks).
+ *
+ * Why this file is over 400 lines: it is the one engine class; enqueue, dequeue, the armed notification and
+ * bounded processing share its batch array, budget and counters on the hot path. Its storage is in batch.ts
+ * and chunk-cache.ts.
  */
 import { RcuError } from "../errors.js";
 import type { PendingOptions, PendingStats, RcuPending } from "../types.js";

@@ -44,6 +44,9 @@
  *   `enqueue`'s lock and its commit was never enqueued (the caller's own window).
  * - Progress. If the thread that requested a grace period dies, a waiting `takeExpired` that finds the head
  *   unexpired requests it again (`startPoll`) from its own thread, so the grace period is driven there.
+ *
+ * Why this file is over 400 lines: it is one protocol over one buffer — its layout, the locked ring operations,
+ * the waits and the handle validation of `createSharedPending`/`attachSharedPending` must be read together.
  */
 import type { SharedDomain } from "../shared.js";
 import { RcuError } from "../errors.js";
