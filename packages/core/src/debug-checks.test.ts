@@ -9,7 +9,7 @@ import { describe, expect, it } from "vitest";
 import { createCell } from "./cell.js";
 import { createDomain } from "./domain.js";
 import { createPending } from "./pending.js";
-import { deferred, expectCode, expectRejectCode, probe, Res, turn } from "./test-support/domain-contract.js";
+import { deferred, expectCode, expectRejectCode, probe, Res, turn } from "./test-support/index.js";
 import { isRcuError } from "./errors.js";
 import { createManualDomain } from "./testing.js";
 import type { DomainOptions, RcuDomain, ReadGuard } from "./types.js";

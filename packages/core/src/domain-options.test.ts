@@ -7,7 +7,7 @@ import { describe, expect, it } from "vitest";
 import { createCell } from "./cell.js";
 import { createDomain } from "./domain.js";
 import { createPending } from "./pending.js";
-import { expectCode, expectRejectCode, Res, turn } from "./test-support/domain-contract.js";
+import { expectCode, expectRejectCode, Res, turn } from "./test-support/index.js";
 import { isRcuError } from "./errors.js";
 import { onDomainClose } from "./domain/on-close.js";
 import { createManualDomain } from "./testing.js";

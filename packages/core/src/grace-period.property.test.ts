@@ -19,10 +19,7 @@ import { createDomain } from "./domain.js";
 import { createManualDomain } from "./testing.js";
 import type { ManualDomain } from "./testing.js";
 import type { GpCookie, ReadGuard } from "./types.js";
-
-function turn(): Promise<void> {
-  return new Promise((resolve) => setImmediate(resolve));
-}
+import { turn } from "./test-support/index.js";
 
 class Value implements Disposable {
   disposed = false;

@@ -55,6 +55,7 @@ import { internalsOf } from "./domain/internals.js";
 import type { Grace } from "./flavor/grace-source.js";
 import { createManualDomain, type ManualDomain } from "./testing.js";
 import type { PendingOptions, RcuPending } from "./types.js";
+import { turn } from "./test-support/index.js";
 
 interface Harness<T> {
   readonly domain: ManualDomain;
@@ -81,9 +82,7 @@ function callsWith(spy: { readonly mock: { readonly calls: ReadonlyArray<readonl
 }
 
 /** Lets promise callbacks run (manual domains never need a real turn). */
-async function settle(): Promise<void> {
-  await new Promise<void>((resolve) => setImmediate(resolve));
-}
+const settle = turn;
 
 function drainAll<T>(eng: RcuPending<T>): T[] {
   const out: T[] = [];

@@ -15,23 +15,10 @@ import { onDomainClose } from "./domain/on-close.js";
 import { RcuError } from "./errors.js";
 import { createManualDomain } from "./testing.js";
 import type { PendingOptions, PendingStats, RcuDomain, RcuPending } from "./types.js";
+import { probe, turn } from "./test-support/index.js";
 
-async function settle(): Promise<void> {
-  await new Promise<void>((resolve) => setImmediate(resolve));
-}
-
-/** Tracks whether a promise has settled, without awaiting it. */
-function track(p: Promise<unknown>): { readonly done: boolean; readonly error: unknown } {
-  const state = { done: false, error: undefined as unknown };
-  p.then(
-    () => void (state.done = true),
-    (err: unknown) => {
-      state.done = true;
-      state.error = err;
-    },
-  );
-  return state;
-}
+/** One real turn (lets the engine's turn hook and promise callbacks run). */
+const settle = turn;
 
 function code(err: unknown): string | undefined {
   return err instanceof RcuError ? err.code : undefined;
@@ -191,30 +178,30 @@ describe("highWaterMark, ready() and onPressure", () => {
     expect(pressure).toEqual([]);
 
     eng.enqueue(3); // 4 > 3: upward crossing
-    const r1 = track(eng.ready());
+    const r1 = probe(eng.ready());
     eng.enqueue(4);
     eng.enqueue(5);
     await settle();
     expect(pressure).toHaveLength(1);
     expect(pressure[0]!.pending).toBeGreaterThan(3);
-    expect(r1.done).toBe(false);
+    expect(r1.settled).toBe(false);
 
     eng.dequeue(); // 5: still above
     eng.dequeue(); // 4
     await settle();
-    expect(r1.done).toBe(false);
+    expect(r1.settled).toBe(false);
     eng.dequeue(); // 3: at the mark
     await settle();
-    expect(r1.done).toBe(true);
+    expect(r1.settled).toBe(true);
 
     for (let i = 0; i < 2; i++) eng.enqueue(i); // 5: second crossing
-    const r2 = track(eng.ready());
+    const r2 = probe(eng.ready());
     await settle();
     expect(pressure).toHaveLength(2);
-    expect(r2.done).toBe(false);
+    expect(r2.settled).toBe(false);
     domain.advance();
     await settle();
-    expect(r2.done).toBe(true);
+    expect(r2.settled).toBe(true);
     expect(eng.stats()).toMatchObject({ pending: 0, pressureEvents: 2 });
   });
 
@@ -234,14 +221,14 @@ describe("highWaterMark, ready() and onPressure", () => {
     eng.enqueue("c");
     expect(eng.pendingBytes).toBe(11);
     expect(eng.stats().pendingBytes).toBe(11);
-    const r = track(eng.ready());
+    const r = probe(eng.ready());
     await settle();
     expect(pressured).toBe(1);
-    expect(r.done).toBe(false);
+    expect(r.settled).toBe(false);
     expect(eng.dequeue()).toBe("c");
     expect(eng.pendingBytes).toBe(10);
     await settle();
-    expect(r.done).toBe(true);
+    expect(r.settled).toBe(true);
     domain.advance();
     expect(eng.pendingBytes).toBe(0);
   });
@@ -432,15 +419,15 @@ describe("flush and drain", () => {
     const eng = createPending<string>(domain, { process: (x) => void seen.push(x) });
     await eng.flush(); // nothing pending
     eng.enqueue("A");
-    const f = track(eng.flush());
+    const f = probe(eng.flush());
     domain.startGracePeriod();
     eng.enqueue("B"); // after the flush, in a newer batch
     await settle();
-    expect(f.done).toBe(false);
+    expect(f.settled).toBe(false);
     domain.endGracePeriod();
     await settle();
     expect(seen).toEqual(["A"]);
-    expect(f.done).toBe(true);
+    expect(f.settled).toBe(true);
     expect(f.error).toBeUndefined();
     eng.enqueue("C"); // still open
     domain.advance();
@@ -451,11 +438,11 @@ describe("flush and drain", () => {
     const domain = createManualDomain();
     const eng = createPending<string>(domain, { process: () => {} });
     eng.enqueue("A");
-    const f = track(eng.flush());
+    const f = probe(eng.flush());
     eng.dequeue();
     domain.advance();
     await settle();
-    expect(f.done).toBe(true);
+    expect(f.settled).toBe(true);
   });
 
   it("drain refuses enqueue from outside with CLOSED, accepts it from inside the domain's callbacks, and resolves empty", async () => {
@@ -468,7 +455,7 @@ describe("flush and drain", () => {
       },
     });
     eng.enqueue("parent");
-    const d = track(eng.drain());
+    const d = probe(eng.drain());
     expect(() => eng.enqueue("late")).toThrowError(expect.objectContaining({ code: "CLOSED" }));
     let message = "";
     try {
@@ -480,11 +467,11 @@ describe("flush and drain", () => {
     domain.advance();
     await settle();
     expect(seen).toEqual(["parent"]);
-    expect(d.done).toBe(false); // the child keeps it draining
+    expect(d.settled).toBe(false); // the child keeps it draining
     domain.advance();
     await settle();
     expect(seen).toEqual(["parent", "child"]);
-    expect(d.done).toBe(true);
+    expect(d.settled).toBe(true);
     expect(() => eng.enqueue("later")).toThrowError(expect.objectContaining({ code: "CLOSED" }));
     await eng.drain(); // a second drain resolves
     await eng[Symbol.asyncDispose]();

@@ -10,12 +10,9 @@ import { isRcuError } from "./errors.js";
 import type { RcuError } from "./errors.js";
 import { createManualDomain } from "./testing.js";
 import type { DomainOptions, RcuDomain, ReadGuard } from "./types.js";
+import { turn } from "./test-support/index.js";
 
 type StallReport = RcuError & { readers: number; ageMs: number; stacks: string[] };
-
-function turn(): Promise<void> {
-  return new Promise((resolve) => setImmediate(resolve));
-}
 
 function setup(options: DomainOptions): { domain: RcuDomain; stalls: StallReport[]; others: unknown[] } {
   const stalls: StallReport[] = [];

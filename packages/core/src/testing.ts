@@ -5,3 +5,5 @@
 export { createManualDomain } from "./flavor/manual.js";
 export type { ManualControls, ManualDomain } from "./flavor/manual.js";
 export { endGracePeriodsEarly } from "./internal/test-hooks.js";
+export { drive } from "./flavor/drive.js";
+export type { DriveOptions } from "./flavor/drive.js";

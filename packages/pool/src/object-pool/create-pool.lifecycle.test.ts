@@ -2,7 +2,7 @@ import { createDomain } from "@rcu/core";
 import { createManualDomain } from "@rcu/core/testing";
 import { describe, expect, it } from "vitest";
 import { createPool } from "./create-pool.js";
-import { settleWith, tick } from "../test-support/manual.js";
+import { drive, tick } from "../test-support/manual.js";
 
 function deferred(): { promise: Promise<void>; resolve: () => void } {
   let resolve!: () => void;
@@ -28,7 +28,7 @@ describe("drain and the domain's close", () => {
     expect(() => pool.acquire()).toThrow(expect.objectContaining({ code: "CLOSED" }));
     expect(() => pool.tryAcquire()).toThrow(expect.objectContaining({ code: "CLOSED" }));
     await expect(pool.acquireAsync()).rejects.toMatchObject({ code: "CLOSED" });
-    await settleWith(domain, closing);
+    await drive(domain, closing);
     expect(destroyed).toEqual([0, 1]);
     // c was still lent: releasing it late destroys it
     expect(c.release()).toBe(true);
@@ -75,7 +75,7 @@ describe("drain and the domain's close", () => {
     });
     domain.advance();
     await expect(inner).rejects.toMatchObject({ code: "INSIDE_CALLBACK" });
-    await settleWith(domain, pool.drain());
+    await drive(domain, pool.drain());
     expect(pool.stats().owned).toBe(0);
   });
 

@@ -3,7 +3,7 @@ import { describe, expect, it, vi } from "vitest";
 import { createPool } from "./create-pool.js";
 import { isPoolError, type PoolError } from "../pool-error.js";
 import type { PoolOptions } from "./pool-options.js";
-import { settleWith } from "../test-support/manual.js";
+import { drive } from "../test-support/manual.js";
 
 interface Conn {
   id: number;
@@ -280,7 +280,7 @@ describe("createPool", () => {
     });
     pool.acquire().release();
     const lease = pool.acquire();
-    await settleWith(domain, pool.drain());
+    await drive(domain, pool.drain());
     expect(lease.release()).toBe(true); // late release: destroyed despite both throwing
     expect(pool.stats()).toMatchObject({ destroyed: 2, errors: 2 });
   });
