@@ -16,9 +16,10 @@
 import type { RcuDomain } from "@rcu/core";
 import { RcuError, isRcuError } from "@rcu/core";
 import type { MonoTypeOperatorFunction } from "rxjs";
-import { Observable } from "rxjs";
 import { assertDomain } from "./internal/assert-domain.js";
+import { assertOptions } from "./internal/assert-options.js";
 import { disposeValue } from "./internal/dispose-value.js";
+import { OperatorSubscriber, operate } from "./internal/operate.js";
 import { reportUnhandledError } from "./internal/report-unhandled-error.js";
 
 function disposeNow<T>(dispose: (value: T) => void | PromiseLike<void>, value: T): void {
@@ -94,6 +95,7 @@ export function retirePrevious<T>(
   options: RetirePreviousOptions<T> = {},
 ): MonoTypeOperatorFunction<T> {
   assertDomain(domain, "retirePrevious(domain)");
+  assertOptions(options, ["dispose"], "retirePrevious(domain, options)");
   if (options.dispose !== undefined && typeof options.dispose !== "function") {
     throw new RcuError(
       "INVALID_OPTION",
@@ -101,40 +103,54 @@ export function retirePrevious<T>(
     );
   }
   const dispose: (value: T) => void | PromiseLike<void> = options.dispose ?? disposeValue;
-  return (source) =>
-    new Observable<T>((subscriber) => {
-      let hasCurrent = false;
-      let current: T | undefined;
-      // The token of each value's latest pending retirement; deleting the entry cancels it.
-      const pending = new Map<T, object>();
-      const disposed = new WeakSet<object>();
+  return operate<T, T>((source, subscriber) => {
+    let hasCurrent = false;
+    let current: T | undefined;
+    // The token of each value's latest pending retirement; deleting the entry cancels it.
+    const pending = new Map<T, object>();
+    const disposed = new WeakSet<object>();
 
-      // Marks `value` disposed; false if it already was (objects only: primitives cannot be tracked weakly).
-      const claim = (value: T): boolean => {
-        if ((typeof value !== "object" || value === null) && typeof value !== "function") return true;
-        if (disposed.has(value)) return false;
-        disposed.add(value);
-        return true;
-      };
-      const retire = (value: T): void => {
-        const token = {};
-        pending.set(value, token);
-        try {
-          domain.defer(() => {
-            if (pending.get(value) !== token) return undefined;
-            pending.delete(value);
-            return claim(value) ? dispose(value) : undefined;
-          });
-        } catch (err) {
-          // No grace period can be had any more (the domain is closed): dispose now rather than never.
+    // Marks `value` disposed; false if it already was (objects only: primitives cannot be tracked weakly).
+    const claim = (value: T): boolean => {
+      if ((typeof value !== "object" || value === null) && typeof value !== "function") return true;
+      if (disposed.has(value)) return false;
+      disposed.add(value);
+      return true;
+    };
+    const retire = (value: T): void => {
+      const token = {};
+      pending.set(value, token);
+      try {
+        domain.defer(() => {
+          if (pending.get(value) !== token) return undefined;
           pending.delete(value);
-          if (claim(value)) disposeNow(dispose, value);
-          throw err;
-        }
-      };
+          return claim(value) ? dispose(value) : undefined;
+        });
+      } catch (err) {
+        // No grace period can be had any more (the domain is closed): dispose now rather than never.
+        pending.delete(value);
+        if (claim(value)) disposeNow(dispose, value);
+        throw err;
+      }
+    };
 
-      const subscription = source.subscribe({
-        next: (value) => {
+    const teardown = (): void => {
+      if (!hasCurrent) return;
+      const last = current as T;
+      hasCurrent = false;
+      current = undefined;
+      try {
+        retire(last);
+      } catch (err) {
+        // Disposed already; a closed domain at teardown (shutdown order) is not worth an UnsubscriptionError.
+        if (!isRcuError(err, "CLOSED")) throw err;
+      }
+    };
+
+    source.subscribe(
+      new OperatorSubscriber<T>(
+        subscriber,
+        (value) => {
           if (hasCurrent && current === value) {
             subscriber.next(value);
             return;
@@ -147,28 +163,12 @@ export function retirePrevious<T>(
           subscriber.next(value);
           // A synchronous re-entrant emission may have made `previous` current again meanwhile.
           if (!hadPrevious || (hasCurrent && current === previous)) return;
-          try {
-            retire(previous);
-          } catch (err) {
-            subscriber.error(err);
-          }
+          retire(previous); // a throw (the domain closed) errors the result
         },
-        error: (err: unknown) => subscriber.error(err),
-        complete: () => subscriber.complete(),
-      });
-
-      return () => {
-        subscription.unsubscribe();
-        if (!hasCurrent) return;
-        const last = current as T;
-        hasCurrent = false;
-        current = undefined;
-        try {
-          retire(last);
-        } catch (err) {
-          // Disposed already; a closed domain at teardown (shutdown order) is not worth an UnsubscriptionError.
-          if (!isRcuError(err, "CLOSED")) throw err;
-        }
-      };
-    });
+        undefined,
+        undefined,
+        teardown, // after the source's own teardown, however the subscription ends
+      ),
+    );
+  });
 }

@@ -18,10 +18,13 @@
 import type { RcuDomain } from "@rcu/core";
 import { RcuError, isRcuError } from "@rcu/core";
 import type { ObservableInput, ObservedValueOf, OperatorFunction } from "rxjs";
-import { Observable, Subscription, from } from "rxjs";
+import { from } from "rxjs";
 import { assertDomain } from "./internal/assert-domain.js";
-import { gracePeriodDomain } from "./internal/grace-period-domain.js";
+import { assertOptions } from "./internal/assert-options.js";
+import { callNotifier } from "./internal/call-notifier.js";
+import { DeferredTeardownSubscriber } from "./internal/deferred-teardown-subscriber.js";
 import { onGracePeriod } from "./internal/on-grace-period.js";
+import { OperatorSubscriber, operate } from "./internal/operate.js";
 import { reportUnhandledError } from "./internal/report-unhandled-error.js";
 import { whenNotified } from "./internal/when-notified.js";
 
@@ -39,8 +42,8 @@ export type SwitchMapDeferredOptions =
   | { readonly releaseWhen: () => ObservableInput<unknown>; readonly domain?: never };
 
 interface InnerSlot {
-  /** Holds the inner subscription (added once `subscribe` returns, so a synchronous release still works). */
-  readonly subscription: Subscription;
+  /** Receives the inner's notifications; registered (as `current`) before the inner is subscribed. */
+  readonly subscriber: DeferredTeardownSubscriber<unknown>;
   /** The inner completed or errored: nothing left to unsubscribe. */
   finished: boolean;
   released: boolean;
@@ -51,16 +54,17 @@ type ScheduleRelease = (slot: InnerSlot, reportError: (err: unknown) => void) =>
 
 function releaseAfterGracePeriod(domain: RcuDomain, slot: InnerSlot): void {
   try {
-    slot.cancelRelease = onGracePeriod(domain, () => slot.subscription.unsubscribe());
+    slot.cancelRelease = onGracePeriod(domain, () => slot.subscriber.unsubscribe());
   } catch (err) {
     // No grace period can be had (the domain is closed): release now rather than never.
-    slot.subscription.unsubscribe();
+    slot.subscriber.unsubscribe();
     throw err;
   }
 }
 
 function releaseStrategy(options: SwitchMapDeferredOptions): ScheduleRelease {
-  const { domain, releaseWhen } = (options ?? {}) as { domain?: unknown; releaseWhen?: unknown };
+  assertOptions(options, ["domain", "releaseWhen"], "switchMapDeferred(project, options)");
+  const { domain, releaseWhen } = options as { domain?: unknown; releaseWhen?: unknown };
   if ((domain === undefined) === (releaseWhen === undefined)) {
     throw new RcuError(
       "INVALID_OPTION",
@@ -78,22 +82,21 @@ function releaseStrategy(options: SwitchMapDeferredOptions): ScheduleRelease {
       "switchMapDeferred: `options.releaseWhen` must be a function returning an ObservableInput.",
     );
   }
-  const notifier = releaseWhen as () => ObservableInput<unknown>;
+  const factory = releaseWhen as () => ObservableInput<unknown>;
   return (slot, reportError) => {
-    let input: ObservableInput<unknown>;
+    let notifier;
     try {
-      input = notifier();
+      notifier = callNotifier(factory, "switchMapDeferred: options.releaseWhen()");
     } catch (err) {
-      slot.subscription.unsubscribe(); // release now rather than never
+      slot.subscriber.unsubscribe(); // release now rather than never
       throw err;
     }
-    const graceDomain = gracePeriodDomain(input);
-    if (graceDomain !== undefined) {
+    if (notifier.domain !== undefined) {
       // `() => gracePeriod(domain)`: the same as `{ domain }` (errors reach the domain's onError).
-      releaseAfterGracePeriod(graceDomain, slot);
+      releaseAfterGracePeriod(notifier.domain, slot);
       return;
     }
-    slot.cancelRelease = whenNotified(input, () => slot.subscription.unsubscribe(), reportError);
+    slot.cancelRelease = whenNotified(notifier.observable, () => slot.subscriber.unsubscribe(), reportError);
   };
 }
 
@@ -162,85 +165,102 @@ export function switchMapDeferred<T, O extends ObservableInput<unknown>>(
     );
   }
   const scheduleRelease = releaseStrategy(options);
-  return (source) =>
-    new Observable<ObservedValueOf<O>>((subscriber) => {
-      let index = 0;
-      let outerComplete = false;
-      let current: InnerSlot | undefined;
+  return operate<T, ObservedValueOf<O>>((source, subscriber) => {
+    let index = 0;
+    let outerComplete = false;
+    /** The result has been completed or errored by this operator (not merely unsubscribed). */
+    let ended = false;
+    let current: InnerSlot | undefined;
 
-      const reportError = (err: unknown): void => {
-        if (subscriber.closed) reportUnhandledError(err);
-        else subscriber.error(err);
-      };
-      const release = (slot: InnerSlot): void => {
-        if (slot.released) return;
-        slot.released = true;
-        if (!slot.finished) scheduleRelease(slot, reportError);
-      };
+    const fail = (err: unknown): void => {
+      ended = true;
+      subscriber.error(err);
+    };
+    const complete = (): void => {
+      ended = true;
+      subscriber.complete();
+    };
+    const reportError = (err: unknown): void => {
+      if (subscriber.closed) reportUnhandledError(err);
+      else fail(err);
+    };
+    const release = (slot: InnerSlot): void => {
+      if (slot.released) return;
+      slot.released = true;
+      if (slot.finished) return;
+      slot.subscriber.detach(); // a synchronous inner stops emitting now; its teardown waits for the release
+      scheduleRelease(slot, reportError);
+    };
 
-      const outer = source.subscribe({
-        next: (value) => {
-          let input: O;
-          try {
-            input = project(value, index++);
-          } catch (err) {
-            subscriber.error(err);
-            return;
-          }
-          const previous = current;
-          const slot: InnerSlot = {
-            subscription: new Subscription(),
-            finished: false,
-            released: false,
-            cancelRelease: undefined,
-          };
-          current = slot;
-          slot.subscription.add(
-            from(input).subscribe({
-              next: (inner) => {
-                if (current === slot) subscriber.next(inner);
-              },
-              error: (err: unknown) => {
-                slot.finished = true;
-                if (current === slot) subscriber.error(err);
-                else slot.cancelRelease?.();
-              },
-              complete: () => {
-                slot.finished = true;
-                if (current !== slot) {
-                  slot.cancelRelease?.();
-                  return;
-                }
-                current = undefined;
-                if (outerComplete) subscriber.complete();
-              },
-            }),
-          );
-          if (previous === undefined) return;
-          try {
-            release(previous);
-          } catch (err) {
-            subscriber.error(err);
-          }
-        },
-        error: (err: unknown) => subscriber.error(err),
-        complete: () => {
-          outerComplete = true;
-          if (current === undefined) subscriber.complete();
-        },
-      });
-
-      return () => {
-        outer.unsubscribe();
-        const last = current;
-        current = undefined;
-        if (last === undefined) return;
+    const outer = new OperatorSubscriber<T>(
+      subscriber,
+      (value) => {
+        let inner$;
         try {
-          release(last);
+          inner$ = from(project(value, index++));
         } catch (err) {
-          // Released at once already; a closed domain at teardown (shutdown order) is not worth an UnsubscriptionError.
-          if (!isRcuError(err, "CLOSED")) throw err;
+          fail(err);
+          return;
         }
-      };
+        const previous = current;
+        const slot: InnerSlot = {
+          subscriber: new DeferredTeardownSubscriber<unknown>(
+            (inner) => {
+              if (current === slot) subscriber.next(inner as ObservedValueOf<O>);
+            },
+            (err) => {
+              slot.finished = true;
+              if (current !== slot) {
+                slot.cancelRelease?.();
+                return;
+              }
+              current = undefined;
+              fail(err);
+            },
+            () => {
+              slot.finished = true;
+              if (current !== slot) {
+                slot.cancelRelease?.();
+                return;
+              }
+              current = undefined;
+              if (outerComplete) complete();
+            },
+          ),
+          finished: false,
+          released: false,
+          cancelRelease: undefined,
+        };
+        current = slot; // registered before it is subscribed, so a synchronous end or switch inside sees it
+        inner$.subscribe(slot.subscriber);
+        if (previous === undefined) return;
+        try {
+          release(previous);
+        } catch (err) {
+          fail(err);
+        }
+      },
+      () => {
+        outerComplete = true;
+        if (current === undefined) complete();
+      },
+      fail,
+    );
+
+    // Registered after the outer subscriber (so the source is torn down first) and before subscribing.
+    subscriber.add(() => {
+      const last = current;
+      current = undefined;
+      if (last === undefined) return;
+      try {
+        release(last);
+      } catch (err) {
+        // Released at once already. A closed domain at teardown (shutdown order) is not worth reporting, and after
+        // this operator completed or errored the result has nobody left to tell; otherwise the caller of
+        // `unsubscribe()` gets it (inside an `UnsubscriptionError`).
+        if (!ended && !isRcuError(err, "CLOSED")) throw err;
+      }
     });
+    source.subscribe(outer);
+  });
 }
