@@ -1,10 +1,10 @@
 /**
  * `gracePeriod(domain)` as `share`'s reset notifier against RxJS 7.8.2's `share`: one scenario per case of
  * RxJS's `spec/operators/share-spec.ts` (named after it; scenarios written here). Every reset notifier of a case
- * becomes a slot; the control fills it with `timer(d)` — the time-based linger `gracePeriod` replaces — and ours
- * with `gracePeriod(domain)` on a manual domain whose grace period ends `d` frames later. The traces (values,
- * side effects, unhandled errors, subscription frames) must be identical. Cases whose notifier errors use
- * `gracePeriod` on a closed domain (it errors at subscribe) against `throwError` of the same error.
+ * becomes a slot; ours fills it with `gracePeriod(domain)` on a manual domain whose grace periods end up to `d`
+ * frames after they are asked for, the control with RxJS's `timer` firing when that grace period ended. The
+ * traces (values, side effects, unhandled errors, subscription frames) must be identical. Cases whose notifier
+ * errors use `gracePeriod` on a closed domain (it errors at subscribe) against `throwError` of the same error.
  */
 import { createManualDomain } from "@rcu/core/testing";
 import type { Observable, ShareConfig } from "rxjs";
@@ -412,8 +412,13 @@ describe("share({ reset…: () => gracePeriod(domain) }) conforms to RxJS's shar
         describe(`notifier as ${name}`, () => {
           for (const c of mirrorCases) {
             it(c.name, () => {
-              const expected = traced((r) => c.run(r, configure, variant.control(r)));
-              const ours = traced((r) => c.run(r, configure, variant.ours(r)));
+              let endAt = (frame: number): number => frame;
+              const ours = traced((r) => {
+                const made = variant.ours(r);
+                endAt = made.endAt;
+                c.run(r, configure, made.notifier);
+              });
+              const expected = traced((r) => c.run(r, configure, variant.control(r, endAt)));
               expect(expected.events.length + Object.keys(expected.subscriptions).length).toBeGreaterThan(0);
               expect(ours).toEqual(expected);
             });
@@ -422,8 +427,13 @@ describe("share({ reset…: () => gracePeriod(domain) }) conforms to RxJS's shar
       }
       for (const c of configuredCases) {
         it(c.name, () => {
-          const expected = traced((r) => c.run(r, unused, variant.control(r)));
-          const ours = traced((r) => c.run(r, unused, variant.ours(r)));
+          let endAt = (frame: number): number => frame;
+          const ours = traced((r) => {
+            const made = variant.ours(r);
+            endAt = made.endAt;
+            c.run(r, unused, made.notifier);
+          });
+          const expected = traced((r) => c.run(r, unused, variant.control(r, endAt)));
           expect(expected.events.length).toBeGreaterThan(0);
           expect(ours).toEqual(expected);
         });
