@@ -18,6 +18,7 @@ import { RcuError, isRcuError } from "@rcu/core";
 import type { MonoTypeOperatorFunction } from "rxjs";
 import { assertDomain } from "./internal/assert-domain.js";
 import { assertOptions } from "./internal/assert-options.js";
+import { describeValue } from "./internal/describe-value.js";
 import { disposeValue } from "./internal/dispose-value.js";
 import { OperatorSubscriber, operate } from "./internal/operate.js";
 import { reportUnhandledError } from "./internal/report-unhandled-error.js";
@@ -31,6 +32,33 @@ function disposeNow<T>(dispose: (value: T) => void | PromiseLike<void>, value: T
   } catch (err) {
     reportUnhandledError(err);
   }
+}
+
+/** What a disposer threw or rejected with, as an `Error` (the original as `cause`) whatever it was. */
+function asError(err: unknown): Error {
+  return err instanceof Error
+    ? err
+    : new RcuError("CALLBACK_FAILED", `retirePrevious: dispose threw ${describeValue(err)}`, { cause: err });
+}
+
+// Runs the disposer inside the domain's callback; anything it throws or rejects with reaches the domain's
+// `onError` as an Error, even a value whose `String()` throws.
+function disposeReporting<T>(
+  dispose: (value: T) => void | PromiseLike<void>,
+  value: T,
+): void | PromiseLike<void> {
+  let result: void | PromiseLike<void>;
+  try {
+    result = dispose(value);
+  } catch (err) {
+    throw asError(err);
+  }
+  if (result !== undefined && result !== null && typeof result.then === "function") {
+    return result.then(undefined, (err: unknown) => {
+      throw asError(err);
+    });
+  }
+  return result;
 }
 
 /**
@@ -124,7 +152,7 @@ export function retirePrevious<T>(
         domain.defer(() => {
           if (pending.get(value) !== token) return undefined;
           pending.delete(value);
-          return claim(value) ? dispose(value) : undefined;
+          return claim(value) ? disposeReporting(dispose, value) : undefined;
         });
       } catch (err) {
         // No grace period can be had any more (the domain is closed): dispose now rather than never.
