@@ -132,8 +132,8 @@ describe("finalizeWhen", () => {
     await new Promise((resolve) => setTimeout(resolve, 0));
     expect(calls).toEqual(["notifier threw", "notifier failed"]);
     // A throwing notifier() is wrapped in a coded RcuError whose cause is what it threw.
-    const wrapped = unhandled.filter((err) => isRcuError(err));
-    expect(wrapped.map((err) => (err as RcuError).code)).toEqual(["CALLBACK_FAILED"]);
+    const wrapped = unhandled.filter((err): err is RcuError => isRcuError(err));
+    expect(wrapped.map((err) => err.code)).toEqual(["CALLBACK_FAILED"]);
     const unwrap = (err: unknown): string => ((isRcuError(err) ? err.cause : err) as Error).message;
     expect(unhandled.map(unwrap).sort()).toEqual([
       "callback rejected",

@@ -1,3 +1,4 @@
+/* eslint-disable @typescript-eslint/only-throw-error -- throwing non-Error values is what these tests are about */
 /**
  * Hostile input: options that are not objects, misspelt option keys, and callbacks that throw values whose
  * `String()` throws. Misuse is a coded `RcuError('INVALID_OPTION')` at the call site; a failing disposal reaches
@@ -74,7 +75,7 @@ describe("a dispose callback throwing an unprintable non-Error", () => {
 
   const unprintable = (): object => {
     const value = Object.create(null) as object;
-    expect(() => String(value)).toThrow(TypeError); // really unprintable
+    expect(() => `${value as unknown as string}`).toThrow(TypeError); // really unprintable
     return value;
   };
 

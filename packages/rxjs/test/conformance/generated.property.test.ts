@@ -84,7 +84,7 @@ describe("generated scenarios", () => {
   type FinalizeScenario = typeof finalizeScenario extends fc.Arbitrary<infer S> ? S : never;
 
   function runFinalize(r: Recorder, s: FinalizeScenario, op: (cb: () => void) => (o: Observable<string>) => Observable<string>): void {
-    let result = s.hot ? r.hot("source", s.source, undefined, new Error("source")) : r.cold("source", s.source, undefined, new Error("source"));
+    let result: Observable<string> = s.hot ? r.hot("source", s.source, undefined, new Error("source")) : r.cold("source", s.source, undefined, new Error("source"));
     for (let i = 0; i < s.count; i++) result = result.pipe(op(() => r.log(`cb ${i}`)));
     r.observe("result", result, { unsubscribeAt: s.unsubscribeAt });
   }

@@ -36,7 +36,11 @@ export interface Recorder {
   cold<T = string>(name: string, marbles: string, values?: Record<string, T>, error?: unknown): Logged<T>;
   hot<T = string>(name: string, marbles: string, values?: Record<string, T>, error?: unknown): Logged<T>;
   /** Subscribes `observable` at `subscribeAt` (default: now) and unsubscribes at `unsubscribeAt` (if given). */
-  observe<T>(name: string, observable: Observable<T>, options?: { subscribeAt?: number; unsubscribeAt?: number }): void;
+  observe<T>(
+    name: string,
+    observable: Observable<T>,
+    options?: { subscribeAt?: number | undefined; unsubscribeAt?: number | undefined },
+  ): void;
   /** Records a side effect at the current frame. */
   log(event: string): void;
   /** Runs `fn` at `frame`. */
@@ -48,7 +52,7 @@ export function show(value: unknown): string {
   if (value instanceof Error) return `${value.name}(${value.message})`;
   if (value === undefined) return "undefined";
   try {
-    return JSON.stringify(value) ?? String(value);
+    return JSON.stringify(value) ?? typeof value;
   } catch {
     return "<unprintable>";
   }
@@ -72,13 +76,13 @@ export function record(scenario: (r: Recorder) => void): Trace {
       now: () => scheduler.now(),
       cold: <T>(name: string, marbles: string, values?: Record<string, T>, error?: unknown) => {
         const observable = helpers.cold<T>(marbles, values, error);
-        named.set(name, observable as Logged<unknown>);
+        named.set(name, observable);
         ends[name] = { cold: true, at: endOf(observable.messages) };
         return observable;
       },
       hot: <T>(name: string, marbles: string, values?: Record<string, T>, error?: unknown) => {
         const observable = helpers.hot<T>(marbles, values, error);
-        named.set(name, observable as Logged<unknown>);
+        named.set(name, observable);
         ends[name] = { cold: false, at: endOf(observable.messages) };
         return observable;
       },
