@@ -15,15 +15,17 @@
  * Once the domain is closed no grace period can be had: a release then happens at once (a new value also errors
  * the result with `RcuError('CLOSED')`; the teardown stays quiet).
  */
-import type { RcuDomain } from "@rcu/core";
+import type { GpCookie, RcuDomain } from "@rcu/core";
 import { RcuError, isRcuError } from "@rcu/core";
-import type { ObservableInput, ObservedValueOf, OperatorFunction } from "rxjs";
+import type { ObservableInput, ObservedValueOf, OperatorFunction, Subscriber } from "rxjs";
 import { from } from "rxjs";
 import { assertDomain } from "./internal/assert-domain.js";
 import { assertOptions } from "./internal/assert-options.js";
 import { callNotifier } from "./internal/call-notifier.js";
+import type { InnerHandler } from "./internal/deferred-teardown-subscriber.js";
 import { DeferredTeardownSubscriber } from "./internal/deferred-teardown-subscriber.js";
-import { onGracePeriod } from "./internal/on-grace-period.js";
+import type { GraceWaiter } from "./internal/wait-for-grace-period.js";
+import { cancelGracePeriodWait, waitForGracePeriod } from "./internal/wait-for-grace-period.js";
 import { OperatorSubscriber, operate } from "./internal/operate.js";
 import { reportUnhandledError } from "./internal/report-unhandled-error.js";
 import { whenNotified } from "./internal/when-notified.js";
@@ -41,23 +43,41 @@ export type SwitchMapDeferredOptions =
   | { readonly domain: RcuDomain; readonly releaseWhen?: never }
   | { readonly releaseWhen: () => ObservableInput<unknown>; readonly domain?: never };
 
-interface InnerSlot {
-  /** Receives the inner's notifications; registered (as `current`) before the inner is subscribed. */
-  readonly subscriber: DeferredTeardownSubscriber<unknown>;
+/**
+ * One inner: its subscriber (registered as `current` before the inner is subscribed), its release state, and —
+ * with a domain — itself the grace-period registration, so an inner costs one object.
+ */
+class Inner extends DeferredTeardownSubscriber<unknown> implements GraceWaiter {
   /** The inner completed or errored: nothing left to unsubscribe. */
-  finished: boolean;
-  released: boolean;
-  cancelRelease: (() => void) | undefined;
+  finished = false;
+  released = false;
+  gpCookie: GpCookie | undefined = undefined;
+  /** Cancels a pending release (the inner ended on its own first). */
+  cancelRelease: (() => void) | undefined = undefined;
+  /** The domain whose grace period this inner waits for, if any. */
+  waitDomain: RcuDomain | undefined = undefined;
+
+  gracePeriodEnded(): void {
+    this.unsubscribe();
+  }
+
+  /** The inner ended on its own: its pending release has nothing left to do. */
+  ended(): void {
+    this.finished = true;
+    if (this.waitDomain !== undefined) cancelGracePeriodWait(this.waitDomain, this);
+    this.cancelRelease?.();
+  }
 }
 
-type ScheduleRelease = (slot: InnerSlot, reportError: (err: unknown) => void) => void;
+type ScheduleRelease = (inner: Inner, reportError: (err: unknown) => void) => void;
 
-function releaseAfterGracePeriod(domain: RcuDomain, slot: InnerSlot): void {
+function releaseAfterGracePeriod(domain: RcuDomain, inner: Inner): void {
   try {
-    slot.cancelRelease = onGracePeriod(domain, () => slot.subscriber.unsubscribe());
+    waitForGracePeriod(domain, inner);
+    inner.waitDomain = domain;
   } catch (err) {
     // No grace period can be had (the domain is closed): release now rather than never.
-    slot.subscriber.unsubscribe();
+    inner.unsubscribe();
     throw err;
   }
 }
@@ -74,7 +94,7 @@ function releaseStrategy(options: SwitchMapDeferredOptions): ScheduleRelease {
   }
   if (domain !== undefined) {
     assertDomain(domain, "switchMapDeferred(project, { domain })");
-    return (slot) => releaseAfterGracePeriod(domain, slot);
+    return (inner) => releaseAfterGracePeriod(domain, inner);
   }
   if (typeof releaseWhen !== "function") {
     throw new RcuError(
@@ -83,21 +103,74 @@ function releaseStrategy(options: SwitchMapDeferredOptions): ScheduleRelease {
     );
   }
   const factory = releaseWhen as () => ObservableInput<unknown>;
-  return (slot, reportError) => {
+  return (inner, reportError) => {
     let notifier;
     try {
       notifier = callNotifier(factory, "switchMapDeferred: options.releaseWhen()");
     } catch (err) {
-      slot.subscriber.unsubscribe(); // release now rather than never
+      inner.unsubscribe(); // release now rather than never
       throw err;
     }
     if (notifier.domain !== undefined) {
       // `() => gracePeriod(domain)`: the same as `{ domain }` (errors reach the domain's onError).
-      releaseAfterGracePeriod(notifier.domain, slot);
+      releaseAfterGracePeriod(notifier.domain, inner);
       return;
     }
-    slot.cancelRelease = whenNotified(notifier.observable, () => slot.subscriber.unsubscribe(), reportError);
+    inner.cancelRelease = whenNotified(notifier.observable, () => inner.unsubscribe(), reportError);
   };
+}
+
+/** The state of one subscription to the result; also the handler of all its inners' notifications. */
+class SwitchState<R> implements InnerHandler<unknown, DeferredTeardownSubscriber<unknown>> {
+  current: Inner | undefined = undefined;
+  outerComplete = false;
+  /** The result has been completed or errored by this operator (not merely unsubscribed). */
+  ended = false;
+  constructor(
+    readonly subscriber: Subscriber<R>,
+    private readonly scheduleRelease: ScheduleRelease,
+  ) {}
+
+  fail(err: unknown): void {
+    this.ended = true;
+    this.subscriber.error(err);
+  }
+
+  complete(): void {
+    this.ended = true;
+    this.subscriber.complete();
+  }
+
+  readonly reportError = (err: unknown): void => {
+    if (this.subscriber.closed) reportUnhandledError(err);
+    else this.fail(err);
+  };
+
+  release(inner: Inner): void {
+    if (inner.released) return;
+    inner.released = true;
+    if (inner.finished) return;
+    inner.detach(); // a synchronous inner stops emitting now; its teardown waits for the release
+    this.scheduleRelease(inner, this.reportError);
+  }
+
+  innerNext(inner: DeferredTeardownSubscriber<unknown>, value: unknown): void {
+    if (this.current === inner) this.subscriber.next(value as R);
+  }
+
+  innerError(inner: DeferredTeardownSubscriber<unknown>, err: unknown): void {
+    (inner as Inner).ended();
+    if (this.current !== inner) return;
+    this.current = undefined;
+    this.fail(err);
+  }
+
+  innerComplete(inner: DeferredTeardownSubscriber<unknown>): void {
+    (inner as Inner).ended();
+    if (this.current !== inner) return;
+    this.current = undefined;
+    if (this.outerComplete) this.complete();
+  }
 }
 
 /**
@@ -166,32 +239,8 @@ export function switchMapDeferred<T, O extends ObservableInput<unknown>>(
   }
   const scheduleRelease = releaseStrategy(options);
   return operate<T, ObservedValueOf<O>>((source, subscriber) => {
+    const state = new SwitchState<ObservedValueOf<O>>(subscriber, scheduleRelease);
     let index = 0;
-    let outerComplete = false;
-    /** The result has been completed or errored by this operator (not merely unsubscribed). */
-    let ended = false;
-    let current: InnerSlot | undefined;
-
-    const fail = (err: unknown): void => {
-      ended = true;
-      subscriber.error(err);
-    };
-    const complete = (): void => {
-      ended = true;
-      subscriber.complete();
-    };
-    const reportError = (err: unknown): void => {
-      if (subscriber.closed) reportUnhandledError(err);
-      else fail(err);
-    };
-    const release = (slot: InnerSlot): void => {
-      if (slot.released) return;
-      slot.released = true;
-      if (slot.finished) return;
-      slot.subscriber.detach(); // a synchronous inner stops emitting now; its teardown waits for the release
-      scheduleRelease(slot, reportError);
-    };
-
     const outer = new OperatorSubscriber<T>(
       subscriber,
       (value) => {
@@ -199,66 +248,39 @@ export function switchMapDeferred<T, O extends ObservableInput<unknown>>(
         try {
           inner$ = from(project(value, index++));
         } catch (err) {
-          fail(err);
+          state.fail(err);
           return;
         }
-        const previous = current;
-        const slot: InnerSlot = {
-          subscriber: new DeferredTeardownSubscriber<unknown>(
-            (inner) => {
-              if (current === slot) subscriber.next(inner as ObservedValueOf<O>);
-            },
-            (err) => {
-              slot.finished = true;
-              if (current !== slot) {
-                slot.cancelRelease?.();
-                return;
-              }
-              current = undefined;
-              fail(err);
-            },
-            () => {
-              slot.finished = true;
-              if (current !== slot) {
-                slot.cancelRelease?.();
-                return;
-              }
-              current = undefined;
-              if (outerComplete) complete();
-            },
-          ),
-          finished: false,
-          released: false,
-          cancelRelease: undefined,
-        };
-        current = slot; // registered before it is subscribed, so a synchronous end or switch inside sees it
-        inner$.subscribe(slot.subscriber);
+        const previous = state.current;
+        const inner = new Inner(state);
+        state.current = inner; // registered before it is subscribed, so a synchronous end or switch inside sees it
+        inner$.subscribe(inner);
         if (previous === undefined) return;
         try {
-          release(previous);
+          state.release(previous);
         } catch (err) {
-          fail(err);
+          state.fail(err);
         }
       },
       () => {
-        outerComplete = true;
-        if (current === undefined) complete();
+        state.outerComplete = true;
+        if (state.current === undefined) state.complete();
       },
-      fail,
+      (err) => state.fail(err),
     );
 
     // Registered after the outer subscriber (so the source is torn down first) and before subscribing.
     subscriber.add(() => {
-      const last = current;
-      current = undefined;
+      const last = state.current;
+      state.current = undefined;
       if (last === undefined) return;
       try {
-        release(last);
+        state.release(last);
       } catch (err) {
         // Released at once already. A closed domain at teardown (shutdown order) is not worth reporting, and after
         // this operator completed or errored the result has nobody left to tell; otherwise the caller of
         // `unsubscribe()` gets it (inside an `UnsubscriptionError`).
-        if (!ended && !isRcuError(err, "CLOSED")) throw err;
+        if (!state.ended && !isRcuError(err, "CLOSED")) throw err;
       }
     });
     source.subscribe(outer);
