@@ -14,6 +14,13 @@
  * teardown (an `UnsubscriptionError`) is reported through the domain's `onError`.
  * Once the domain is closed no grace period can be had: a release then happens at once (a new value also errors
  * the result with `RcuError('CLOSED')`; the teardown stays quiet).
+ *
+ * Subscribers are chained as in RxJS's own `switchMap`: the outer subscriber is linked to the downstream one
+ * before the source is subscribed, and each inner's subscriber is made `current` before the inner is subscribed,
+ * so a synchronous source or inner sees downstream's unsubscription (or a synchronous switch) at once. A released
+ * inner's subscriber reports `closed` at once — a synchronous producer stops pulling — while its teardown waits
+ * for the release (`DeferredTeardownSubscriber`). A `releaseWhen()` that throws or returns a non-`ObservableInput`
+ * is a coded `RcuError` for the subscriber, and the inner is released at once.
  */
 import type { GpCookie, RcuDomain } from "@rcu/core";
 import { RcuError, isRcuError } from "@rcu/core";
