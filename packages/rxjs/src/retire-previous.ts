@@ -17,7 +17,7 @@ import type { RcuDomain } from "@rcu/core";
 import { RcuError, isRcuError } from "@rcu/core";
 import type { MonoTypeOperatorFunction } from "rxjs";
 import { assertDomain } from "./internal/assert-domain.js";
-import { assertOptions } from "./internal/assert-options.js";
+import { readOptions } from "./internal/read-options.js";
 import { describeValue } from "./internal/describe-value.js";
 import { disposeValue } from "./internal/dispose-value.js";
 import { OperatorSubscriber, operate } from "./internal/operate.js";
@@ -123,14 +123,14 @@ export function retirePrevious<T>(
   options: RetirePreviousOptions<T> = {},
 ): MonoTypeOperatorFunction<T> {
   assertDomain(domain, "retirePrevious(domain)");
-  assertOptions(options, ["dispose"], "retirePrevious(domain, options)");
-  if (options.dispose !== undefined && typeof options.dispose !== "function") {
+  const { dispose: givenDispose } = readOptions(options, ["dispose"], "retirePrevious(domain, options)");
+  if (givenDispose !== undefined && typeof givenDispose !== "function") {
     throw new RcuError(
       "INVALID_OPTION",
       "retirePrevious(domain, { dispose }): `dispose` must be a function (value) => void | Promise<void>.",
     );
   }
-  const dispose: (value: T) => void | PromiseLike<void> = options.dispose ?? disposeValue;
+  const dispose = (givenDispose ?? disposeValue) as (value: T) => void | PromiseLike<void>;
   return operate<T, T>((source, subscriber) => {
     let hasCurrent = false;
     let current: T | undefined;

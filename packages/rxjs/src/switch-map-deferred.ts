@@ -27,7 +27,7 @@ import { RcuError, isRcuError } from "@rcu/core";
 import type { ObservableInput, ObservedValueOf, OperatorFunction, Subscriber } from "rxjs";
 import { from } from "rxjs";
 import { assertDomain } from "./internal/assert-domain.js";
-import { assertOptions } from "./internal/assert-options.js";
+import { readOptions } from "./internal/read-options.js";
 import { callNotifier } from "./internal/call-notifier.js";
 import type { InnerHandler } from "./internal/deferred-teardown-subscriber.js";
 import { DeferredTeardownSubscriber } from "./internal/deferred-teardown-subscriber.js";
@@ -90,8 +90,7 @@ function releaseAfterGracePeriod(domain: RcuDomain, inner: Inner): void {
 }
 
 function releaseStrategy(options: SwitchMapDeferredOptions): ScheduleRelease {
-  assertOptions(options, ["domain", "releaseWhen"], "switchMapDeferred(project, options)");
-  const { domain, releaseWhen } = options as { domain?: unknown; releaseWhen?: unknown };
+  const { domain, releaseWhen } = readOptions(options, ["domain", "releaseWhen"], "switchMapDeferred(project, options)");
   if ((domain === undefined) === (releaseWhen === undefined)) {
     throw new RcuError(
       "INVALID_OPTION",

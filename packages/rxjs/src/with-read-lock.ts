@@ -12,7 +12,8 @@ import type { RcuDomain } from "@rcu/core";
 import { RcuError } from "@rcu/core";
 import type { MonoTypeOperatorFunction } from "rxjs";
 import { assertDomain } from "./internal/assert-domain.js";
-import { assertOptions } from "./internal/assert-options.js";
+import { describeValue } from "./internal/describe-value.js";
+import { readOptions } from "./internal/read-options.js";
 import { OperatorSubscriber, operate } from "./internal/operate.js";
 
 /**
@@ -70,8 +71,7 @@ export interface WithReadLockOptions {
  */
 export function withReadLock<T>(domain: RcuDomain, options: WithReadLockOptions = {}): MonoTypeOperatorFunction<T> {
   assertDomain(domain, "withReadLock(domain)");
-  assertOptions(options, ["scope"], "withReadLock(domain, options)");
-  const scope = options.scope ?? "value";
+  const scope = readOptions(options, ["scope"], "withReadLock(domain, options)").scope ?? "value";
   if (scope === "value") {
     return operate<T, T>((source, subscriber) => {
       source.subscribe(new OperatorSubscriber<T>(subscriber, (value) => domain.read(() => subscriber.next(value))));
@@ -80,7 +80,7 @@ export function withReadLock<T>(domain: RcuDomain, options: WithReadLockOptions 
   if (scope !== "subscription") {
     throw new RcuError(
       "INVALID_OPTION",
-      `withReadLock: unknown scope ${JSON.stringify(scope)}; use 'value' (a section per value) or 'subscription'.`,
+      `withReadLock: unknown scope ${describeValue(scope)}; use 'value' (a section per value) or 'subscription'.`,
     );
   }
   if (domain.flavor !== "srcu" && domain.flavor !== "manual") {

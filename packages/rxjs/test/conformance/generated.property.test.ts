@@ -72,7 +72,7 @@ describe("generated scenarios", () => {
       }),
       { numRuns },
     );
-  });
+  }, 120_000);
 
   const finalizeScenario = fc.record({
     hot: fc.boolean(),
@@ -117,7 +117,7 @@ describe("generated scenarios", () => {
       }),
       { numRuns },
     );
-  });
+  }, 120_000);
 
   const shareScenario = fc.record({
     source: marble("abc", 10),
@@ -165,5 +165,5 @@ describe("generated scenarios", () => {
       }),
       { numRuns },
     );
-  });
+  }, 120_000);
 });

@@ -1,6 +1,6 @@
 /**
  * Options check shared by the operators: an options argument must be a plain object (or left out) whose keys are
- * all known. `null`, a number or a string would otherwise surface as a raw `TypeError` (or be silently ignored),
+ * all known; it is read once, into a snapshot, so a getter or proxy cannot change (or throw from) it later. `null`, a number or a string would otherwise surface as a raw `TypeError` (or be silently ignored),
  * and a misspelt key (`{ dispoze }`) would quietly fall back to the default; both throw `RcuError('INVALID_OPTION')`
  * at the call site instead, a misspelling with a "did you mean" suggestion (closest known key by edit distance).
  */
@@ -37,26 +37,45 @@ function suggestion(key: string, known: readonly string[]): string {
 }
 
 /**
- * Throws `RcuError('INVALID_OPTION')` naming `where` unless `options` is an object whose own keys are all in
- * `known` (the caller handles `undefined` by defaulting before or after this check).
+ * Checks `options` and returns a plain snapshot of its known keys, read once. Throws
+ * `RcuError('INVALID_OPTION')` naming `where` unless `options` is an object whose own keys are all in `known`,
+ * or if reading it throws (a revoked proxy, a throwing getter). `undefined` reads as `{}`.
  *
  * @example
- * assertOptions(options, ['dispose'], 'retirePrevious(domain, options)')
+ * const { dispose } = readOptions(options, ['dispose'], 'retirePrevious(domain, options)')
  * @internal
  */
-export function assertOptions(options: unknown, known: readonly string[], where: string): void {
-  if (options === null || typeof options !== "object" || Array.isArray(options)) {
-    throw new RcuError(
+export function readOptions<K extends string>(
+  options: unknown,
+  known: readonly K[],
+  where: string,
+): Partial<Record<K, unknown>> {
+  if (options === undefined) return {};
+  const notAnObject = (): RcuError =>
+    new RcuError(
       "INVALID_OPTION",
       `${where}: options must be an object (${known.map((k) => `\`${k}\``).join(", ")}), got ${describeValue(options)}.`,
     );
+  if (options === null || typeof options !== "object") throw notAnObject();
+  let keys: string[];
+  const snapshot: Partial<Record<K, unknown>> = {};
+  try {
+    if (Array.isArray(options)) throw notAnObject();
+    keys = Object.keys(options);
+    for (const key of known) snapshot[key] = (options as Record<string, unknown>)[key];
+  } catch (err) {
+    if (err instanceof RcuError) throw err;
+    throw new RcuError("INVALID_OPTION", `${where}: the options object could not be read (${describeValue(err)}).`, {
+      cause: err,
+    });
   }
-  for (const key of Object.keys(options)) {
-    if (known.includes(key)) continue;
+  for (const key of keys) {
+    if ((known as readonly string[]).includes(key)) continue;
     throw new RcuError(
       "INVALID_OPTION",
       `${where}: unknown option \`${key}\`; known options are ${known.map((k) => `\`${k}\``).join(", ")}.` +
         suggestion(key, known),
     );
   }
+  return snapshot;
 }
