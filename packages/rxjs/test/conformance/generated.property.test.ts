@@ -2,12 +2,16 @@
  * Generated differential scenarios: fast-check builds random marble scenarios — hot and cold inners, synchronous
  * groups, values, errors, completions, early unsubscription — and each runs with the RxJS operator (control) and
  * with ours under a randomly chosen variant; the traces must match exactly (synchronous variants) or as the
- * documented release rule derives (deferred variants). `RCU_RXJS_FC_RUNS` sets the runs per operator (default
- * 1000).
+ * documented release rule derives (deferred variants). `withReadLock` (both scopes) and `retirePrevious` mirror
+ * their source, so their control is `map(identity)`, with grace periods ending at random frames.
+ * `RCU_RXJS_FC_RUNS` sets the runs per operator (default 1000).
  */
 import fc from "fast-check";
 import type { Observable } from "rxjs";
-import { finalize, share, switchMap, take } from "rxjs";
+import { createManualDomain } from "@rcu/core/testing";
+import { finalize, map, share, switchMap, take } from "rxjs";
+import { retirePrevious } from "../../src/retire-previous.js";
+import { withReadLock } from "../../src/with-read-lock.js";
 import { describe, expect, it } from "vitest";
 import type { Recorder, Trace } from "./harness.js";
 import { deferReleases, record } from "./harness.js";
@@ -162,6 +166,47 @@ describe("generated scenarios", () => {
         });
         const expected = record((r) => runShare(r, s, variant.control(r, endAt) as () => Observable<unknown>));
         expect(ours).toEqual(expected);
+      }),
+      { numRuns },
+    );
+  }, 120_000);
+
+  const mirrorScenario = fc.record({
+    hot: fc.boolean(),
+    source: marble("abc", 12),
+    unsubscribeAt: fc.option(fc.integer({ min: 0, max: 14 }), { nil: undefined }),
+    operator: fc.constantFrom("withReadLock value", "withReadLock subscription", "retirePrevious"),
+    advanceAt: fc.array(fc.integer({ min: 0, max: 14 }), { maxLength: 4 }),
+  });
+  type MirrorScenario = typeof mirrorScenario extends fc.Arbitrary<infer S> ? S : never;
+
+  function runMirror(r: Recorder, s: MirrorScenario, op: (o: Observable<string>) => Observable<string>): void {
+    const source = s.hot
+      ? r.hot("source", s.source, undefined, new Error("source"))
+      : r.cold("source", s.source, undefined, new Error("source"));
+    r.observe("result", source.pipe(op), { unsubscribeAt: s.unsubscribeAt });
+  }
+
+  it(`withReadLock (both scopes) and retirePrevious mirror the source like map(identity) (${numRuns} runs)`, () => {
+    fc.assert(
+      fc.property(mirrorScenario, (s) => {
+        const expected = record((r) => runMirror(r, s, map((v) => v)));
+        const domain = createManualDomain();
+        const disposed: string[] = [];
+        const ours = record((r) => {
+          for (const frame of s.advanceAt) r.at(frame, () => domain.advance());
+          const op =
+            s.operator === "retirePrevious"
+              ? retirePrevious<string>(domain, { dispose: (v) => void disposed.push(v) })
+              : withReadLock<string>(domain, { scope: s.operator === "withReadLock value" ? "value" : "subscription" });
+          runMirror(r, s, op);
+        });
+        expect(ours).toEqual(expected);
+        // Once the result has ended nothing holds the domain: every section ended, every retirement completes.
+        if (s.unsubscribeAt !== undefined || /[|#]$/.test(s.source)) {
+          expect(domain.advance()).toBe(true);
+          expect(domain.stats().pendingCallbacks).toBe(0);
+        }
       }),
       { numRuns },
     );
