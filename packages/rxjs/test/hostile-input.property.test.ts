@@ -1,4 +1,3 @@
-/* eslint-disable @typescript-eslint/only-throw-error -- throwing non-Error values is what this test is about */
 /**
  * Hostile values fed to every public entry point of `@rcu/rxjs`: each call either succeeds or throws an
  * `RcuError` with a code — never a raw `TypeError` from reading a revoked proxy, a throwing getter, a bigint in
