@@ -10,6 +10,7 @@ import { poolAcquire } from "./benchmarks/pool-acquire.js";
 import { poolChurn } from "./benchmarks/pool-churn.js";
 import { poolTypesafe } from "./benchmarks/pool-typesafe.js";
 import { readSection } from "./benchmarks/read-section.js";
+import { rxjsPeers } from "./benchmarks/rxjs-peers.js";
 import { sharing } from "./benchmarks/sharing.js";
 import { srcuGuard } from "./benchmarks/srcu-guard.js";
 import { steadyState } from "./benchmarks/steady-state.js";
@@ -27,4 +28,5 @@ export const benchmarks: readonly Benchmark[] = [
   poolAcquire,
   poolChurn,
   poolTypesafe,
+  rxjsPeers,
 ];

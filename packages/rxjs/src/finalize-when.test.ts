@@ -1,3 +1,5 @@
+import type { RcuError } from "@rcu/core";
+import { isRcuError } from "@rcu/core";
 import { createManualDomain } from "@rcu/core/testing";
 import { NEVER, Observable, Subject, config, finalize, throwError } from "rxjs";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
@@ -129,7 +131,11 @@ describe("finalizeWhen", () => {
     await new Promise((resolve) => setTimeout(resolve, 0));
     await new Promise((resolve) => setTimeout(resolve, 0));
     expect(calls).toEqual(["notifier threw", "notifier failed"]);
-    expect(unhandled.map((err) => (err as Error).message).sort()).toEqual([
+    // A throwing notifier() is wrapped in a coded RcuError whose cause is what it threw.
+    const wrapped = unhandled.filter((err): err is RcuError => isRcuError(err));
+    expect(wrapped.map((err) => err.code)).toEqual(["CALLBACK_FAILED"]);
+    const unwrap = (err: unknown): string => ((isRcuError(err) ? err.cause : err) as Error).message;
+    expect(unhandled.map(unwrap).sort()).toEqual([
       "callback rejected",
       "callback threw",
       "notifier failed",

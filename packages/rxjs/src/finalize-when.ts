@@ -13,10 +13,11 @@
  */
 import { RcuError, isRcuError } from "@rcu/core";
 import type { MonoTypeOperatorFunction, ObservableInput } from "rxjs";
-import { Observable } from "rxjs";
-import { gracePeriodDomain } from "./internal/grace-period-domain.js";
-import { whenNotified } from "./internal/when-notified.js";
+import { callNotifier } from "./internal/call-notifier.js";
+import type { Notifier } from "./internal/call-notifier.js";
+import { operate } from "./internal/operate.js";
 import { reportUnhandledError } from "./internal/report-unhandled-error.js";
+import { whenNotified } from "./internal/when-notified.js";
 
 function runCallback(callback: () => void | PromiseLike<void>): void {
   try {
@@ -27,6 +28,28 @@ function runCallback(callback: () => void | PromiseLike<void>): void {
   } catch (err) {
     reportUnhandledError(err);
   }
+}
+
+function startWait(callback: () => void | PromiseLike<void>, factory: () => ObservableInput<unknown>): void {
+  let notifier: Notifier;
+  try {
+    notifier = callNotifier(factory, "finalizeWhen: notifier()");
+  } catch (err) {
+    runCallback(callback);
+    reportUnhandledError(err);
+    return;
+  }
+  const { domain } = notifier;
+  if (domain !== undefined) {
+    try {
+      domain.defer(callback);
+    } catch (err) {
+      runCallback(callback); // no grace period can be had any more (the domain is closed)
+      if (!isRcuError(err, "CLOSED")) reportUnhandledError(err);
+    }
+    return;
+  }
+  whenNotified(notifier.observable, () => runCallback(callback), reportUnhandledError);
 }
 
 /**
@@ -77,34 +100,14 @@ export function finalizeWhen<T>(
         "such as () => gracePeriod(domain).",
     );
   }
-  return (source) =>
-    new Observable<T>((subscriber) => {
-      const subscription = source.subscribe({
-        next: (value) => subscriber.next(value),
-        error: (err: unknown) => subscriber.error(err),
-        complete: () => subscriber.complete(),
-      });
-      return () => {
-        subscription.unsubscribe();
-        let input: ObservableInput<unknown>;
-        try {
-          input = notifier();
-        } catch (err) {
-          runCallback(callback);
-          reportUnhandledError(err);
-          return;
-        }
-        const domain = gracePeriodDomain(input);
-        if (domain !== undefined) {
-          try {
-            domain.defer(callback);
-          } catch (err) {
-            runCallback(callback); // no grace period can be had any more (the domain is closed)
-            if (!isRcuError(err, "CLOSED")) reportUnhandledError(err);
-          }
-          return;
-        }
-        whenNotified(input, () => runCallback(callback), reportUnhandledError);
-      };
-    });
+  // As RxJS's `finalize`: the source gets the downstream subscriber itself, and the wait is registered after the
+  // source's subscribe returned, so it starts after the source's own teardown even when the source completes
+  // synchronously.
+  return operate<T, T>((source, subscriber) => {
+    try {
+      source.subscribe(subscriber);
+    } finally {
+      subscriber.add(() => startWait(callback, notifier));
+    }
+  });
 }

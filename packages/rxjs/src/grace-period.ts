@@ -1,18 +1,19 @@
 /**
  * `gracePeriod(domain)`: a grace period as an RxJS notifier.
  *
- * How it works: subscribing registers with `onGracePeriod`, which takes the cookie of the grace period covering
- * every reader active at subscribe time (`domain.startPoll()`) and waits on the domain's deferred-work engine.
- * When that grace period ends the observable emits `undefined` and completes, synchronously inside the domain's
- * callback (inside `advance()` for a manual domain), and `domain.barrier()`/`close()` called after subscribing
- * wait for it. Unsubscribing first cancels the wait at once; nothing stays registered for this subscriber. The observable is marked with its domain, so `finalizeWhen` and
- * `switchMapDeferred` can recognise `() => gracePeriod(domain)` and wait on the domain directly.
+ * How it works: subscribing registers a waiter with the domain's grace-period bridge, which takes the cookie of
+ * the grace period covering every reader active at subscribe time (`domain.startPoll()`) and waits on the
+ * domain's deferred-work engine. When that grace period ends the observable emits `undefined` and completes,
+ * synchronously inside the domain's callback (inside `advance()` for a manual domain), and
+ * `domain.barrier()`/`close()` called after subscribing wait for it. Unsubscribing first cancels the wait at
+ * once; nothing stays registered for this subscriber. The observable is a `GracePeriodObservable` carrying its
+ * domain, so `finalizeWhen` and `switchMapDeferred` can recognise `() => gracePeriod(domain)` and wait on the
+ * domain directly.
  */
 import type { RcuDomain } from "@rcu/core";
-import { Observable } from "rxjs";
+import type { Observable } from "rxjs";
 import { assertDomain } from "./internal/assert-domain.js";
-import { markGracePeriod } from "./internal/grace-period-domain.js";
-import { onGracePeriod } from "./internal/on-grace-period.js";
+import { GracePeriodObservable } from "./internal/grace-period-domain.js";
 
 /**
  * Emits once, then completes, when a grace period of `domain` that started at subscribe time has ended — that
@@ -59,16 +60,5 @@ import { onGracePeriod } from "./internal/on-grace-period.js";
  */
 export function gracePeriod(domain: RcuDomain): Observable<void> {
   assertDomain(domain, "gracePeriod(domain)");
-  const observable = new Observable<void>((subscriber) => {
-    try {
-      return onGracePeriod(domain, () => {
-        subscriber.next();
-        subscriber.complete();
-      });
-    } catch (err) {
-      subscriber.error(err);
-      return undefined;
-    }
-  });
-  return markGracePeriod(observable, domain);
+  return new GracePeriodObservable(domain);
 }

@@ -16,9 +16,11 @@
 import type { RcuDomain } from "@rcu/core";
 import { RcuError, isRcuError } from "@rcu/core";
 import type { MonoTypeOperatorFunction } from "rxjs";
-import { Observable } from "rxjs";
 import { assertDomain } from "./internal/assert-domain.js";
+import { readOptions } from "./internal/read-options.js";
+import { describeValue } from "./internal/describe-value.js";
 import { disposeValue } from "./internal/dispose-value.js";
+import { OperatorSubscriber, operate } from "./internal/operate.js";
 import { reportUnhandledError } from "./internal/report-unhandled-error.js";
 
 function disposeNow<T>(dispose: (value: T) => void | PromiseLike<void>, value: T): void {
@@ -30,6 +32,33 @@ function disposeNow<T>(dispose: (value: T) => void | PromiseLike<void>, value: T
   } catch (err) {
     reportUnhandledError(err);
   }
+}
+
+/** What a disposer threw or rejected with, as an `Error` (the original as `cause`) whatever it was. */
+function asError(err: unknown): Error {
+  return err instanceof Error
+    ? err
+    : new RcuError("CALLBACK_FAILED", `retirePrevious: dispose threw ${describeValue(err)}`, { cause: err });
+}
+
+// Runs the disposer inside the domain's callback; anything it throws or rejects with reaches the domain's
+// `onError` as an Error, even a value whose `String()` throws.
+function disposeReporting<T>(
+  dispose: (value: T) => void | PromiseLike<void>,
+  value: T,
+): void | PromiseLike<void> {
+  let result: void | PromiseLike<void>;
+  try {
+    result = dispose(value);
+  } catch (err) {
+    throw asError(err);
+  }
+  if (result !== undefined && result !== null && typeof result.then === "function") {
+    return result.then(undefined, (err: unknown) => {
+      throw asError(err);
+    });
+  }
+  return result;
 }
 
 /**
@@ -94,47 +123,62 @@ export function retirePrevious<T>(
   options: RetirePreviousOptions<T> = {},
 ): MonoTypeOperatorFunction<T> {
   assertDomain(domain, "retirePrevious(domain)");
-  if (options.dispose !== undefined && typeof options.dispose !== "function") {
+  const { dispose: givenDispose } = readOptions(options, ["dispose"], "retirePrevious(domain, options)");
+  if (givenDispose !== undefined && typeof givenDispose !== "function") {
     throw new RcuError(
       "INVALID_OPTION",
       "retirePrevious(domain, { dispose }): `dispose` must be a function (value) => void | Promise<void>.",
     );
   }
-  const dispose: (value: T) => void | PromiseLike<void> = options.dispose ?? disposeValue;
-  return (source) =>
-    new Observable<T>((subscriber) => {
-      let hasCurrent = false;
-      let current: T | undefined;
-      // The token of each value's latest pending retirement; deleting the entry cancels it.
-      const pending = new Map<T, object>();
-      const disposed = new WeakSet<object>();
+  const dispose = (givenDispose ?? disposeValue) as (value: T) => void | PromiseLike<void>;
+  return operate<T, T>((source, subscriber) => {
+    let hasCurrent = false;
+    let current: T | undefined;
+    // The token of each value's latest pending retirement; deleting the entry cancels it.
+    const pending = new Map<T, object>();
+    const disposed = new WeakSet<object>();
 
-      // Marks `value` disposed; false if it already was (objects only: primitives cannot be tracked weakly).
-      const claim = (value: T): boolean => {
-        if ((typeof value !== "object" || value === null) && typeof value !== "function") return true;
-        if (disposed.has(value)) return false;
-        disposed.add(value);
-        return true;
-      };
-      const retire = (value: T): void => {
-        const token = {};
-        pending.set(value, token);
-        try {
-          domain.defer(() => {
-            if (pending.get(value) !== token) return undefined;
-            pending.delete(value);
-            return claim(value) ? dispose(value) : undefined;
-          });
-        } catch (err) {
-          // No grace period can be had any more (the domain is closed): dispose now rather than never.
+    // Marks `value` disposed; false if it already was (objects only: primitives cannot be tracked weakly).
+    const claim = (value: T): boolean => {
+      if ((typeof value !== "object" || value === null) && typeof value !== "function") return true;
+      if (disposed.has(value)) return false;
+      disposed.add(value);
+      return true;
+    };
+    const retire = (value: T): void => {
+      const token = {};
+      pending.set(value, token);
+      try {
+        domain.defer(() => {
+          if (pending.get(value) !== token) return undefined;
           pending.delete(value);
-          if (claim(value)) disposeNow(dispose, value);
-          throw err;
-        }
-      };
+          return claim(value) ? disposeReporting(dispose, value) : undefined;
+        });
+      } catch (err) {
+        // No grace period can be had any more (the domain is closed): dispose now rather than never.
+        pending.delete(value);
+        if (claim(value)) disposeNow(dispose, value);
+        throw err;
+      }
+    };
 
-      const subscription = source.subscribe({
-        next: (value) => {
+    const teardown = (): void => {
+      if (!hasCurrent) return;
+      const last = current as T;
+      hasCurrent = false;
+      current = undefined;
+      try {
+        retire(last);
+      } catch (err) {
+        // Disposed already; a closed domain at teardown (shutdown order) is not worth an UnsubscriptionError.
+        if (!isRcuError(err, "CLOSED")) throw err;
+      }
+    };
+
+    source.subscribe(
+      new OperatorSubscriber<T>(
+        subscriber,
+        (value) => {
           if (hasCurrent && current === value) {
             subscriber.next(value);
             return;
@@ -147,28 +191,12 @@ export function retirePrevious<T>(
           subscriber.next(value);
           // A synchronous re-entrant emission may have made `previous` current again meanwhile.
           if (!hadPrevious || (hasCurrent && current === previous)) return;
-          try {
-            retire(previous);
-          } catch (err) {
-            subscriber.error(err);
-          }
+          retire(previous); // a throw (the domain closed) errors the result
         },
-        error: (err: unknown) => subscriber.error(err),
-        complete: () => subscriber.complete(),
-      });
-
-      return () => {
-        subscription.unsubscribe();
-        if (!hasCurrent) return;
-        const last = current as T;
-        hasCurrent = false;
-        current = undefined;
-        try {
-          retire(last);
-        } catch (err) {
-          // Disposed already; a closed domain at teardown (shutdown order) is not worth an UnsubscriptionError.
-          if (!isRcuError(err, "CLOSED")) throw err;
-        }
-      };
-    });
+        undefined,
+        undefined,
+        teardown, // after the source's own teardown, however the subscription ends
+      ),
+    );
+  });
 }

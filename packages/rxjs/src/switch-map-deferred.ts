@@ -14,14 +14,26 @@
  * teardown (an `UnsubscriptionError`) is reported through the domain's `onError`.
  * Once the domain is closed no grace period can be had: a release then happens at once (a new value also errors
  * the result with `RcuError('CLOSED')`; the teardown stays quiet).
+ *
+ * Subscribers are chained as in RxJS's own `switchMap`: the outer subscriber is linked to the downstream one
+ * before the source is subscribed, and each inner's subscriber is made `current` before the inner is subscribed,
+ * so a synchronous source or inner sees downstream's unsubscription (or a synchronous switch) at once. A released
+ * inner's subscriber reports `closed` at once — a synchronous producer stops pulling — while its teardown waits
+ * for the release (`DeferredTeardownSubscriber`). A `releaseWhen()` that throws or returns a non-`ObservableInput`
+ * is a coded `RcuError` for the subscriber, and the inner is released at once.
  */
-import type { RcuDomain } from "@rcu/core";
+import type { GpCookie, RcuDomain } from "@rcu/core";
 import { RcuError, isRcuError } from "@rcu/core";
-import type { ObservableInput, ObservedValueOf, OperatorFunction } from "rxjs";
-import { Observable, Subscription, from } from "rxjs";
+import type { ObservableInput, ObservedValueOf, OperatorFunction, Subscriber } from "rxjs";
+import { from } from "rxjs";
 import { assertDomain } from "./internal/assert-domain.js";
-import { gracePeriodDomain } from "./internal/grace-period-domain.js";
-import { onGracePeriod } from "./internal/on-grace-period.js";
+import { readOptions } from "./internal/read-options.js";
+import { callNotifier } from "./internal/call-notifier.js";
+import type { InnerHandler } from "./internal/deferred-teardown-subscriber.js";
+import { DeferredTeardownSubscriber } from "./internal/deferred-teardown-subscriber.js";
+import type { GraceWaiter } from "./internal/wait-for-grace-period.js";
+import { cancelGracePeriodWait, waitForGracePeriod } from "./internal/wait-for-grace-period.js";
+import { OperatorSubscriber, operate } from "./internal/operate.js";
 import { reportUnhandledError } from "./internal/report-unhandled-error.js";
 import { whenNotified } from "./internal/when-notified.js";
 
@@ -38,29 +50,47 @@ export type SwitchMapDeferredOptions =
   | { readonly domain: RcuDomain; readonly releaseWhen?: never }
   | { readonly releaseWhen: () => ObservableInput<unknown>; readonly domain?: never };
 
-interface InnerSlot {
-  /** Holds the inner subscription (added once `subscribe` returns, so a synchronous release still works). */
-  readonly subscription: Subscription;
+/**
+ * One inner: its subscriber (registered as `current` before the inner is subscribed), its release state, and —
+ * with a domain — itself the grace-period registration, so an inner costs one object.
+ */
+class Inner extends DeferredTeardownSubscriber<unknown> implements GraceWaiter {
   /** The inner completed or errored: nothing left to unsubscribe. */
-  finished: boolean;
-  released: boolean;
-  cancelRelease: (() => void) | undefined;
+  finished = false;
+  released = false;
+  gpCookie: GpCookie | undefined = undefined;
+  /** Cancels a pending release (the inner ended on its own first). */
+  cancelRelease: (() => void) | undefined = undefined;
+  /** The domain whose grace period this inner waits for, if any. */
+  waitDomain: RcuDomain | undefined = undefined;
+
+  gracePeriodEnded(): void {
+    this.unsubscribe();
+  }
+
+  /** The inner ended on its own: its pending release has nothing left to do. */
+  ended(): void {
+    this.finished = true;
+    if (this.waitDomain !== undefined) cancelGracePeriodWait(this.waitDomain, this);
+    this.cancelRelease?.();
+  }
 }
 
-type ScheduleRelease = (slot: InnerSlot, reportError: (err: unknown) => void) => void;
+type ScheduleRelease = (inner: Inner, reportError: (err: unknown) => void) => void;
 
-function releaseAfterGracePeriod(domain: RcuDomain, slot: InnerSlot): void {
+function releaseAfterGracePeriod(domain: RcuDomain, inner: Inner): void {
   try {
-    slot.cancelRelease = onGracePeriod(domain, () => slot.subscription.unsubscribe());
+    waitForGracePeriod(domain, inner);
+    inner.waitDomain = domain;
   } catch (err) {
     // No grace period can be had (the domain is closed): release now rather than never.
-    slot.subscription.unsubscribe();
+    inner.unsubscribe();
     throw err;
   }
 }
 
 function releaseStrategy(options: SwitchMapDeferredOptions): ScheduleRelease {
-  const { domain, releaseWhen } = (options ?? {}) as { domain?: unknown; releaseWhen?: unknown };
+  const { domain, releaseWhen } = readOptions(options, ["domain", "releaseWhen"], "switchMapDeferred(project, options)");
   if ((domain === undefined) === (releaseWhen === undefined)) {
     throw new RcuError(
       "INVALID_OPTION",
@@ -70,7 +100,7 @@ function releaseStrategy(options: SwitchMapDeferredOptions): ScheduleRelease {
   }
   if (domain !== undefined) {
     assertDomain(domain, "switchMapDeferred(project, { domain })");
-    return (slot) => releaseAfterGracePeriod(domain, slot);
+    return (inner) => releaseAfterGracePeriod(domain, inner);
   }
   if (typeof releaseWhen !== "function") {
     throw new RcuError(
@@ -78,23 +108,75 @@ function releaseStrategy(options: SwitchMapDeferredOptions): ScheduleRelease {
       "switchMapDeferred: `options.releaseWhen` must be a function returning an ObservableInput.",
     );
   }
-  const notifier = releaseWhen as () => ObservableInput<unknown>;
-  return (slot, reportError) => {
-    let input: ObservableInput<unknown>;
+  const factory = releaseWhen as () => ObservableInput<unknown>;
+  return (inner, reportError) => {
+    let notifier;
     try {
-      input = notifier();
+      notifier = callNotifier(factory, "switchMapDeferred: options.releaseWhen()");
     } catch (err) {
-      slot.subscription.unsubscribe(); // release now rather than never
+      inner.unsubscribe(); // release now rather than never
       throw err;
     }
-    const graceDomain = gracePeriodDomain(input);
-    if (graceDomain !== undefined) {
+    if (notifier.domain !== undefined) {
       // `() => gracePeriod(domain)`: the same as `{ domain }` (errors reach the domain's onError).
-      releaseAfterGracePeriod(graceDomain, slot);
+      releaseAfterGracePeriod(notifier.domain, inner);
       return;
     }
-    slot.cancelRelease = whenNotified(input, () => slot.subscription.unsubscribe(), reportError);
+    inner.cancelRelease = whenNotified(notifier.observable, () => inner.unsubscribe(), reportError);
   };
+}
+
+/** The state of one subscription to the result; also the handler of all its inners' notifications. */
+class SwitchState<R> implements InnerHandler<unknown, DeferredTeardownSubscriber<unknown>> {
+  current: Inner | undefined = undefined;
+  outerComplete = false;
+  /** The result has been completed or errored by this operator (not merely unsubscribed). */
+  ended = false;
+  constructor(
+    readonly subscriber: Subscriber<R>,
+    private readonly scheduleRelease: ScheduleRelease,
+  ) {}
+
+  fail(err: unknown): void {
+    this.ended = true;
+    this.subscriber.error(err);
+  }
+
+  complete(): void {
+    this.ended = true;
+    this.subscriber.complete();
+  }
+
+  readonly reportError = (err: unknown): void => {
+    if (this.subscriber.closed) reportUnhandledError(err);
+    else this.fail(err);
+  };
+
+  release(inner: Inner): void {
+    if (inner.released) return;
+    inner.released = true;
+    if (inner.finished) return;
+    inner.detach(); // a synchronous inner stops emitting now; its teardown waits for the release
+    this.scheduleRelease(inner, this.reportError);
+  }
+
+  innerNext(inner: DeferredTeardownSubscriber<unknown>, value: unknown): void {
+    if (this.current === inner) this.subscriber.next(value as R);
+  }
+
+  innerError(inner: DeferredTeardownSubscriber<unknown>, err: unknown): void {
+    (inner as Inner).ended();
+    if (this.current !== inner) return;
+    this.current = undefined;
+    this.fail(err);
+  }
+
+  innerComplete(inner: DeferredTeardownSubscriber<unknown>): void {
+    (inner as Inner).ended();
+    if (this.current !== inner) return;
+    this.current = undefined;
+    if (this.outerComplete) this.complete();
+  }
 }
 
 /**
@@ -162,85 +244,51 @@ export function switchMapDeferred<T, O extends ObservableInput<unknown>>(
     );
   }
   const scheduleRelease = releaseStrategy(options);
-  return (source) =>
-    new Observable<ObservedValueOf<O>>((subscriber) => {
-      let index = 0;
-      let outerComplete = false;
-      let current: InnerSlot | undefined;
-
-      const reportError = (err: unknown): void => {
-        if (subscriber.closed) reportUnhandledError(err);
-        else subscriber.error(err);
-      };
-      const release = (slot: InnerSlot): void => {
-        if (slot.released) return;
-        slot.released = true;
-        if (!slot.finished) scheduleRelease(slot, reportError);
-      };
-
-      const outer = source.subscribe({
-        next: (value) => {
-          let input: O;
-          try {
-            input = project(value, index++);
-          } catch (err) {
-            subscriber.error(err);
-            return;
-          }
-          const previous = current;
-          const slot: InnerSlot = {
-            subscription: new Subscription(),
-            finished: false,
-            released: false,
-            cancelRelease: undefined,
-          };
-          current = slot;
-          slot.subscription.add(
-            from(input).subscribe({
-              next: (inner) => {
-                if (current === slot) subscriber.next(inner);
-              },
-              error: (err: unknown) => {
-                slot.finished = true;
-                if (current === slot) subscriber.error(err);
-                else slot.cancelRelease?.();
-              },
-              complete: () => {
-                slot.finished = true;
-                if (current !== slot) {
-                  slot.cancelRelease?.();
-                  return;
-                }
-                current = undefined;
-                if (outerComplete) subscriber.complete();
-              },
-            }),
-          );
-          if (previous === undefined) return;
-          try {
-            release(previous);
-          } catch (err) {
-            subscriber.error(err);
-          }
-        },
-        error: (err: unknown) => subscriber.error(err),
-        complete: () => {
-          outerComplete = true;
-          if (current === undefined) subscriber.complete();
-        },
-      });
-
-      return () => {
-        outer.unsubscribe();
-        const last = current;
-        current = undefined;
-        if (last === undefined) return;
+  return operate<T, ObservedValueOf<O>>((source, subscriber) => {
+    const state = new SwitchState<ObservedValueOf<O>>(subscriber, scheduleRelease);
+    let index = 0;
+    const outer = new OperatorSubscriber<T>(
+      subscriber,
+      (value) => {
+        let inner$;
         try {
-          release(last);
+          inner$ = from(project(value, index++));
         } catch (err) {
-          // Released at once already; a closed domain at teardown (shutdown order) is not worth an UnsubscriptionError.
-          if (!isRcuError(err, "CLOSED")) throw err;
+          state.fail(err);
+          return;
         }
-      };
+        const previous = state.current;
+        const inner = new Inner(state);
+        state.current = inner; // registered before it is subscribed, so a synchronous end or switch inside sees it
+        inner$.subscribe(inner);
+        if (previous === undefined) return;
+        try {
+          state.release(previous);
+        } catch (err) {
+          state.fail(err);
+        }
+      },
+      () => {
+        state.outerComplete = true;
+        if (state.current === undefined) state.complete();
+      },
+      (err) => state.fail(err),
+    );
+
+    // Registered after the outer subscriber (so the source is torn down first) and before subscribing.
+    subscriber.add(() => {
+      const last = state.current;
+      state.current = undefined;
+      if (last === undefined) return;
+      try {
+        state.release(last);
+      } catch (err) {
+        // Released at once already. A closed domain at teardown (shutdown order) is not worth reporting, and after
+        // this operator completed or errored the result has nobody left to tell; otherwise the caller of
+        // `unsubscribe()` gets it (inside an `UnsubscriptionError`).
+        if (!state.ended && !isRcuError(err, "CLOSED")) throw err;
+      }
     });
+    source.subscribe(outer);
+  });
 }

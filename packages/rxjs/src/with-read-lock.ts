@@ -12,8 +12,10 @@ import type { RcuDomain } from "@rcu/core";
 import { domainCapabilities } from "@rcu/core";
 import { RcuError } from "@rcu/core";
 import type { MonoTypeOperatorFunction } from "rxjs";
-import { Observable } from "rxjs";
 import { assertDomain } from "./internal/assert-domain.js";
+import { describeValue } from "./internal/describe-value.js";
+import { readOptions } from "./internal/read-options.js";
+import { OperatorSubscriber, operate } from "./internal/operate.js";
 
 /**
  * Options of {@link withReadLock}.
@@ -70,21 +72,16 @@ export interface WithReadLockOptions {
  */
 export function withReadLock<T>(domain: RcuDomain, options: WithReadLockOptions = {}): MonoTypeOperatorFunction<T> {
   assertDomain(domain, "withReadLock(domain)");
-  const scope = options.scope ?? "value";
+  const scope = readOptions(options, ["scope"], "withReadLock(domain, options)").scope ?? "value";
   if (scope === "value") {
-    return (source) =>
-      new Observable<T>((subscriber) =>
-        source.subscribe({
-          next: (value) => domain.read(() => subscriber.next(value)),
-          error: (err: unknown) => subscriber.error(err),
-          complete: () => subscriber.complete(),
-        }),
-      );
+    return operate<T, T>((source, subscriber) => {
+      source.subscribe(new OperatorSubscriber<T>(subscriber, (value) => domain.read(() => subscriber.next(value))));
+    });
   }
   if (scope !== "subscription") {
     throw new RcuError(
       "INVALID_OPTION",
-      `withReadLock: unknown scope ${JSON.stringify(scope)}; use 'value' (a section per value) or 'subscription'.`,
+      `withReadLock: unknown scope ${describeValue(scope)}; use 'value' (a section per value) or 'subscription'.`,
     );
   }
   if (!domainCapabilities(domain).asyncSections) {
@@ -94,20 +91,14 @@ export function withReadLock<T>(domain: RcuDomain, options: WithReadLockOptions 
         "domain does not allow; use an 'srcu' domain (createDomain({ flavor: 'srcu' })) or scope: 'value'.",
     );
   }
-  return (source) =>
-    new Observable<T>((subscriber) => {
-      const guard = domain.readLock();
-      const subscription = source.subscribe({
-        next: (value) => subscriber.next(value),
-        error: (err: unknown) => subscriber.error(err),
-        complete: () => subscriber.complete(),
-      });
-      return () => {
-        try {
-          subscription.unsubscribe();
-        } finally {
-          guard.unlock();
-        }
-      };
-    });
+  return operate<T, T>((source, subscriber) => {
+    const guard = domain.readLock();
+    // Unlocked once, after the source's own teardown (the source's subscriber is torn down first), even when the
+    // source ends synchronously inside `subscribe`.
+    try {
+      source.subscribe(new OperatorSubscriber<T>(subscriber));
+    } finally {
+      subscriber.add(() => guard.unlock());
+    }
+  });
 }

@@ -14,19 +14,24 @@ import { RcuError } from "@rcu/core";
  * @internal
  */
 export function assertDomain(domain: unknown, where: string): asserts domain is RcuDomain {
-  const d = domain as Partial<RcuDomain> | null | undefined;
-  if (
-    d === null ||
-    typeof d !== "object" ||
-    typeof d.defer !== "function" ||
-    typeof d.startPoll !== "function" ||
-    typeof d.poll !== "function" ||
-    typeof d.readLock !== "function"
-  ) {
+  let looksLikeDomain = false;
+  try {
+    const d = domain as Partial<RcuDomain> | null | undefined;
+    looksLikeDomain =
+      d !== null &&
+      typeof d === "object" &&
+      typeof d.defer === "function" &&
+      typeof d.startPoll === "function" &&
+      typeof d.poll === "function" &&
+      typeof d.readLock === "function";
+  } catch {
+    // A revoked proxy or a throwing getter: not a domain.
+  }
+  if (!looksLikeDomain) {
     throw new RcuError(
       "INVALID_OPTION",
       `${where}: expected an RcuDomain (createDomain() from '@rcu/core', or createManualDomain() in tests), got ${
-        d === null ? "null" : typeof d
+        domain === null ? "null" : typeof domain
       }.`,
     );
   }

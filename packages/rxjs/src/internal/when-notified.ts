@@ -4,15 +4,43 @@
  * `finalizeWhen` and `switchMapDeferred` (`releaseWhen`); both short-circuit `gracePeriod(domain)` notifiers
  * before calling this.
  *
- * A notifier may emit synchronously inside `subscribe`, before its subscription is returned: `fire` then runs
- * at once, and the returned subscription is added to an already-closed holder, which unsubscribes it
- * immediately. Internal.
+ * How it works: the notifier is subscribed with a `Subscriber` of our own (not a plain observer), so the
+ * subscription exists before the notifier runs: a notifier that emits synchronously inside `subscribe` — even an
+ * endless synchronous one — sees the subscriber `closed` right after its first emission and stops.
  */
-import { Subscription, from, type ObservableInput } from "rxjs";
+import type { ObservableInput } from "rxjs";
+import { Subscriber, from } from "rxjs";
+
+class NotifierSubscriber extends Subscriber<unknown> {
+  private readonly fire: () => void;
+  private readonly onError: (err: unknown) => void;
+  constructor(fire: () => void, onError: (err: unknown) => void) {
+    super();
+    this.fire = fire;
+    this.onError = onError;
+  }
+  protected override _next(): void {
+    this.unsubscribe();
+    this.fire();
+  }
+  protected override _complete(): void {
+    this.unsubscribe();
+    this.fire();
+  }
+  protected override _error(err: unknown): void {
+    this.unsubscribe();
+    try {
+      this.fire();
+    } finally {
+      this.onError(err);
+    }
+  }
+}
 
 /**
  * Subscribes to `input` and calls `fire` on its first notification; returns a cancel that stops waiting (a
- * no-op once fired).
+ * no-op once fired). `input` must be a valid `ObservableInput` (`from(input)` is called here and throws a
+ * `TypeError` otherwise).
  *
  * @example
  * const cancel = whenNotified(timer(100), () => inner.unsubscribe(), reportUnhandledError)
@@ -23,26 +51,8 @@ export function whenNotified(
   fire: () => void,
   onError: (err: unknown) => void,
 ): () => void {
-  let done = false;
-  const holder = new Subscription();
-  const finish = (): void => {
-    if (done) return;
-    done = true;
-    holder.unsubscribe();
-    fire();
-  };
-  holder.add(
-    from(input).subscribe({
-      next: finish,
-      complete: finish,
-      error: (err: unknown) => {
-        finish();
-        onError(err);
-      },
-    }),
-  );
-  return () => {
-    done = true;
-    holder.unsubscribe();
-  };
+  const observable = from(input);
+  const subscriber = new NotifierSubscriber(fire, onError);
+  observable.subscribe(subscriber);
+  return () => subscriber.unsubscribe();
 }
