@@ -5,6 +5,7 @@
 import type { Benchmark } from "./types.js";
 import { backpressure } from "./benchmarks/backpressure.js";
 import { deferral } from "./benchmarks/deferral.js";
+import { effectPeers } from "./benchmarks/effect-peers.js";
 import { eventLoop } from "./benchmarks/event-loop.js";
 import { poolAcquire } from "./benchmarks/pool-acquire.js";
 import { poolChurn } from "./benchmarks/pool-churn.js";
@@ -27,4 +28,5 @@ export const benchmarks: readonly Benchmark[] = [
   poolAcquire,
   poolChurn,
   poolTypesafe,
+  effectPeers,
 ];

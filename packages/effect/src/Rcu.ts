@@ -32,7 +32,9 @@ import {
   holdsSection,
   isAlreadyLogged,
   isDeferredFiber,
+  isManualDomain,
   rcuError,
+  sectionRelation,
   runDeferred,
   type Token,
 } from "./internal/core.js";
@@ -165,14 +167,32 @@ const enterRead = (fiber: Fiber.Fiber<unknown, unknown>, domain: RcuDomain): Sec
 
 const leaveSection = (section: Section) => Effect.sync(() => section.leave());
 
-const readOn = <A, E, R>(domain: RcuDomain, self: Effect.Effect<A, E, R>): Effect.Effect<A, E, Exclude<R, RcuSection>> =>
-  Effect.withFiber((fiber) =>
-    Effect.acquireUseRelease(
-      Effect.sync(() => enterRead(fiber, domain)),
-      (section) => Effect.provideService(self, RcuSection, section),
-      leaveSection,
-    ),
-  );
+/**
+ * A read section around `self`, on the domain of the `Rcu` service in the fiber's context. The exit hook is in place
+ * before the section is entered, so an interruption at any point (even while the fiber yields between the two)
+ * leaves it; on exit the fiber gets back the context it had before (as `Effect.provideService` does).
+ */
+const readIn = <A, E, R>(self: Effect.Effect<A, E, R>): Effect.Effect<A, E, Exclude<R, RcuSection> | Rcu> =>
+  Effect.suspend(() => {
+    let section: Section | undefined;
+    let before: Context.Context<never> | undefined;
+    let owner: Fiber.Fiber<unknown, unknown> | undefined;
+    const enter = Effect.withFiber((fiber) => {
+      const { domain } = Context.get(fiber.context as Context.Context<Rcu>, Rcu);
+      before = fiber.context;
+      owner = fiber;
+      section = new Section(domain, fiber, currentSection(fiber), domain.readLock());
+      fiber.setContext(Context.add(before, RcuSection, section));
+      return self as Effect.Effect<A, E>;
+    });
+    return Effect.onExit(enter, () => {
+      if (section !== undefined) {
+        section.leave();
+        if (owner!.context !== before) owner!.setContext(before!);
+      }
+      return Effect.void;
+    });
+  });
 
 const readScopedOn = (domain: RcuDomain): Effect.Effect<RcuSection["Service"], never, Scope.Scope> =>
   Effect.uninterruptible(
@@ -231,7 +251,8 @@ const deferOn = <R>(
   attempt(() => domain.defer(() => runDeferred(context, domain, effect, message)));
 
 /**
- * Waits for a grace period, then runs `release`. Inside a read section of the domain (own or inherited) waiting
+ * Waits for a grace period, then runs `release`; with no read section open on the domain at all, there is no
+ * reader to wait for and `release` runs at once. Inside a read section of the domain (own or inherited) waiting
  * would deadlock, so the release goes to the domain's deferred queue instead and the scope closes at once. On a
  * manual domain the wait drives grace periods (a test's scope closes after its body) and dies with `STALL` when a
  * reader never leaves.
@@ -240,31 +261,43 @@ const releaseAfterGracePeriod = <R>(
   domain: RcuDomain,
   release: Effect.Effect<unknown, never, R>,
 ): Effect.Effect<void, never, R> =>
-  Effect.flatMap(holdsSection(domain), (held) => {
-    if (held) {
-      return Effect.context<R>().pipe(
-        Effect.flatMap((context) =>
-          deferOn(domain, context, release, "Rcu.acquireRelease: a deferred release failed"),
-        ),
-        Effect.catch((error) =>
-          Effect.logWarning("Rcu.acquireRelease: could not defer the release, running it now", error).pipe(
-            Effect.andThen(release),
-          ),
-        ),
-        Effect.asVoid,
-      );
-    }
-    return awaitDriving(domain, () => domain.synchronize(), "Rcu.acquireRelease").pipe(
-      // The domain closed under us: nobody can read the value any more, release it.
-      Effect.catchDefect((defect) =>
-        Effect.logWarning("Rcu.acquireRelease: waiting for a grace period failed; releasing anyway", defect),
-      ),
-      // A reader that never leaves (manual domain): releasing would free a value it may hold.
-      Effect.catch((stall) => Effect.die(stall)),
-      Effect.andThen(release),
-      Effect.asVoid,
+  Effect.withFiber((fiber) => {
+    const relation = sectionRelation(fiber, domain);
+    if (relation === 0) return waitThenRelease(domain, release);
+    if (relation === 1) return deferRelease(domain, release);
+    return Effect.flatMap(holdsSection(domain), (held) =>
+      held ? deferRelease(domain, release) : waitThenRelease(domain, release),
     );
   });
+
+/** Inside a section: the release goes to the domain's deferred queue, after the grace period. */
+const deferRelease = <R>(domain: RcuDomain, release: Effect.Effect<unknown, never, R>): Effect.Effect<void, never, R> =>
+  Effect.context<R>().pipe(
+    Effect.flatMap((context) => deferOn(domain, context, release, "Rcu.acquireRelease: a deferred release failed")),
+    Effect.catch((error) =>
+      Effect.logWarning("Rcu.acquireRelease: could not defer the release, running it now", error).pipe(
+        Effect.andThen(release),
+      ),
+    ),
+    Effect.asVoid,
+  );
+
+const waitThenRelease = <R>(domain: RcuDomain, release: Effect.Effect<unknown, never, R>): Effect.Effect<void, never, R> => {
+  // No read section open on the domain right now: none can hold the value, so the grace period that would cover
+  // the sections open at this moment has nothing to wait for. (Not on a manual domain, whose tests step grace
+  // periods themselves.)
+  if (!isManualDomain(domain) && domain.stats().readers === 0) return Effect.asVoid(release);
+  return awaitDriving(domain, () => domain.synchronize(), "Rcu.acquireRelease").pipe(
+    // The domain closed under us: nobody can read the value any more, release it.
+    Effect.catchDefect((defect) =>
+      Effect.logWarning("Rcu.acquireRelease: waiting for a grace period failed; releasing anyway", defect),
+    ),
+    // A reader that never leaves (manual domain): releasing would free a value it may hold.
+    Effect.catch((stall) => Effect.die(stall)),
+    Effect.andThen(release),
+    Effect.asVoid,
+  );
+};
 
 /**
  * The RCU service: one `@rcu/core` domain whose grace periods the operations below wait for. Provide it with
@@ -417,7 +450,7 @@ export class Rcu extends Context.Service<
   static readonly read = <A, E, R>(
     self: Effect.Effect<A, E, R>,
   ): Effect.Effect<A, E, Exclude<R, RcuSection> | Rcu> =>
-    Effect.flatMap(Effect.service(Rcu), ({ domain }) => readOn(domain, self));
+    readIn(self);
 
   /**
    * Enters a read section that lasts until the current `Scope` closes, and succeeds with its `Rcu.Section`. The
@@ -578,9 +611,10 @@ export class Rcu extends Context.Service<
     release: (a: A, exit: Exit.Exit<unknown, unknown>) => Effect.Effect<unknown, never, R2>,
     options?: { readonly interruptible?: boolean },
   ): Effect.Effect<A, E, R | R2 | Rcu | Scope.Scope> =>
-    Effect.flatMap(Effect.service(Rcu), ({ domain }) =>
-      Effect.acquireRelease(acquire, (a, exit) => releaseAfterGracePeriod(domain, release(a, exit)), options),
-    );
+    Effect.withFiber((fiber) => {
+      const { domain } = Context.get(fiber.context as Context.Context<Rcu>, Rcu);
+      return Effect.acquireRelease(acquire, (a, exit) => releaseAfterGracePeriod(domain, release(a, exit)), options);
+    });
 
   /**
    * The service an open read section provides (`RcuSection`): `Rcu.read(effect)` gives it to `effect`, and

@@ -125,6 +125,13 @@ const holds = (fiber: Fiber.Fiber<unknown, unknown>, head: Token | undefined, do
   return result;
 };
 
+/**
+ * How `fiber` relates to the open sections of `domain` in its context, without waiting: `0` none it holds, `1` one
+ * it holds, `2` not known until the fiber that forked it has run on (then use `holdsSection`). @internal
+ */
+export const sectionRelation = (fiber: Fiber.Fiber<unknown, unknown>, domain: RcuDomain): 0 | 1 | 2 =>
+  holds(fiber, currentSection(fiber), domain);
+
 /** Resolves `Unsure` by letting the forking fiber run on (and observe its child) first. */
 const settle = (check: (fiber: Fiber.Fiber<unknown, unknown>) => Relation): Effect.Effect<boolean> =>
   Effect.withFiber((fiber) => {
