@@ -91,7 +91,7 @@ const checkOptions = (where: string, options: unknown): Effect.Effect<LayerOptio
   options === undefined
     ? Effect.succeed({})
     : typeof options === "object" && options !== null
-      ? Effect.succeed(options as LayerOptions)
+      ? Effect.succeed<LayerOptions>(options)
       : Effect.fail(
           rcuError(
             "INVALID_OPTION",
@@ -648,6 +648,7 @@ export class Rcu extends Context.Service<
  * @since 0.1.0
  * @category models
  */
+// eslint-disable-next-line @typescript-eslint/no-namespace -- types only, merged with the class (as Effect's modules do)
 export declare namespace Rcu {
   /**
    * The read-section service (`RcuSection`), as a type: an effect that needs it runs only inside `Rcu.read`.

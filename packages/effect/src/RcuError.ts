@@ -60,6 +60,7 @@ export class RcuError<out C extends Code = Code> extends Data.TaggedError("RcuEr
  * @since 0.1.0
  * @category errors
  */
+// eslint-disable-next-line @typescript-eslint/no-namespace -- types only, merged with the class (as Effect's modules do)
 export declare namespace RcuError {
   /**
    * Every code an `RcuError` of `@rcu/effect` may carry: core's `RcuErrorCode`, plus `NOT_IN_SECTION` (a

@@ -267,7 +267,7 @@ export const idleTimeToLiveOption = (
           rcuError(
             "INVALID_OPTION",
             `${where}: idleTimeToLive must be a non-negative duration (e.g. 0, "30 seconds" or Infinity), got ` +
-              `${String(input)}.`,
+              `${typeof input === "object" ? JSON.stringify(input) : String(input)}.`,
           ),
         );
   });

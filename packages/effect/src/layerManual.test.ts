@@ -119,7 +119,7 @@ describe("hostile input", () => {
       Effect.gen(function* () {
         for (const fake of [{}, null, undefined, { flavor: "srcu" }, "srcu"]) {
           const error = yield* Effect.flip(Layer.build(Rcu.layerFrom(fake as never)).pipe(Effect.scoped));
-          assert.strictEqual(error.code, "INVALID_OPTION", String(fake));
+          assert.strictEqual(error.code, "INVALID_OPTION", JSON.stringify(fake) ?? "undefined");
           assert.match(error.message, /expected an RcuDomain/);
         }
         const real = createDomain({ flavor: "srcu" });
