@@ -27,7 +27,7 @@
  * @since 0.1.0
  */
 import type { RcuDomain } from "@rcu/core";
-import { Context, Duration, Effect, Exit, Scope, Semaphore, type Fiber, type Types } from "effect";
+import { Context, Duration, Effect, Exit, PubSub, Scope, Semaphore, Stream, type Fiber, type Types } from "effect";
 import { dual } from "effect/Function";
 import { type Pipeable, pipeArguments } from "effect/Pipeable";
 import { awaitDriving, holdsSection, rcuError, runDeferred, sectionOpenIn } from "./internal/core.js";
@@ -108,7 +108,14 @@ class RcuRefImpl<A, E> implements RcuRef<A, E> {
     readonly context: Context.Context<never>,
     readonly domain: RcuDomain,
     readonly idleTimeToLive: Duration.Duration | undefined,
+    /** Every value that becomes current, for `changes` (the latest one replayed to new subscribers). */
+    readonly published: PubSub.PubSub<A>,
   ) {}
+  /** Makes `entry` the current value and announces it. */
+  publish(entry: Entry<A>): void {
+    this.current = entry;
+    PubSub.publishUnsafe(this.published, entry.value);
+  }
   pipe() {
     // eslint-disable-next-line prefer-rest-params
     return pipeArguments(this, arguments);
@@ -238,7 +245,8 @@ export const make = <A, E, R>(
     const context = yield* Effect.context<R | Scope.Scope | Rcu>();
     const { domain } = Context.get(context, Rcu);
     const scope = Context.get(context, Scope.Scope);
-    const ref = new RcuRefImpl<A, E>(options.acquire as Effect.Effect<A, E>, context, domain, idleTimeToLive);
+    const published = yield* PubSub.unbounded<A>({ replay: 1 });
+    const ref = new RcuRefImpl<A, E>(options.acquire as Effect.Effect<A, E>, context, domain, idleTimeToLive, published);
     yield* Scope.addFinalizer(scope, closeRef(ref));
     return ref as RcuRef<A, E>;
   });
@@ -281,15 +289,18 @@ const closeRef = <A, E>(ref: RcuRefImpl<A, E>): Effect.Effect<void> =>
   Effect.suspend(() => {
     ref.closed = true;
     if (ref.current !== undefined) retire(ref, ref.current);
-    if (ref.releasing.size === 0) return Effect.void;
     const releasing = [...ref.releasing];
-    return Effect.flatMap(holdsSection(ref.domain), (held) =>
-      held
+    const waitForReleases =
+      releasing.length === 0
         ? Effect.void
-        : awaitDriving(ref.domain, () => Promise.all(releasing).then(() => undefined), "RcuRef: closing the ref").pipe(
-            Effect.orDie,
-          ),
-    );
+        : Effect.flatMap(holdsSection(ref.domain), (held) =>
+            held
+              ? Effect.void
+              : awaitDriving(ref.domain, () => Promise.all(releasing).then(() => undefined), "RcuRef: closing the ref").pipe(
+                  Effect.orDie,
+                ),
+          );
+    return Effect.andThen(PubSub.shutdown(ref.published), waitForReleases);
   });
 
 /**
@@ -328,7 +339,7 @@ export const get = <A, E>(self: RcuRef<A, E>): Effect.Effect<A, E, Scope.Scope> 
           const run = (scope: Scope.Closeable) =>
             Effect.provideContext(ref.acquire, Context.add(ref.context, Scope.Scope, scope));
           return acquireEntry(ref, run, false, (entry) => {
-            ref.current = entry;
+            ref.publish(entry);
             take(entry);
           });
         }),
@@ -407,7 +418,7 @@ const acquireFirst = <A, E>(ref: RcuRefImpl<A, E>): Effect.Effect<A, E> =>
       return Effect.map(
         acquireEntry(ref, run, true, (entry) => {
           installed = entry;
-          ref.current = entry;
+          ref.publish(entry);
         }),
         () => installed,
       );
@@ -456,7 +467,7 @@ export const set: {
         const run = (scope: Scope.Closeable) => Scope.provide(acquire, scope);
         return acquireEntry(ref, run, true, (entry) => {
           const old = ref.current;
-          ref.current = entry;
+          ref.publish(entry);
           if (old !== undefined) retire(ref, old);
         });
       }),
@@ -488,3 +499,79 @@ export const invalidate = <A, E>(self: RcuRef<A, E>): Effect.Effect<void> =>
     const ref = impl(self);
     if (ref.current !== undefined) retire(ref, ref.current);
   });
+
+/**
+ * Re-runs the ref's own `acquire` (with the services the ref was made with) and publishes the result, make before
+ * break: readers keep the old value until the new one is ready; the old value is released once its borrowers'
+ * scopes have closed and a grace period has passed. If `acquire` fails, nothing changes and `refresh` fails with
+ * its error.
+ *
+ * **When to use**
+ *
+ * To reload a resource from its source (a config file, a connection) the way `Resource.refresh` does, without
+ * repeating how it is acquired.
+ *
+ * **Details**
+ *
+ * Like `set`, it runs one after another with other `set`s and `refresh`es, and the refreshed value stays until the
+ * next `set`, `refresh`, `invalidate` or the ref's close. Interrupted once the ref's own scope has closed.
+ *
+ * @example
+ * ```ts
+ * import { Effect, Schedule } from "effect"
+ * import { RcuRef } from "@rcu/effect"
+ *
+ * declare const config: RcuRef.RcuRef<{ readonly port: number }, Error>
+ *
+ * const reloadEveryMinute = RcuRef.refresh(config).pipe(Effect.repeat(Schedule.spaced("1 minute")))
+ * ```
+ *
+ * @since 0.1.0
+ * @category setters
+ */
+export const refresh = <A, E>(self: RcuRef<A, E>): Effect.Effect<void, E> => {
+  const ref = impl(self);
+  return ref.lock.withPermits(1)(
+    Effect.suspend(() => {
+      if (ref.closed) return Effect.interrupt;
+      const run = (scope: Scope.Closeable) =>
+        Effect.provideContext(ref.acquire, Context.add(ref.context, Scope.Scope, scope));
+      return acquireEntry(ref, run, true, (entry) => {
+        const old = ref.current;
+        ref.publish(entry);
+        if (old !== undefined) retire(ref, old);
+      });
+    }),
+  );
+};
+
+/**
+ * A `Stream` of the values the ref publishes: the current one first (if any), then each value that becomes
+ * current (`set`, `refresh`, or a first acquisition by `get`/`deref`). Ends when the ref's scope closes.
+ *
+ * **When to use**
+ *
+ * To react to reloads, as with `SubscriptionRef.changes`: re-render, re-index, log the new version.
+ *
+ * **Gotchas**
+ *
+ * An element is a published value, not a borrow: by the time the consumer handles it, a later `set` may have
+ * retired it, and it is released after a grace period. Handle each element inside `Rcu.read` (or take a borrow
+ * with `RcuRef.get`) and keep nothing from it past that.
+ *
+ * @example
+ * ```ts
+ * import { Effect, Stream } from "effect"
+ * import { Rcu, RcuRef } from "@rcu/effect"
+ *
+ * declare const config: RcuRef.RcuRef<{ readonly version: number }>
+ *
+ * const logVersions = RcuRef.changes(config).pipe(
+ *   Stream.runForEach((c) => Rcu.read(Effect.log(`config v${c.version} is live`)))
+ * )
+ * ```
+ *
+ * @since 0.1.0
+ * @category getters
+ */
+export const changes = <A, E>(self: RcuRef<A, E>): Stream.Stream<A> => Stream.fromPubSub(impl(self).published);
