@@ -6,6 +6,8 @@
  *   the value across a fiber yield before using it): `Rcu.read` + `RcuRef.deref` (the RCU read path: no
  *   reference count, no finalizer) and `RcuRef.get` in a scope, against Effect's `RcRef.get` in a scope (goal:
  *   deref ≥ 10× faster; `RcuRef.get` ≤ 1.2× it), `SynchronizedRef.get` and `ScopedRef.get`.
+ * - The same reads spread over 16 keys: `Rcu.read` + `RcuMap.deref` against `RcMap.get` in a scope (a swap is
+ *   `RcuMap.set` / `RcMap.invalidate` of one key). Goal ≥ 10× faster.
  * - Safety, as counts: how many reads saw a value already released. `RcuRef` must show 0. The peers show what
  *   the grace period prevents: `SynchronizedRef` (release the old value after `set`, the obvious pattern),
  *   `ScopedRef.set` (releases the old value at once) and `RcRef.invalidate` (closes the value's scope even while
@@ -20,8 +22,8 @@
  * reference counting. `Effect.acquireRelease` is the primitive `Rcu.acquireRelease` extends; the difference is
  * the grace period, which is what it adds.
  */
-import { Rcu, RcuRef } from "@rcu/effect";
-import { Effect, RcRef, type Scope, ScopedRef, SynchronizedRef } from "effect";
+import { Rcu, RcuMap, RcuRef } from "@rcu/effect";
+import { Effect, Option, RcMap, RcRef, type Scope, ScopedRef, SynchronizedRef } from "effect";
 import type { Benchmark, Pair } from "../types.js";
 import { rotateAsync } from "../timing.js";
 
@@ -46,6 +48,11 @@ interface Workload {
   readonly read: Effect.Effect<Value, never, Rcu>;
   readonly readHolding: Effect.Effect<Value, never, Rcu>;
   readonly swap: Effect.Effect<void, never, never>;
+  /** Keyed workloads: one read (and holding read) per key; reads go round the keys. */
+  readonly keyed?: {
+    readonly reads: ReadonlyArray<Effect.Effect<Value, never, Rcu>>;
+    readonly readsHolding: ReadonlyArray<Effect.Effect<Value, never, Rcu>>;
+  };
 }
 
 interface Outcome {
@@ -67,9 +74,11 @@ const readers = (perFiber: number, make: Effect.Effect<Workload, never, Scope.Sc
       if (!v.alive) released++;
       return ++reads % SWAP_EVERY === 0 ? workload.swap : Effect.void;
     };
-    const fast = Effect.flatMap(workload.read, check);
-    const holding = Effect.flatMap(workload.readHolding, check);
-    const steps = Array.from({ length: perFiber }, (_, i) => (i % HOLD_EVERY === 0 ? holding : fast));
+    const fast = (workload.keyed?.reads ?? [workload.read]).map((read) => Effect.flatMap(read, check));
+    const holding = (workload.keyed?.readsHolding ?? [workload.readHolding]).map((read) => Effect.flatMap(read, check));
+    const steps = Array.from({ length: perFiber }, (_, i) =>
+      i % HOLD_EVERY === 0 ? holding[i % holding.length]! : fast[i % fast.length]!,
+    );
     const fiber = Effect.forEach(steps, (step) => step, { discard: true });
     const t0 = cpuNs();
     yield* Effect.forEach(Array.from({ length: FIBERS }, () => fiber), (f) => f, {
@@ -142,6 +151,40 @@ const scopedRefWorkload = Effect.gen(function* () {
   } satisfies Workload;
 });
 
+const KEYS = Array.from({ length: 16 }, (_, i) => `key-${i}`);
+
+const derefMapWorkload = Effect.gen(function* () {
+  const counter = { n: 0 };
+  const map = yield* Effect.orDie(RcuMap.make({ lookup: (_key: string) => acquireValue(counter) }));
+  for (const key of KEYS) yield* Effect.orDie(RcuMap.set(map, key, acquireValue(counter)));
+  const present = (o: Option.Option<Value>) => Option.getOrThrow(o);
+  let swaps = 0;
+  return {
+    read: Effect.die("keyed"),
+    readHolding: Effect.die("keyed"),
+    keyed: {
+      reads: KEYS.map((key) => Rcu.read(Effect.map(RcuMap.deref(map, key), present))),
+      readsHolding: KEYS.map((key) => Rcu.read(holdAcross(Effect.map(RcuMap.deref(map, key), present)))),
+    },
+    swap: Effect.suspend(() => RcuMap.set(map, KEYS[swaps++ % KEYS.length]!, acquireValue(counter))).pipe(Effect.orDie),
+  } satisfies Workload;
+});
+
+const rcMapWorkload = Effect.gen(function* () {
+  const counter = { n: 0 };
+  const map = yield* RcMap.make({ lookup: (_key: string) => acquireValue(counter), idleTimeToLive: "1 hour" });
+  let swaps = 0;
+  return {
+    read: Effect.die("keyed"),
+    readHolding: Effect.die("keyed"),
+    keyed: {
+      reads: KEYS.map((key) => Effect.scoped(RcMap.get(map, key))),
+      readsHolding: KEYS.map((key) => Effect.scoped(holdAcross(RcMap.get(map, key)))),
+    },
+    swap: Effect.suspend(() => RcMap.invalidate(map, KEYS[swaps++ % KEYS.length]!)),
+  } satisfies Workload;
+});
+
 /** Runs `program` with a fresh `Rcu.layer()` and a scope, closing both. */
 const runWithRcu = <A>(program: Effect.Effect<A, never, Scope.Scope | Rcu>): Promise<A> =>
   Effect.runPromise(program.pipe(Effect.scoped, Effect.provide(Rcu.layer({ name: "bench-effect" })), Effect.orDie));
@@ -211,8 +254,16 @@ export const effectPeers: Benchmark = {
       goal: { text: "≤ 2×", value: 2, direction: "max" },
     },
     {
+      id: "mapDeref",
+      name: "E7. 64 fibers, 16 keys: Rcu.read + RcuMap.deref vs RcMap.get",
+      unit: "ns/read",
+      ratio: "baseline/ours",
+      baselineLabel: "RcMap.get",
+      goal: { text: "≥ 10× faster", value: 10, direction: "min" },
+    },
+    {
       id: "safeOurs",
-      name: "E5. safety: reads that saw a released value, RcuRef (deref and get)",
+      name: "E5. safety: reads that saw a released value, RcuRef (deref and get) and RcuMap.deref",
       unit: "reads",
       ratio: "ours",
       goal: { text: "= 0", value: 0, direction: "max" },
@@ -257,12 +308,14 @@ export const effectPeers: Benchmark = {
   ],
   async run(ctx) {
     const perFiber = ctx.scale(4_000, 800);
-    const [deref, rcuGet, rcRef, sync, scoped] = await rotateAsync(ctx.repetition, [
+    const [deref, rcuGet, rcRef, sync, scoped, mapDeref, rcMap] = await rotateAsync(ctx.repetition, [
       () => measureReads(perFiber, derefWorkload),
       () => measureReads(perFiber, rcuGetWorkload),
       () => measureReads(perFiber, rcRefWorkload),
       () => measureReads(perFiber, synchronizedWorkload),
       () => measureReads(perFiber, scopedRefWorkload),
+      () => measureReads(perFiber, derefMapWorkload),
+      () => measureReads(perFiber, rcMapWorkload),
     ]);
     const n = ctx.scale(20_000, 4_000);
     const [arOurs, arBase, batchOurs, batchBase] = await rotateAsync(ctx.repetition, [
@@ -276,7 +329,8 @@ export const effectPeers: Benchmark = {
       get: pair(rcuGet!.nsPerRead, rcRef!.nsPerRead),
       derefSync: pair(deref!.nsPerRead, sync!.nsPerRead),
       derefScoped: pair(deref!.nsPerRead, scoped!.nsPerRead),
-      safeOurs: { ours: deref!.released + rcuGet!.released },
+      mapDeref: pair(mapDeref!.nsPerRead, rcMap!.nsPerRead),
+      safeOurs: { ours: deref!.released + rcuGet!.released + mapDeref!.released },
       safeRcRef: { ours: rcRef!.released },
       safeSync: { ours: sync!.released },
       safeScoped: { ours: scoped!.released },

@@ -185,6 +185,46 @@ describe("a read section is inherited by structured children", () => {
   );
 });
 
+describe("the section that counts for a release is the closing fiber's", () => {
+  it.effect(
+    "acquired outside a section, the scope closed inside one: the release is deferred, not awaited",
+    () =>
+      Effect.gen(function* () {
+        const log: Array<string> = [];
+        const scope = yield* Scope.make();
+        yield* Rcu.acquireRelease(Effect.succeed("conn"), () => Effect.sync(() => log.push("released"))).pipe(
+          Scope.provide(scope),
+        );
+        yield* Rcu.read(Scope.close(scope, Exit.void));
+        assert.deepStrictEqual(log, [], "deferred past the section");
+        yield* RcuManual.advance;
+        yield* Rcu.barrier;
+        assert.deepStrictEqual(log, ["released"]);
+      }).pipe(Effect.provide(Rcu.layerManual)),
+    timeout,
+  );
+
+  it.effect(
+    "acquired inside a section, the scope closed after it ended: the release waits for a grace period",
+    () =>
+      Effect.gen(function* () {
+        const log: Array<string> = [];
+        const scope = yield* Scope.make();
+        yield* Rcu.read(
+          Rcu.acquireRelease(Effect.succeed("conn"), () => Effect.sync(() => log.push("released"))).pipe(
+            Scope.provide(scope),
+          ),
+        );
+        const closing = yield* Effect.forkChild(Scope.close(scope, Exit.void));
+        yield* Effect.yieldNow;
+        assert.deepStrictEqual(log, []);
+        yield* Fiber.join(closing); // the close drives the manual domain's grace period itself
+        assert.deepStrictEqual(log, ["released"]);
+      }).pipe(Effect.provide(Rcu.layerManual)),
+    timeout,
+  );
+});
+
 describe("what does not inherit a section", () => {
   it.effect(
     "a detached fork inside a section that synchronizes waits, and completes after the section ends",

@@ -23,7 +23,7 @@ import {
   type RcuError as CoreRcuError,
 } from "@rcu/core";
 import { createManualDomain, type ManualDomain } from "@rcu/core/testing";
-import { Context, Effect, Layer, type Exit, type Fiber, type Scope } from "effect";
+import { Context, Effect, Layer, Scope as ScopeModule, type Exit, type Fiber, type Scope } from "effect";
 import {
   attempt,
   attemptPromise,
@@ -257,10 +257,12 @@ const deferOn = <R>(
  * manual domain the wait drives grace periods (a test's scope closes after its body) and dies with `STALL` when a
  * reader never leaves.
  */
+const ScopeService = ScopeModule.Scope;
+
 const releaseAfterGracePeriod = <R>(
   domain: RcuDomain,
   release: Effect.Effect<unknown, never, R>,
-): Effect.Effect<void, never, R> =>
+): Effect.Effect<unknown, never, R> =>
   Effect.withFiber((fiber) => {
     const relation = sectionRelation(fiber, domain);
     if (relation === 0) return waitThenRelease(domain, release);
@@ -282,11 +284,14 @@ const deferRelease = <R>(domain: RcuDomain, release: Effect.Effect<unknown, neve
     Effect.asVoid,
   );
 
-const waitThenRelease = <R>(domain: RcuDomain, release: Effect.Effect<unknown, never, R>): Effect.Effect<void, never, R> => {
+const waitThenRelease = <R>(
+  domain: RcuDomain,
+  release: Effect.Effect<unknown, never, R>,
+): Effect.Effect<unknown, never, R> => {
   // No read section open on the domain right now: none can hold the value, so the grace period that would cover
   // the sections open at this moment has nothing to wait for. (Not on a manual domain, whose tests step grace
   // periods themselves.)
-  if (!isManualDomain(domain) && domain.stats().readers === 0) return Effect.asVoid(release);
+  if (!isManualDomain(domain) && domain.stats().readers === 0) return release;
   return awaitDriving(domain, () => domain.synchronize(), "Rcu.acquireRelease").pipe(
     // The domain closed under us: nobody can read the value any more, release it.
     Effect.catchDefect((defect) =>
@@ -611,10 +616,19 @@ export class Rcu extends Context.Service<
     release: (a: A, exit: Exit.Exit<unknown, unknown>) => Effect.Effect<unknown, never, R2>,
     options?: { readonly interruptible?: boolean },
   ): Effect.Effect<A, E, R | R2 | Rcu | Scope.Scope> =>
-    Effect.withFiber((fiber) => {
-      const { domain } = Context.get(fiber.context as Context.Context<Rcu>, Rcu);
-      return Effect.acquireRelease(acquire, (a, exit) => releaseAfterGracePeriod(domain, release(a, exit)), options);
-    });
+    Effect.uninterruptibleMask((restore) =>
+      Effect.withFiber((fiber) => {
+        // The release runs with the services of the acquire; the section check looks at the closing fiber.
+        const context = fiber.context as Context.Context<R2 | Rcu>;
+        const { domain } = Context.get(context, Rcu);
+        const scope = Context.get(context as Context.Context<Scope.Scope>, ScopeService);
+        return Effect.tap(options?.interruptible === true ? restore(acquire) : acquire, (a) =>
+          ScopeModule.addFinalizerExit(scope, (exit) =>
+            releaseAfterGracePeriod(domain, Effect.provideContext(release(a, exit), context)),
+          ),
+        );
+      }),
+    ) as Effect.Effect<A, E, R | R2 | Rcu | Scope.Scope>;
 
   /**
    * The service an open read section provides (`RcuSection`): `Rcu.read(effect)` gives it to `effect`, and
