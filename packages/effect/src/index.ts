@@ -13,3 +13,5 @@ export { RcuRef };
 import * as RcuMap from "./RcuMap.js";
 export { RcuMap };
 export { RcuSection } from "./RcuSection.js";
+import * as RcuMetrics from "./RcuMetrics.js";
+export { RcuMetrics };
