@@ -628,7 +628,7 @@ export class Rcu extends Context.Service<
           ),
         );
       }),
-    ) as Effect.Effect<A, E, R | R2 | Rcu | Scope.Scope>;
+    );
 
   /**
    * The service an open read section provides (`RcuSection`): `Rcu.read(effect)` gives it to `effect`, and

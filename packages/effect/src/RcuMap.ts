@@ -342,7 +342,7 @@ export const make: {
     const scope = Context.get(context as Context.Context<Scope.Scope>, Scope.Scope);
     const map = new RcuMapImpl<K, A, E>(
       options.lookup as (key: K) => Effect.Effect<A, E>,
-      context as Context.Context<never>,
+      context,
       domain,
       idleTimeToLive,
       capacity,
