@@ -1,10 +1,11 @@
 import type { RcuDomain, RcuError as CoreRcuError } from "@rcu/core";
-import { Effect, type Exit, type Layer, type Scope } from "effect";
+import { type Cause, Effect, type Exit, type Layer, type Option, type Scope, type Stream } from "effect";
 import { describe, expectTypeOf, it } from "vitest";
 import { Rcu } from "./Rcu.js";
 import type { RcuError } from "./RcuError.js";
 import { RcuManual } from "./RcuManual.js";
 import type { RcuSection } from "./RcuSection.js";
+import * as RcuMap from "./RcuMap.js";
 import * as RcuRef from "./RcuRef.js";
 
 interface Conn {
@@ -141,5 +142,39 @@ describe("RcuRef", () => {
   it("RcuRef is invariant in A and covariant in E", () => {
     expectTypeOf<RcuRef.RcuRef<Conn, never>>().toExtend<RcuRef.RcuRef<Conn, NotFound>>();
     expectTypeOf<RcuRef.RcuRef<{ id: 1 }>>().not.toExtend<RcuRef.RcuRef<Conn>>();
+  });
+});
+
+describe("RcuMap", () => {
+  it("make, get, deref (only inside a section), set, invalidate, keys", () => {
+    const lookup = (_id: number) => acquireConn;
+    expectTypeOf(RcuMap.make({ lookup })).toEqualTypeOf<
+      Effect.Effect<RcuMap.RcuMap<number, Conn, NotFound>, RcuError<"INVALID_OPTION">, Db | Scope.Scope | Rcu>
+    >();
+    expectTypeOf(RcuMap.make({ lookup, capacity: 10 })).toEqualTypeOf<
+      Effect.Effect<
+        RcuMap.RcuMap<number, Conn, NotFound | Cause.ExceededCapacityError>,
+        RcuError<"INVALID_OPTION">,
+        Db | Scope.Scope | Rcu
+      >
+    >();
+    const map = {} as RcuMap.RcuMap<number, Conn, NotFound>;
+    expectTypeOf(RcuMap.get(map, 1)).toEqualTypeOf<Effect.Effect<Conn, NotFound, Scope.Scope>>();
+    expectTypeOf(RcuMap.deref(map, 1)).toEqualTypeOf<Effect.Effect<Option.Option<Conn>, never, Rcu.Section>>();
+    expectTypeOf(Rcu.read(RcuMap.deref(map, 1))).toEqualTypeOf<Effect.Effect<Option.Option<Conn>, never, Rcu>>();
+    const run = <A, E>(effect: Effect.Effect<A, E, Rcu>) => effect;
+    // @ts-expect-error -- outside a section, Rcu.Section is missing
+    run(RcuMap.deref(map, 1));
+    expectTypeOf(RcuMap.invalidate(map, 1)).toEqualTypeOf<Effect.Effect<void>>();
+    expectTypeOf(RcuMap.keys(map)).toEqualTypeOf<Effect.Effect<Array<number>>>();
+    expectTypeOf(RcuMap.set(map, 1, acquireOther)).toEqualTypeOf<
+      Effect.Effect<void, Timeout | Cause.ExceededCapacityError, Metrics>
+    >();
+  });
+
+  it("RcuRef.refresh and changes", () => {
+    const ref = {} as RcuRef.RcuRef<Conn, NotFound>;
+    expectTypeOf(RcuRef.refresh(ref)).toEqualTypeOf<Effect.Effect<void, NotFound>>();
+    expectTypeOf(RcuRef.changes(ref)).toEqualTypeOf<Stream.Stream<Conn>>();
   });
 });
