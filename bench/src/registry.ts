@@ -5,6 +5,7 @@
 import type { Benchmark } from "./types.js";
 import { backpressure } from "./benchmarks/backpressure.js";
 import { deferral } from "./benchmarks/deferral.js";
+import { effectPeers } from "./benchmarks/effect-peers.js";
 import { eventLoop } from "./benchmarks/event-loop.js";
 import { poolAcquire } from "./benchmarks/pool-acquire.js";
 import { poolChurn } from "./benchmarks/pool-churn.js";
@@ -28,5 +29,6 @@ export const benchmarks: readonly Benchmark[] = [
   poolAcquire,
   poolChurn,
   poolTypesafe,
+  effectPeers,
   rxjsPeers,
 ];

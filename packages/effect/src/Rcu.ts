@@ -15,21 +15,33 @@
  *
  * @since 0.1.0
  */
-import { createDomain, domainCapabilities, type DomainOptions, type RcuDomain, type RcuError as CoreRcuError } from "@rcu/core";
+import {
+  createDomain,
+  domainCapabilities,
+  type DomainOptions,
+  type ReadGuard,
+  type RcuDomain,
+  type RcuError as CoreRcuError,
+} from "@rcu/core";
 import { createManualDomain, type ManualDomain } from "@rcu/core/testing";
-import { Context, Effect, Layer, type Exit, type Fiber, type Scope } from "effect";
+import { Context, Effect, Layer, Scope as ScopeModule, type Exit, type Fiber, type Scope } from "effect";
 import {
   attempt,
   attemptPromise,
-  enterSection,
+  awaitDriving,
+  currentSection,
   holdsSection,
   isAlreadyLogged,
   isDeferredFiber,
+  isManualDomain,
   rcuError,
+  sectionRelation,
   runDeferred,
+  type Token,
 } from "./internal/core.js";
 import type { RcuError } from "./RcuError.js";
 import { RcuManual } from "./RcuManual.js";
+import { RcuSection } from "./RcuSection.js";
 
 /**
  * Options of `Rcu.layer`: core's `DomainOptions`, with the flavour limited to `'srcu'` (the default), because an
@@ -51,7 +63,43 @@ export interface LayerOptions extends Omit<DomainOptions, "flavor"> {
   readonly flavor?: "srcu";
 }
 
-const checkFlavor = (where: string, domain: RcuDomain): Effect.Effect<void, RcuError> =>
+const domainMethods = ["readLock", "synchronize", "defer", "barrier", "close", "stats"] as const;
+
+/** Rejects what is not a core domain (a hand-made object, `null`) before its flavour is even looked at. */
+const checkDomain = (where: string, domain: unknown): Effect.Effect<RcuDomain, RcuError<"INVALID_OPTION">> => {
+  const candidate = domain as Partial<Record<string, unknown>> | null | undefined;
+  const missing =
+    typeof candidate !== "object" || candidate === null
+      ? "it is not an object"
+      : typeof candidate.flavor !== "string"
+        ? "it has no 'flavor'"
+        : domainMethods.filter((name) => typeof candidate[name] !== "function").map((name) => `${name}()`).join(", ");
+  return missing === ""
+    ? Effect.succeed(domain as RcuDomain)
+    : Effect.fail(
+        rcuError(
+          "INVALID_OPTION",
+          `${where}: expected an RcuDomain from createDomain() (flavor 'srcu') or createManualDomain(), but ` +
+            `${missing.startsWith("it ") ? missing : `it lacks ${missing}`}.`,
+        ),
+      );
+};
+
+/** Rejects options that are not an object (`null`, a number) with a coded error instead of a `TypeError`. */
+const checkOptions = (where: string, options: unknown): Effect.Effect<LayerOptions, RcuError<"INVALID_OPTION">> =>
+  options === undefined
+    ? Effect.succeed({})
+    : typeof options === "object" && options !== null
+      ? Effect.succeed<LayerOptions>(options)
+      : Effect.fail(
+          rcuError(
+            "INVALID_OPTION",
+            `${where}: options must be an object (or omitted), got ${options === null ? "null" : typeof options}.`,
+          ),
+        );
+
+/** Effect sections may span async boundaries, so the domain must declare that capability (`srcu`, manual). */
+const checkFlavor = (where: string, domain: RcuDomain): Effect.Effect<void, RcuError<"ASYNC_SECTION">> =>
   domainCapabilities(domain).asyncSections
     ? Effect.void
     : Effect.fail(
@@ -74,22 +122,11 @@ const closeDomain = (domain: RcuDomain, where: string): Effect.Effect<void> =>
 
 /**
  * Closes a manual domain from a layer's finalizer. Nobody else will end its grace periods once the test body is
- * done, so this advances them (one per macrotask turn) until the close, which drains the deferred work, returns.
+ * done, so this advances them (one per macrotask turn) until the close, which drains the deferred work, returns;
+ * a reader that never leaves makes it fail with `STALL` after a bound instead of spinning.
  */
 const closeManualDomain = (domain: ManualDomain): Effect.Effect<void> =>
-  attemptPromise(async () => {
-    let closed = false;
-    const closing = domain.close();
-    closing.then(
-      () => (closed = true),
-      () => (closed = true),
-    );
-    while (!closed) {
-      domain.advance();
-      await new Promise<void>((resolve) => setImmediate(resolve));
-    }
-    await closing;
-  }).pipe(
+  awaitDriving(domain, () => domain.close(), "Rcu.layerManual: closing the domain").pipe(
     Effect.catchCause((cause) =>
       Effect.logError("Rcu.layerManual: closing the RCU domain failed", cause).pipe(
         Effect.annotateLogs({ rcuDomain: domain.name }),
@@ -108,109 +145,164 @@ const logReports =
     Effect.runForkWith(context)(log);
   };
 
-/** Enters a core read section for `fiber`; succeeds with the function that leaves it. */
-const enterRead = (fiber: Fiber.Fiber<unknown, unknown>, domain: RcuDomain): Effect.Effect<() => void> =>
-  Effect.sync(() => {
-    const guard = domain.readLock();
-    const leave = enterSection(fiber, domain);
-    return () => {
-      leave();
-      guard.unlock();
-    };
+/** An open read section: its token (the `RcuSection` service value) and the core guard it holds. */
+class Section implements Token {
+  open = true;
+  constructor(
+    readonly domain: RcuDomain,
+    readonly owner: Fiber.Fiber<unknown, unknown>,
+    readonly prev: Token | undefined,
+    readonly guard: ReadGuard,
+  ) {}
+  leave(): void {
+    if (!this.open) return;
+    this.open = false;
+    this.guard.unlock();
+  }
+}
+
+/** Enters a core read section for `fiber`, nested in the sections already in its context. */
+const enterRead = (fiber: Fiber.Fiber<unknown, unknown>, domain: RcuDomain): Section =>
+  new Section(domain, fiber, currentSection(fiber), domain.readLock());
+
+const leaveSection = (section: Section) => Effect.sync(() => section.leave());
+
+/**
+ * A read section around `self`, on the domain of the `Rcu` service in the fiber's context. The exit hook is in place
+ * before the section is entered, so an interruption at any point (even while the fiber yields between the two)
+ * leaves it; on exit the fiber gets back the context it had before (as `Effect.provideService` does).
+ */
+const readIn = <A, E, R>(self: Effect.Effect<A, E, R>): Effect.Effect<A, E, Exclude<R, RcuSection> | Rcu> =>
+  Effect.suspend(() => {
+    let section: Section | undefined;
+    let before: Context.Context<never> | undefined;
+    let owner: Fiber.Fiber<unknown, unknown> | undefined;
+    const enter = Effect.withFiber((fiber) => {
+      const { domain } = Context.get(fiber.context as Context.Context<Rcu>, Rcu);
+      before = fiber.context;
+      owner = fiber;
+      section = new Section(domain, fiber, currentSection(fiber), domain.readLock());
+      fiber.setContext(Context.add(before, RcuSection, section));
+      return self as Effect.Effect<A, E>;
+    });
+    return Effect.onExit(enter, () => {
+      if (section !== undefined) {
+        section.leave();
+        if (owner!.context !== before) owner!.setContext(before!);
+      }
+      return Effect.void;
+    });
   });
 
-const readOn = <A, E, R>(domain: RcuDomain, self: Effect.Effect<A, E, R>): Effect.Effect<A, E, R> =>
-  Effect.withFiber((fiber) =>
-    Effect.acquireUseRelease(
-      enterRead(fiber, domain),
-      () => self,
-      (leave) => Effect.sync(leave),
-    ),
+const readScopedOn = (domain: RcuDomain): Effect.Effect<RcuSection["Service"], never, Scope.Scope> =>
+  Effect.uninterruptible(
+    Effect.withFiber((fiber) => {
+      const section = enterRead(fiber, domain);
+      // The rest of this fiber (until the enclosing `provide`/`scoped` restores its context) and every fiber it
+      // forks see the section; once the scope closes the token is closed and no longer counts.
+      fiber.setContext(Context.add(fiber.context, RcuSection, section));
+      return Effect.as(Effect.addFinalizer(() => leaveSection(section)), section);
+    }),
   );
 
-const readScopedOn = (domain: RcuDomain): Effect.Effect<void, never, Scope.Scope> =>
-  Effect.withFiber((fiber) =>
-    Effect.asVoid(
-      Effect.acquireRelease(
-        enterRead(fiber, domain),
-        (leave) => Effect.sync(leave),
-      ),
-    ),
-  );
-
-const selfDeadlock = (what: string): RcuError =>
+const selfDeadlock = (what: string): RcuError<"SELF_DEADLOCK"> =>
   rcuError(
     "SELF_DEADLOCK",
-    `${what} inside a read section of the same domain, held by this fiber: the grace period would wait for this ` +
-      `very section. Move the call outside Rcu.read/Rcu.readScoped, or use Rcu.defer to run work after the ` +
-      `grace period without waiting.`,
+    `${what} inside a read section of the same domain, held by this fiber or inherited from the fiber that forked ` +
+      `it (forkChild, Effect.all/forEach with concurrency, race, timeout): the grace period would wait for that ` +
+      `very section, which waits for this fiber. Move the call outside Rcu.read/Rcu.readScoped, fork it with ` +
+      `Effect.forkDetach, or use Rcu.defer to run work after the grace period without waiting.`,
   );
 
-const synchronizeOn = (domain: RcuDomain): Effect.Effect<void, RcuError> =>
-  Effect.withFiber((fiber) =>
-    holdsSection(fiber, domain)
+const synchronizeOn = (domain: RcuDomain): Effect.Effect<void, RcuError<"SELF_DEADLOCK" | "CLOSED">> =>
+  Effect.flatMap(holdsSection(domain), (held): Effect.Effect<void, RcuError<"SELF_DEADLOCK" | "CLOSED">> =>
+    held
       ? Effect.fail(selfDeadlock("Rcu.synchronize"))
-      : attemptPromise((signal) => domain.synchronize({ signal })),
+      : attemptPromise<void, "CLOSED">((signal) => domain.synchronize({ signal })),
   );
 
-const barrierOn = (domain: RcuDomain): Effect.Effect<void, RcuError> =>
-  Effect.withFiber((fiber) => {
-    if (isDeferredFiber(fiber, domain)) {
-      return Effect.fail(
-        rcuError(
-          "INSIDE_CALLBACK",
-          "Rcu.barrier from inside a deferred effect of the same domain: the barrier would wait for this very " +
-            "effect. Call it from outside the deferred work.",
+const barrierOn = (
+  domain: RcuDomain,
+): Effect.Effect<void, RcuError<"SELF_DEADLOCK" | "INSIDE_CALLBACK" | "CLOSED">> =>
+  Effect.flatMap(
+    isDeferredFiber(domain),
+    (deferred): Effect.Effect<void, RcuError<"SELF_DEADLOCK" | "INSIDE_CALLBACK" | "CLOSED">> =>
+      deferred
+      ? Effect.fail(
+          rcuError(
+            "INSIDE_CALLBACK",
+            "Rcu.barrier from inside a deferred effect of the same domain (or a fiber it forked and awaits): the " +
+              "barrier would wait for this very effect. Call it from outside the deferred work.",
+          ),
+        )
+      : Effect.flatMap(holdsSection(domain), (held): Effect.Effect<void, RcuError<"SELF_DEADLOCK" | "CLOSED">> =>
+          held
+            ? Effect.fail(selfDeadlock("Rcu.barrier"))
+            : attemptPromise<void, "CLOSED">((signal) => domain.barrier({ signal })),
         ),
-      );
-    }
-    if (holdsSection(fiber, domain)) return Effect.fail(selfDeadlock("Rcu.barrier"));
-    return attemptPromise((signal) => domain.barrier({ signal }));
-  });
+  );
 
 const deferOn = <R>(
   domain: RcuDomain,
   context: Context.Context<R>,
   effect: Effect.Effect<unknown, unknown, R>,
   message: string,
-): Effect.Effect<void, RcuError> =>
+): Effect.Effect<void, RcuError<"CLOSED">> =>
   attempt(() => domain.defer(() => runDeferred(context, domain, effect, message)));
 
-/** Waits for a grace period, then runs `release`. Never fails: a failed wait is logged and `release` still runs. */
+/**
+ * Waits for a grace period, then runs `release`; with no read section open on the domain at all, there is no
+ * reader to wait for and `release` runs at once. Inside a read section of the domain (own or inherited) waiting
+ * would deadlock, so the release goes to the domain's deferred queue instead and the scope closes at once. On a
+ * manual domain the wait drives grace periods (a test's scope closes after its body) and dies with `STALL` when a
+ * reader never leaves.
+ */
+const ScopeService = ScopeModule.Scope;
+
 const releaseAfterGracePeriod = <R>(
   domain: RcuDomain,
   release: Effect.Effect<unknown, never, R>,
-): Effect.Effect<void, never, R> =>
+): Effect.Effect<unknown, never, R> =>
   Effect.withFiber((fiber) => {
-    if (holdsSection(fiber, domain)) {
-      // Waiting here would wait for our own section: hand the release to the domain instead.
-      return Effect.context<R>().pipe(
-        Effect.flatMap((context) =>
-          deferOn(domain, context, release, "Rcu.acquireRelease: a deferred release failed"),
-        ),
-        Effect.andThen(
-          Effect.logWarning(
-            "Rcu.acquireRelease: the scope closed inside a read section of the same domain held by this fiber; " +
-              "waiting for the grace period there would deadlock, so the release runs after it on the domain's " +
-              "deferred queue instead (Rcu.barrier waits for it).",
-          ),
-        ),
-        Effect.catch((error) =>
-          Effect.logWarning("Rcu.acquireRelease: could not defer the release, running it now", error).pipe(
-            Effect.andThen(release),
-          ),
-        ),
-        Effect.asVoid,
-      );
-    }
-    return attemptPromise(() => domain.synchronize()).pipe(
-      Effect.catch((error) =>
-        Effect.logWarning("Rcu.acquireRelease: waiting for a grace period failed; releasing anyway", error),
-      ),
-      Effect.andThen(release),
-      Effect.asVoid,
+    const relation = sectionRelation(fiber, domain);
+    if (relation === 0) return waitThenRelease(domain, release);
+    if (relation === 1) return deferRelease(domain, release);
+    return Effect.flatMap(holdsSection(domain), (held) =>
+      held ? deferRelease(domain, release) : waitThenRelease(domain, release),
     );
   });
+
+/** Inside a section: the release goes to the domain's deferred queue, after the grace period. */
+const deferRelease = <R>(domain: RcuDomain, release: Effect.Effect<unknown, never, R>): Effect.Effect<void, never, R> =>
+  Effect.context<R>().pipe(
+    Effect.flatMap((context) => deferOn(domain, context, release, "Rcu.acquireRelease: a deferred release failed")),
+    Effect.catch((error) =>
+      Effect.logWarning("Rcu.acquireRelease: could not defer the release, running it now", error).pipe(
+        Effect.andThen(release),
+      ),
+    ),
+    Effect.asVoid,
+  );
+
+const waitThenRelease = <R>(
+  domain: RcuDomain,
+  release: Effect.Effect<unknown, never, R>,
+): Effect.Effect<unknown, never, R> => {
+  // No read section open on the domain right now: none can hold the value, so the grace period that would cover
+  // the sections open at this moment has nothing to wait for. (Not on a manual domain, whose tests step grace
+  // periods themselves.)
+  if (!isManualDomain(domain) && domain.stats().readers === 0) return release;
+  return awaitDriving(domain, () => domain.synchronize(), "Rcu.acquireRelease").pipe(
+    // The domain closed under us: nobody can read the value any more, release it.
+    Effect.catchDefect((defect) =>
+      Effect.logWarning("Rcu.acquireRelease: waiting for a grace period failed; releasing anyway", defect),
+    ),
+    // A reader that never leaves (manual domain): releasing would free a value it may hold.
+    Effect.catch((stall) => Effect.die(stall)),
+    Effect.andThen(release),
+    Effect.asVoid,
+  );
+};
 
 /**
  * The RCU service: one `@rcu/core` domain whose grace periods the operations below wait for. Provide it with
@@ -241,7 +333,8 @@ export class Rcu extends Context.Service<
   /**
    * A layer that creates an `'srcu'` domain and closes it when the layer's scope closes. Closing waits for
    * everything deferred on the domain (`Rcu.defer`, `Rcu.retire`, `RcuRef` releases). Fails with `RcuError`
-   * `ASYNC_SECTION` for a `'loop'` flavour and `INVALID_OPTION` for an option core rejects.
+   * `ASYNC_SECTION` for a `'loop'` flavour and `INVALID_OPTION` for options that are not an object or an option
+   * core rejects.
    *
    * @example
    * ```ts
@@ -254,14 +347,17 @@ export class Rcu extends Context.Service<
    * @since 0.1.0
    * @category layers
    */
-  static readonly layer = (options: LayerOptions = {}): Layer.Layer<Rcu, RcuError> =>
+  static readonly layer = (
+    options?: LayerOptions,
+  ): Layer.Layer<Rcu, RcuError<"ASYNC_SECTION" | "INVALID_OPTION">> =>
     Layer.effect(
       Rcu,
       Effect.gen(function* () {
+        const checked = yield* checkOptions("Rcu.layer", options);
         const context = yield* Effect.context<never>();
         const domain = yield* Effect.acquireRelease(
-          attempt(() =>
-            createDomain({ onError: logReports(context), ...options, flavor: options.flavor ?? "srcu" }),
+          attempt<RcuDomain, "INVALID_OPTION">(() =>
+            createDomain({ onError: logReports(context), ...checked, flavor: checked.flavor ?? "srcu" }),
           ),
           (domain) => closeDomain(domain, "Rcu.layer"),
         );
@@ -272,7 +368,8 @@ export class Rcu extends Context.Service<
 
   /**
    * A layer over a domain you created and close yourself (this layer never closes it). Fails with `RcuError`
-   * `ASYNC_SECTION` unless the domain's flavour is `'srcu'` or `'manual'`.
+   * `ASYNC_SECTION` unless the domain's flavour is `'srcu'` or `'manual'`, and `INVALID_OPTION` for a value that is
+   * not a domain at all.
    *
    * @example
    * ```ts
@@ -287,10 +384,12 @@ export class Rcu extends Context.Service<
    * @since 0.1.0
    * @category layers
    */
-  static readonly layerFrom = (domain: RcuDomain): Layer.Layer<Rcu, RcuError> =>
+  static readonly layerFrom = (domain: RcuDomain): Layer.Layer<Rcu, RcuError<"ASYNC_SECTION" | "INVALID_OPTION">> =>
     Layer.effect(
       Rcu,
-      Effect.as(checkFlavor("Rcu.layerFrom", domain), Rcu.of({ domain })),
+      Effect.flatMap(checkDomain("Rcu.layerFrom", domain), (checked) =>
+        Effect.as(checkFlavor("Rcu.layerFrom", checked), Rcu.of({ domain: checked })),
+      ),
     );
 
   /**
@@ -331,6 +430,15 @@ export class Rcu extends Context.Service<
    * has finished. The section is left however `self` ends — success, failure or interruption. Entering never
    * fails.
    *
+   * **Details**
+   *
+   * `self` gets the `Rcu.Section` service, which borrow-free reads (`RcuRef.deref`) require. The section belongs to
+   * the fiber's context: fibers that `self` forks as structured children (`Effect.forkChild`, `Effect.all` or
+   * `Effect.forEach` with concurrency, `Effect.race`, `Effect.timeout`) inherit it, so inside them
+   * `Rcu.synchronize`/`Rcu.barrier` fail at once with `SELF_DEADLOCK` and `Rcu.acquireRelease` releases are deferred
+   * rather than awaited. A fiber forked with `Effect.forkDetach` that nobody awaits does not inherit it. Once the
+   * section has ended, an inherited token no longer counts.
+   *
    * @example
    * ```ts
    * import { Effect } from "effect"
@@ -344,11 +452,15 @@ export class Rcu extends Context.Service<
    * @since 0.1.0
    * @category read sections
    */
-  static readonly read = <A, E, R>(self: Effect.Effect<A, E, R>): Effect.Effect<A, E, R | Rcu> =>
-    Effect.flatMap(Effect.service(Rcu), ({ domain }) => readOn(domain, self));
+  static readonly read = <A, E, R>(
+    self: Effect.Effect<A, E, R>,
+  ): Effect.Effect<A, E, Exclude<R, RcuSection> | Rcu> =>
+    readIn(self);
 
   /**
-   * Enters a read section that lasts until the current `Scope` closes.
+   * Enters a read section that lasts until the current `Scope` closes, and succeeds with its `Rcu.Section`. The
+   * rest of the fiber (and the structured children it forks) run inside it, as with `Rcu.read`. To use
+   * borrow-free reads after it, provide the returned section: `Effect.provideService(Rcu.Section, section)`.
    *
    * @example
    * ```ts
@@ -357,8 +469,9 @@ export class Rcu extends Context.Service<
    *
    * const program = Effect.scoped(
    *   Effect.gen(function*() {
-   *     yield* Rcu.readScoped
+   *     const section = yield* Rcu.readScoped
    *     // ... everything until the scope closes is inside the section
+   *     return section.open // true
    *   })
    * )
    * ```
@@ -366,16 +479,17 @@ export class Rcu extends Context.Service<
    * @since 0.1.0
    * @category read sections
    */
-  static readonly readScoped: Effect.Effect<void, never, Rcu | Scope.Scope> = Effect.flatMap(
+  static readonly readScoped: Effect.Effect<RcuSection["Service"], never, Rcu | Scope.Scope> = Effect.flatMap(
     Effect.service(Rcu),
     ({ domain }) => readScopedOn(domain),
   );
 
   /**
    * Waits for a full grace period: every read section open now has ended when it succeeds. Interrupting the
-   * fiber aborts the wait in core. Fails with `SELF_DEADLOCK` when this fiber holds a read section of the same
-   * domain, and `CLOSED` when the domain has closed. Gotcha: only the fiber that entered a section is checked; a
-   * child fiber that synchronizes while its parent waits for it inside a section still deadlocks.
+   * fiber aborts the wait in core. Fails at once with `SELF_DEADLOCK` when this fiber holds a read section of the
+   * same domain, its own or inherited from a structured parent (see `Rcu.read`), and with `CLOSED` when the domain
+   * has closed. Gotcha: a `forkDetach`ed fiber inherits no section; if its parent joins it inside a section and it
+   * synchronizes, it still waits for that section.
    *
    * @example
    * ```ts
@@ -391,7 +505,7 @@ export class Rcu extends Context.Service<
    * @since 0.1.0
    * @category grace periods
    */
-  static readonly synchronize: Effect.Effect<void, RcuError, Rcu> = Effect.flatMap(
+  static readonly synchronize: Effect.Effect<void, RcuError<"SELF_DEADLOCK" | "CLOSED">, Rcu> = Effect.flatMap(
     Effect.service(Rcu),
     ({ domain }) => synchronizeOn(domain),
   );
@@ -399,7 +513,8 @@ export class Rcu extends Context.Service<
   /**
    * Waits until everything deferred on the domain before this call (`Rcu.defer`, `Rcu.retire`, `RcuRef`
    * releases) has run and settled. Fails with `INSIDE_CALLBACK` from inside a deferred effect of the same
-   * domain, `SELF_DEADLOCK` inside this fiber's own read section.
+   * domain (or from a structured child of one), `SELF_DEADLOCK` inside a read section this fiber holds or
+   * inherited, `CLOSED` once the domain has closed.
    *
    * @example
    * ```ts
@@ -412,9 +527,8 @@ export class Rcu extends Context.Service<
    * @since 0.1.0
    * @category grace periods
    */
-  static readonly barrier: Effect.Effect<void, RcuError, Rcu> = Effect.flatMap(Effect.service(Rcu), ({ domain }) =>
-    barrierOn(domain),
-  );
+  static readonly barrier: Effect.Effect<void, RcuError<"SELF_DEADLOCK" | "INSIDE_CALLBACK" | "CLOSED">, Rcu> =
+    Effect.flatMap(Effect.service(Rcu), ({ domain }) => barrierOn(domain));
 
   /**
    * Runs `effect` after a grace period that starts after this call (`call_rcu`), in a fresh scope and with the
@@ -437,7 +551,7 @@ export class Rcu extends Context.Service<
    */
   static readonly defer = <A, E, R>(
     effect: Effect.Effect<A, E, R>,
-  ): Effect.Effect<void, RcuError, Rcu | Exclude<R, Scope.Scope>> =>
+  ): Effect.Effect<void, RcuError<"CLOSED">, Rcu | Exclude<R, Scope.Scope>> =>
     Effect.flatMap(Effect.context<Rcu | Exclude<R, Scope.Scope>>(), (context) =>
       deferOn(
         Context.get(context, Rcu).domain,
@@ -463,15 +577,26 @@ export class Rcu extends Context.Service<
    * @since 0.1.0
    * @category grace periods
    */
-  static readonly retire = (resource: Disposable | AsyncDisposable): Effect.Effect<void, RcuError, Rcu> =>
-    Effect.flatMap(Effect.service(Rcu), ({ domain }) => attempt(() => domain.retire(resource)));
+  static readonly retire = (
+    resource: Disposable | AsyncDisposable,
+  ): Effect.Effect<void, RcuError<"CLOSED" | "DOUBLE_RETIRE">, Rcu> =>
+    Effect.flatMap(Effect.service(Rcu), ({ domain }) =>
+      attempt<void, "CLOSED" | "DOUBLE_RETIRE">(() => domain.retire(resource)),
+    );
 
   /**
    * `Effect.acquireRelease` whose release waits for a grace period: when the scope closes, its finalizer waits
    * until every read section open at that moment has ended, then runs `release`. Structured: the scope's close
-   * returns after `release`. Finalizers run in reverse order, as with `Effect.acquireRelease`. If the scope
-   * closes inside a read section of the same domain held by the closing fiber, waiting would deadlock, so the
-   * release is deferred instead (with a warning).
+   * returns after `release`. Finalizers run in reverse order, as with `Effect.acquireRelease`, and `options` are
+   * its options (`interruptible` makes `acquire` interruptible).
+   *
+   * **Gotchas**
+   *
+   * If the scope closes inside a read section of the same domain held by the closing fiber or inherited from a
+   * structured parent, waiting would deadlock, so the release is deferred instead: the scope closes at once and
+   * `release` runs after the grace period, exactly once (`Rcu.barrier` waits for it). On a manual domain
+   * (`Rcu.layerManual`) the close drives grace periods itself, and dies with `RcuError` `STALL` after a bounded
+   * number of event-loop turns if a reader never leaves.
    *
    * @example
    * ```ts
@@ -489,8 +614,69 @@ export class Rcu extends Context.Service<
   static readonly acquireRelease = <A, E, R, R2>(
     acquire: Effect.Effect<A, E, R>,
     release: (a: A, exit: Exit.Exit<unknown, unknown>) => Effect.Effect<unknown, never, R2>,
+    options?: { readonly interruptible?: boolean },
   ): Effect.Effect<A, E, R | R2 | Rcu | Scope.Scope> =>
-    Effect.flatMap(Effect.service(Rcu), ({ domain }) =>
-      Effect.acquireRelease(acquire, (a, exit) => releaseAfterGracePeriod(domain, release(a, exit))),
+    Effect.uninterruptibleMask((restore) =>
+      Effect.withFiber((fiber) => {
+        // The release runs with the services of the acquire; the section check looks at the closing fiber.
+        const context = fiber.context as Context.Context<R2 | Rcu>;
+        const { domain } = Context.get(context, Rcu);
+        const scope = Context.get(context as Context.Context<Scope.Scope>, ScopeService);
+        return Effect.tap(options?.interruptible === true ? restore(acquire) : acquire, (a) =>
+          ScopeModule.addFinalizerExit(scope, (exit) =>
+            releaseAfterGracePeriod(domain, Effect.provideContext(release(a, exit), context)),
+          ),
+        );
+      }),
     );
+
+  /**
+   * The service an open read section provides (`RcuSection`): `Rcu.read(effect)` gives it to `effect`, and
+   * borrow-free reads (`RcuRef.deref`) require it, so they compile only inside a section.
+   *
+   * @example
+   * ```ts
+   * import { Effect } from "effect"
+   * import { Rcu } from "@rcu/effect"
+   *
+   * const isOpen = Rcu.read(Effect.map(Effect.service(Rcu.Section), (section) => section.open))
+   * ```
+   *
+   * @since 0.1.0
+   * @category read sections
+   */
+  static readonly Section = RcuSection;
+}
+
+/**
+ * Types that go with the `Rcu` service.
+ *
+ * @example
+ * ```ts
+ * import type { Effect } from "effect"
+ * import type { Rcu } from "@rcu/effect"
+ *
+ * type InsideASection<A> = Effect.Effect<A, never, Rcu.Section>
+ * ```
+ *
+ * @since 0.1.0
+ * @category models
+ */
+// eslint-disable-next-line @typescript-eslint/no-namespace -- types only, merged with the class (as Effect's modules do)
+export declare namespace Rcu {
+  /**
+   * The read-section service (`RcuSection`), as a type: an effect that needs it runs only inside `Rcu.read`.
+   *
+   * @example
+   * ```ts
+   * import type { Effect } from "effect"
+   * import type { Rcu } from "@rcu/effect"
+   *
+   * declare const borrowFree: Effect.Effect<number, never, Rcu.Section>
+   * ```
+   *
+   * @since 0.1.0
+   * @category models
+   */
+  export type Section = RcuSection;
 }

@@ -18,7 +18,7 @@ const borrow = <A, E>(ref: RcuRef.RcuRef<A, E>) =>
 const makeIn = <A, E, R>(options: RcuRef.MakeOptions<A, E, R>) =>
   Effect.gen(function* () {
     const scope = yield* Scope.make();
-    const ref = yield* RcuRef.make(options).pipe(Scope.provide(scope));
+    const ref = yield* RcuRef.make(options).pipe(Scope.provide(scope), Effect.orDie);
     return { ref, scope };
   });
 
@@ -281,7 +281,7 @@ describe("the ScopedRef.set hazard", () => {
     Effect.gen(function* () {
       const sawReleased = yield* scenario({
         make: (acquire) =>
-          Effect.map(RcuRef.make({ acquire }), (ref) => ({
+          Effect.map(Effect.orDie(RcuRef.make({ acquire })), (ref) => ({
             read: RcuRef.get(ref),
             swap: (next) => RcuRef.set(ref, next),
           })),

@@ -14,8 +14,12 @@
  * - A lazily acquired entry (from `get`) whose count drops to 0 is retired at once (like `RcRef`), or after
  *   `idleTimeToLive` if nobody borrowed it again (linger, a `Clock` sleep — `TestClock` drives it); the grace
  *   period comes on top of the linger. An entry published by `set` stays until replaced or invalidated.
+ * - `deref` reads the current entry with no borrow at all: it requires an open read section (`Rcu.Section`), and
+ *   since a retired entry is released only after a grace period that starts after it was retired, the section
+ *   that read it holds that grace period and the value stays valid until the section ends.
  * - Closing the scope the ref was made in retires the current entry and waits for the releases already queued
- *   (each after its grace period). It does not wait for values still borrowed — a borrower's scope may outlive
+ *   (each after its grace period), driving a manual domain's grace periods; inside a read section it does not wait
+ *   (that would deadlock) and the releases run after the section. It does not wait for values still borrowed — a borrower's scope may outlive
  *   the ref's — those are released, after a grace period, when their last borrower leaves.
  * - If the domain is already closing when a value is due for release (the ref outlived its `Rcu` layer), the
  *   domain refuses new deferred work; the value is then released at once, with a warning, rather than leaked.
@@ -23,11 +27,13 @@
  * @since 0.1.0
  */
 import type { RcuDomain } from "@rcu/core";
-import { Context, Duration, Effect, Exit, Scope, Semaphore, type Fiber, type Types } from "effect";
+import { Context, Duration, Effect, Exit, PubSub, Scope, Semaphore, Stream, type Fiber, type Types } from "effect";
 import { dual } from "effect/Function";
 import { type Pipeable, pipeArguments } from "effect/Pipeable";
-import { runDeferred } from "./internal/core.js";
+import { awaitDriving, holdsSection, rcuError, runDeferred, sectionOpenIn } from "./internal/core.js";
 import { Rcu } from "./Rcu.js";
+import type { RcuError } from "./RcuError.js";
+import type { RcuSection } from "./RcuSection.js";
 
 const TypeId = "~@rcu/effect/RcuRef";
 
@@ -102,7 +108,14 @@ class RcuRefImpl<A, E> implements RcuRef<A, E> {
     readonly context: Context.Context<never>,
     readonly domain: RcuDomain,
     readonly idleTimeToLive: Duration.Duration | undefined,
+    /** Every value that becomes current, for `changes` (the latest one replayed to new subscribers). */
+    readonly published: PubSub.PubSub<A>,
   ) {}
+  /** Makes `entry` the current value and announces it. */
+  publish(entry: Entry<A>): void {
+    this.current = entry;
+    PubSub.publishUnsafe(this.published, entry.value);
+  }
   pipe() {
     // eslint-disable-next-line prefer-rest-params
     return pipeArguments(this, arguments);
@@ -226,27 +239,68 @@ const acquireEntry = <A, E, R>(
  */
 export const make = <A, E, R>(
   options: MakeOptions<A, E, R>,
-): Effect.Effect<RcuRef<A, E>, never, R | Scope.Scope | Rcu> =>
+): Effect.Effect<RcuRef<A, E>, RcuError<"INVALID_OPTION">, R | Scope.Scope | Rcu> =>
   Effect.gen(function* () {
+    const idleTimeToLive = yield* idleTimeToLiveOption("RcuRef.make", options);
     const context = yield* Effect.context<R | Scope.Scope | Rcu>();
     const { domain } = Context.get(context, Rcu);
     const scope = Context.get(context, Scope.Scope);
-    const ref = new RcuRefImpl<A, E>(
-      options.acquire as Effect.Effect<A, E>,
-      context,
-      domain,
-      options.idleTimeToLive === undefined ? undefined : Duration.fromInputUnsafe(options.idleTimeToLive),
-    );
-    yield* Scope.addFinalizer(
-      scope,
-      Effect.suspend(() => {
-        ref.closed = true;
-        if (ref.current !== undefined) retire(ref, ref.current);
-        const releasing = [...ref.releasing];
-        return releasing.length === 0 ? Effect.void : Effect.promise(() => Promise.all(releasing));
-      }),
-    );
+    const published = yield* PubSub.unbounded<A>({ replay: 1 });
+    const ref = new RcuRefImpl<A, E>(options.acquire as Effect.Effect<A, E>, context, domain, idleTimeToLive, published);
+    yield* Scope.addFinalizer(scope, closeRef(ref));
     return ref as RcuRef<A, E>;
+  });
+
+/** Validates `idleTimeToLive`: a non-negative duration (`Infinity` keeps idle values forever). @internal */
+export const idleTimeToLiveOption = (
+  where: string,
+  options: { readonly idleTimeToLive?: Duration.Input | undefined } | null | undefined,
+): Effect.Effect<Duration.Duration | undefined, RcuError<"INVALID_OPTION">> =>
+  Effect.suspend(() => {
+    if (typeof options !== "object" || options === null) {
+      return Effect.fail(rcuError("INVALID_OPTION", `${where}: options must be an object with an 'acquire' effect.`));
+    }
+    const input = options.idleTimeToLive;
+    if (input === undefined) return Effect.succeed(undefined);
+    let duration: Duration.Duration | undefined;
+    try {
+      duration = typeof input === "number" && Number.isNaN(input) ? undefined : Duration.fromInputUnsafe(input);
+    } catch {
+      duration = undefined;
+    }
+    const millis = duration === undefined ? Number.NaN : Duration.toMillis(duration);
+    return duration !== undefined && millis >= 0
+      ? Effect.succeed(duration)
+      : Effect.fail(
+          rcuError(
+            "INVALID_OPTION",
+            `${where}: idleTimeToLive must be a non-negative duration (e.g. 0, "30 seconds" or Infinity), got ` +
+              `${typeof input === "object" ? JSON.stringify(input) : String(input)}.`,
+          ),
+        );
+  });
+
+/**
+ * The finalizer of a ref's scope: retires the current value and waits for every queued release (each after its
+ * grace period). Inside a read section of the domain that wait would deadlock, so it returns at once; the
+ * releases still run after the grace period.
+ */
+const closeRef = <A, E>(ref: RcuRefImpl<A, E>): Effect.Effect<void> =>
+  Effect.suspend(() => {
+    ref.closed = true;
+    if (ref.current !== undefined) retire(ref, ref.current);
+    const releasing = [...ref.releasing];
+    const waitForReleases =
+      releasing.length === 0
+        ? Effect.void
+        : Effect.flatMap(holdsSection(ref.domain), (held) =>
+            held
+              ? Effect.void
+              : awaitDriving(ref.domain, () => Promise.all(releasing).then(() => undefined), "RcuRef: closing the ref").pipe(
+                  Effect.orDie,
+                ),
+          );
+    return Effect.andThen(PubSub.shutdown(ref.published), waitForReleases);
   });
 
 /**
@@ -285,7 +339,7 @@ export const get = <A, E>(self: RcuRef<A, E>): Effect.Effect<A, E, Scope.Scope> 
           const run = (scope: Scope.Closeable) =>
             Effect.provideContext(ref.acquire, Context.add(ref.context, Scope.Scope, scope));
           return acquireEntry(ref, run, false, (entry) => {
-            ref.current = entry;
+            ref.publish(entry);
             take(entry);
           });
         }),
@@ -297,6 +351,79 @@ export const get = <A, E>(self: RcuRef<A, E>): Effect.Effect<A, E, Scope.Scope> 
     }),
   );
 };
+
+/**
+ * Reads the current value with no borrow: no reference count, no finalizer. This is the RCU read path.
+ *
+ * **When to use**
+ *
+ * Inside `Rcu.read`/`Rcu.readScoped`, for a value you use only until the section ends. Use `RcuRef.get` (a scoped
+ * borrow) to keep a value beyond the section.
+ *
+ * **Details**
+ *
+ * Requires `Rcu.Section`, which only a read section provides, so a call outside a section does not type-check. The
+ * value stays valid until the section ends, even if `set` or `invalidate` runs meanwhile: a retired value is
+ * released only after a grace period, which the section holds. If the ref holds no value yet, the first `deref`
+ * acquires one (concurrent first reads share one acquisition); a value acquired that way stays current until the
+ * next `set`, `invalidate` or the ref's close.
+ *
+ * **Gotchas**
+ *
+ * The section must belong to the ref's domain; a section of another `Rcu` layer, or one that has already ended
+ * (a fiber forked inside it that outlived it), is a defect (`RcuError` `NOT_IN_SECTION`).
+ *
+ * @example
+ * ```ts
+ * import { Effect } from "effect"
+ * import { Rcu, RcuRef } from "@rcu/effect"
+ *
+ * declare const config: RcuRef.RcuRef<{ readonly port: number }>
+ *
+ * const port = Rcu.read(Effect.map(RcuRef.deref(config), (c) => c.port))
+ * ```
+ *
+ * @since 0.1.0
+ * @category getters
+ */
+export const deref = <A, E>(self: RcuRef<A, E>): Effect.Effect<A, E, RcuSection> => {
+  const ref = impl(self);
+  return Effect.withFiber((fiber) => {
+    if (!sectionOpenIn(fiber, ref.domain)) return Effect.die(notInSection("RcuRef.deref", ref.domain.name));
+    const entry = ref.current;
+    if (entry !== undefined) return Effect.succeed(entry.value);
+    if (ref.closed) return Effect.interrupt;
+    return acquireFirst(ref);
+  });
+};
+
+/** The defect of a borrow-free read outside an open section of the right domain. @internal */
+export const notInSection = (where: string, domainName: string): RcuError<"NOT_IN_SECTION"> =>
+  rcuError(
+    "NOT_IN_SECTION",
+    `${where} outside an open read section of the domain '${domainName}': the value could be released under you. ` +
+      `Call it inside Rcu.read/Rcu.readScoped of the same Rcu service, and use RcuRef.get to keep a value beyond ` +
+      `the section.`,
+  );
+
+/** Acquires the first value for `deref` (pinned: it has no borrower to give it back), shared by concurrent calls. */
+const acquireFirst = <A, E>(ref: RcuRefImpl<A, E>): Effect.Effect<A, E> =>
+  ref.lock.withPermits(1)(
+    Effect.suspend(() => {
+      if (ref.closed) return Effect.interrupt;
+      if (ref.current !== undefined) return Effect.succeed(ref.current);
+      let installed: Entry<A> | undefined;
+      const run = (scope: Scope.Closeable) =>
+        Effect.provideContext(ref.acquire, Context.add(ref.context, Scope.Scope, scope));
+      return Effect.map(
+        acquireEntry(ref, run, true, (entry) => {
+          installed = entry;
+          ref.publish(entry);
+        }),
+        () => installed,
+      );
+    }),
+  ).pipe(Effect.flatMap((entry) => (entry === undefined ? Effect.interrupt : Effect.succeed(entry.value))));
 
 /**
  * Publishes a value acquired by `acquire` (run in the value's own scope): borrowers keep the old value until
@@ -340,7 +467,7 @@ export const set: {
         const run = (scope: Scope.Closeable) => Scope.provide(acquire, scope);
         return acquireEntry(ref, run, true, (entry) => {
           const old = ref.current;
-          ref.current = entry;
+          ref.publish(entry);
           if (old !== undefined) retire(ref, old);
         });
       }),
@@ -372,3 +499,79 @@ export const invalidate = <A, E>(self: RcuRef<A, E>): Effect.Effect<void> =>
     const ref = impl(self);
     if (ref.current !== undefined) retire(ref, ref.current);
   });
+
+/**
+ * Re-runs the ref's own `acquire` (with the services the ref was made with) and publishes the result, make before
+ * break: readers keep the old value until the new one is ready; the old value is released once its borrowers'
+ * scopes have closed and a grace period has passed. If `acquire` fails, nothing changes and `refresh` fails with
+ * its error.
+ *
+ * **When to use**
+ *
+ * To reload a resource from its source (a config file, a connection) the way `Resource.refresh` does, without
+ * repeating how it is acquired.
+ *
+ * **Details**
+ *
+ * Like `set`, it runs one after another with other `set`s and `refresh`es, and the refreshed value stays until the
+ * next `set`, `refresh`, `invalidate` or the ref's close. Interrupted once the ref's own scope has closed.
+ *
+ * @example
+ * ```ts
+ * import { Effect, Schedule } from "effect"
+ * import { RcuRef } from "@rcu/effect"
+ *
+ * declare const config: RcuRef.RcuRef<{ readonly port: number }, Error>
+ *
+ * const reloadEveryMinute = RcuRef.refresh(config).pipe(Effect.repeat(Schedule.spaced("1 minute")))
+ * ```
+ *
+ * @since 0.1.0
+ * @category setters
+ */
+export const refresh = <A, E>(self: RcuRef<A, E>): Effect.Effect<void, E> => {
+  const ref = impl(self);
+  return ref.lock.withPermits(1)(
+    Effect.suspend(() => {
+      if (ref.closed) return Effect.interrupt;
+      const run = (scope: Scope.Closeable) =>
+        Effect.provideContext(ref.acquire, Context.add(ref.context, Scope.Scope, scope));
+      return acquireEntry(ref, run, true, (entry) => {
+        const old = ref.current;
+        ref.publish(entry);
+        if (old !== undefined) retire(ref, old);
+      });
+    }),
+  );
+};
+
+/**
+ * A `Stream` of the values the ref publishes: the current one first (if any), then each value that becomes
+ * current (`set`, `refresh`, or a first acquisition by `get`/`deref`). Ends when the ref's scope closes.
+ *
+ * **When to use**
+ *
+ * To react to reloads, as with `SubscriptionRef.changes`: re-render, re-index, log the new version.
+ *
+ * **Gotchas**
+ *
+ * An element is a published value, not a borrow: by the time the consumer handles it, a later `set` may have
+ * retired it, and it is released after a grace period. Handle each element inside `Rcu.read` (or take a borrow
+ * with `RcuRef.get`) and keep nothing from it past that.
+ *
+ * @example
+ * ```ts
+ * import { Effect, Stream } from "effect"
+ * import { Rcu, RcuRef } from "@rcu/effect"
+ *
+ * declare const config: RcuRef.RcuRef<{ readonly version: number }>
+ *
+ * const logVersions = RcuRef.changes(config).pipe(
+ *   Stream.runForEach((c) => Rcu.read(Effect.log(`config v${c.version} is live`)))
+ * )
+ * ```
+ *
+ * @since 0.1.0
+ * @category getters
+ */
+export const changes = <A, E>(self: RcuRef<A, E>): Stream.Stream<A> => Stream.fromPubSub(impl(self).published);
