@@ -6,6 +6,7 @@
  */
 import { RcuError } from "./errors.js";
 import { internalsOf } from "./internal/domain-internals.js";
+import { checkOptions } from "./internal/validate.js";
 import type { CellOptions, RcuCell, RcuDomain } from "./types.js";
 
 function isDisposable(value: unknown): value is Partial<Disposable & AsyncDisposable> {
@@ -37,7 +38,7 @@ function isDisposable(value: unknown): value is Partial<Disposable & AsyncDispos
  */
 export function createCell<T>(domain: RcuDomain, initial: T, options: CellOptions<T> = {}): RcuCell<T> {
   internalsOf(domain);
-  const retire = options.retire;
+  const retire = checkOptions("createCell", options, ["retire"]).retire as CellOptions<T>["retire"];
   if (retire !== undefined && typeof retire !== "function") {
     throw new RcuError("INVALID_OPTION", "createCell: `retire` must be a function (old) => void | Promise<void>.");
   }

@@ -23,8 +23,10 @@ import type { DomainInternals, Drainable } from "./domain-internals.js";
 import { setInternals } from "./domain-internals.js";
 import type { Grace, GraceMode, GraceObserver } from "./grace-core.js";
 import { PendingEngine } from "./pending-engine.js";
-import { isThenable } from "./turn.js";
 import { watchExit } from "./exit-flush.js";
+import { describeValue } from "../describe-value.js";
+import { guardThenable, type SettleOnce } from "./guard-thenable.js";
+import { checkInteger, checkOptions, checkTimeout, readSignal } from "./validate.js";
 
 /** Default stall timeout of auto domains (ms). */
 export const DEFAULT_STALL_TIMEOUT_MS = 10_000;
@@ -86,9 +88,17 @@ const AsyncFunctionProto = Object.getPrototypeOf(async function () {}) as object
 
 let domainCounter = 0;
 
-function describe(err: unknown): string {
-  return err instanceof Error ? `${err.name}: ${err.message}` : String(err);
-}
+/** Every option key of `createDomain`/`createManualDomain`/shared domains (the shared `maxThreads` is taken before). */
+export const DOMAIN_OPTION_KEYS = [
+  "flavor",
+  "name",
+  "onError",
+  "stallTimeoutMs",
+  "debug",
+  "flushOnExit",
+  "maxConcurrentDisposals",
+  "settleTimeoutMs",
+] as const;
 
 function defaultOnError(err: unknown): void {
   const proc = (globalThis as { process?: { emitWarning?: (w: Error | string) => void } }).process;
@@ -96,15 +106,10 @@ function defaultOnError(err: unknown): void {
   else console.warn(err);
 }
 
-function checkNumber(name: string, value: unknown, min: number): void {
-  if (value === undefined) return;
-  if (typeof value !== "number" || !(value >= min) || Number.isNaN(value)) {
-    throw new RcuError("INVALID_OPTION", `${name} must be a number ≥ ${min}, got ${JSON.stringify(value)}.`);
-  }
-}
-
 interface AsyncTask {
   readonly settled: Promise<void>;
+  /** The settle timer (unref'd while the domain is open, ref'd while it closes so `await close()` completes). */
+  timer: ReturnType<typeof setTimeout> | undefined;
 }
 
 export class DomainImpl implements RcuDomain, DomainInternals, GraceObserver {
@@ -148,24 +153,27 @@ export class DomainImpl implements RcuDomain, DomainInternals, GraceObserver {
     makeGrace: (observer: GraceObserver, debug: boolean) => Grace,
     options: DomainOptions = {},
   ) {
-    if (options === null || typeof options !== "object") {
-      throw new RcuError("INVALID_OPTION", "Domain options must be an object.");
-    }
+    checkOptions("Domain options", options, DOMAIN_OPTION_KEYS);
     if (options.onError !== undefined && typeof options.onError !== "function") {
       throw new RcuError("INVALID_OPTION", "onError must be a function.");
     }
     if (options.name !== undefined && typeof options.name !== "string") {
       throw new RcuError("INVALID_OPTION", "name must be a string.");
     }
-    checkNumber("stallTimeoutMs", options.stallTimeoutMs, 0);
-    checkNumber("settleTimeoutMs", options.settleTimeoutMs, 0);
-    checkNumber("maxConcurrentDisposals", options.maxConcurrentDisposals, 1);
+    for (const flag of ["debug", "flushOnExit"] as const) {
+      if (options[flag] !== undefined && typeof options[flag] !== "boolean") {
+        throw new RcuError("INVALID_OPTION", `${flag} must be a boolean, got ${describeValue(options[flag])}.`);
+      }
+    }
+    checkTimeout("stallTimeoutMs", options.stallTimeoutMs);
+    checkTimeout("settleTimeoutMs", options.settleTimeoutMs);
+    checkInteger("maxConcurrentDisposals", options.maxConcurrentDisposals, 1, Number.MAX_SAFE_INTEGER, true);
     this.flavor = flavor;
     this.name = options.name ?? `${flavor}-${++domainCounter}`;
     this.debug = options.debug === true;
     this.onError = options.onError ?? defaultOnError;
     this.stallTimeoutMs = options.stallTimeoutMs ?? (mode === "auto" ? DEFAULT_STALL_TIMEOUT_MS : 0);
-    this.maxConcurrent = Math.floor(options.maxConcurrentDisposals ?? DEFAULT_MAX_CONCURRENT_DISPOSALS);
+    this.maxConcurrent = options.maxConcurrentDisposals ?? DEFAULT_MAX_CONCURRENT_DISPOSALS;
     this.settleTimeoutMs = options.settleTimeoutMs ?? DEFAULT_SETTLE_TIMEOUT_MS;
     this.flushOnExit = options.flushOnExit !== false && mode === "auto";
     this.grace = makeGrace(this, this.debug);
@@ -199,11 +207,12 @@ export class DomainImpl implements RcuDomain, DomainInternals, GraceObserver {
       mark.open = false;
       throw err;
     }
-    if (isThenable(result)) {
+    const settle = guardThenable(result);
+    if (settle !== undefined) {
       const close = (): void => {
         mark.open = false;
       };
-      result.then(close, close);
+      settle(close, close);
     } else {
       mark.open = false;
     }
@@ -252,7 +261,10 @@ export class DomainImpl implements RcuDomain, DomainInternals, GraceObserver {
       throw err;
     }
     grace.syncReadDepth--;
-    if (isThenable(result)) {
+    // A thenable holds the section until it settles, once: a `then` that throws (or whose getter throws) ends it
+    // at once, and a second settlement cannot end it again (the reader count never goes negative).
+    const settle = guardThenable(result);
+    if (settle !== undefined) {
       if (!grace.asyncSections) {
         this.leave(guard, token);
         throw new RcuError(
@@ -262,7 +274,7 @@ export class DomainImpl implements RcuDomain, DomainInternals, GraceObserver {
         );
       }
       const unlock = (): void => this.leave(guard, token);
-      result.then(unlock, unlock);
+      settle(unlock, unlock);
     } else {
       this.leave(guard, token);
     }
@@ -276,10 +288,11 @@ export class DomainImpl implements RcuDomain, DomainInternals, GraceObserver {
   }
 
   private holdIfThenable(result: unknown): void {
-    if (isThenable(result)) this.holdUntilSettled(result);
+    const settle = guardThenable(result);
+    if (settle !== undefined) this.holdUntilSettled(settle);
   }
 
-  private holdUntilSettled(result: PromiseLike<unknown>): void {
+  private holdUntilSettled(settle: SettleOnce): void {
     const guard = this.grace.readLock();
     if (this.flavor === "loop" && this.debug) {
       this.reportedGuards?.add(guard);
@@ -293,7 +306,7 @@ export class DomainImpl implements RcuDomain, DomainInternals, GraceObserver {
       );
     }
     const unlock = (): void => guard.unlock();
-    result.then(unlock, unlock);
+    settle(unlock, unlock);
   }
 
   readLock(): ReadGuard {
@@ -318,18 +331,22 @@ export class DomainImpl implements RcuDomain, DomainInternals, GraceObserver {
     try {
       this.grace.check(cookie);
     } catch (err) {
-      return Promise.reject(err instanceof Error ? err : new Error(String(err)));
+      return Promise.reject(err as Error); // check() throws only RcuError
     }
+    const { signal, error } = readSignal("waitFor", options);
+    if (error !== undefined) return Promise.reject(error);
     if (this.grace.done(cookie)) return Promise.resolve();
     const misuse = this.waitMisuse("waitFor");
     if (misuse !== undefined) return Promise.reject(misuse);
-    return this.wait(cookie, options?.signal);
+    return this.wait(cookie, signal);
   }
 
   synchronize(options?: { readonly signal?: AbortSignal }): Promise<void> {
+    const { signal, error } = readSignal("synchronize", options);
+    if (error !== undefined) return Promise.reject(error);
     const misuse = this.waitMisuse("synchronize");
     if (misuse !== undefined) return Promise.reject(misuse);
-    return this.wait(this.grace.startPoll(), options?.signal);
+    return this.wait(this.grace.startPoll(), signal);
   }
 
   private waitMisuse(what: string): RcuError | undefined {
@@ -338,14 +355,8 @@ export class DomainImpl implements RcuDomain, DomainInternals, GraceObserver {
     return undefined;
   }
 
+  /** `signal` was checked by the caller (readSignal): a bad one would leave its waiter behind. */
   private wait(cookie: GpCookie, signal: AbortSignal | undefined): Promise<void> {
-    if (signal !== undefined && typeof (signal as Partial<AbortSignal> | null)?.addEventListener !== "function") {
-      // Checked before registering: a bad signal would otherwise leave its waiter behind and throw from the
-      // end of the grace period, stopping the other waiters of that grace period.
-      return Promise.reject(
-        new RcuError("INVALID_OPTION", `options.signal must be an AbortSignal (or omitted), got ${signal === null ? "null" : typeof signal}.`),
-      );
-    }
     if (signal?.aborted === true) return Promise.reject(abortReason(signal));
     return new Promise<void>((resolve, reject) => {
       if (signal === undefined) {
@@ -465,44 +476,67 @@ export class DomainImpl implements RcuDomain, DomainInternals, GraceObserver {
       this.report(err, typeof item === "function" ? "a deferred callback threw" : "a disposer threw");
       return;
     }
-    if (isThenable(result)) this.track(result, typeof item === "function");
+    const settle = guardThenable(result);
+    if (settle === undefined) return;
+    const isFn = typeof item === "function";
+    this.track(settle, isFn ? "async deferred callback" : "async disposal", (err) =>
+      this.report(err, isFn ? "a deferred callback rejected" : "an async disposer rejected"),
+    );
   }
 
-  private track(result: PromiseLike<unknown>, isFn: boolean): void {
+  /**
+   * Follows an async task of user code until it settles once (see guard-thenable.ts) or the settle timeout
+   * passes (reported as SETTLE_TIMEOUT; the task then stops holding `barrier()`/`close()`). The timer is unref'd
+   * while the domain is open and ref'd while it closes, so a script ending in `await close()` lives until close
+   * resolves. Returns the promise that resolves when the task stops being waited for.
+   */
+  track(settle: SettleOnce, what: string, onRejected: (err: unknown) => void): Promise<void> {
     this.inFlight++;
     let finish!: () => void;
-    const task: AsyncTask = { settled: new Promise<void>((resolve) => (finish = resolve)) };
+    const task: AsyncTask = { settled: new Promise<void>((resolve) => (finish = resolve)), timer: undefined };
     this.tasks.add(task);
     let done = false;
     const complete = (): void => {
       if (done) return;
       done = true;
-      if (timer !== undefined) clearTimeout(timer);
+      if (task.timer !== undefined) clearTimeout(task.timer);
       this.inFlight--;
       this.tasks.delete(task);
       finish();
       this.pump();
     };
-    const timer =
-      this.settleTimeoutMs > 0 && this.settleTimeoutMs !== Infinity
-        ? setTimeout(() => {
-            if (done) return;
-            this.report(
-              new RcuError(
-                "SETTLE_TIMEOUT",
-                `An async ${isFn ? "deferred callback" : "disposal"} on domain '${this.name}' did not settle within ` +
-                  `${this.settleTimeoutMs} ms; it no longer holds barrier()/close(). Make disposers settle, or raise settleTimeoutMs.`,
-              ),
-              "settle timeout",
-            );
-            complete();
-          }, this.settleTimeoutMs)
-        : undefined;
-    (timer as { unref?: () => void } | undefined)?.unref?.();
-    result.then(complete, (err: unknown) => {
-      if (!done) this.report(err, isFn ? "a deferred callback rejected" : "an async disposer rejected");
+    if (this.settleTimeoutMs > 0) {
+      task.timer = setTimeout(() => {
+        if (done) return;
+        this.report(
+          new RcuError(
+            "SETTLE_TIMEOUT",
+            `An ${what} on domain '${this.name}' did not settle within ${this.settleTimeoutMs} ms; it no longer ` +
+              "holds barrier()/close(). Make it settle, or raise settleTimeoutMs.",
+          ),
+          "settle timeout",
+        );
+        complete();
+      }, this.settleTimeoutMs);
+      if (this.state === "open") (task.timer as { unref?: () => void }).unref?.();
+    }
+    settle(complete, (err) => {
+      if (!done) {
+        try {
+          onRejected(err);
+        } catch (hookErr) {
+          this.report(hookErr, `a rejection handler of an ${what} threw`);
+        }
+      }
       complete();
     });
+    return task.settled;
+  }
+
+  trackExternal(value: unknown, what: string, onRejected?: (err: unknown) => void): Promise<void> | undefined {
+    const settle = guardThenable(value);
+    if (settle === undefined) return undefined;
+    return this.track(settle, what, onRejected ?? ((err) => this.report(err, `an ${what} rejected`)));
   }
 
   private pump(): void {
@@ -528,14 +562,12 @@ export class DomainImpl implements RcuDomain, DomainInternals, GraceObserver {
   }
 
   barrier(options?: { readonly signal?: AbortSignal }): Promise<void> {
+    const { signal, error } = readSignal("barrier", options);
+    if (error !== undefined) return Promise.reject(error);
     const misuse = this.misuse("barrier");
     if (misuse !== undefined) return Promise.reject(misuse);
     if (this.state === "closed") return Promise.resolve();
-    const signal = options?.signal;
     if (signal === undefined) return this.barrierInternal();
-    if (typeof (signal as Partial<AbortSignal> | null)?.addEventListener !== "function") {
-      return Promise.reject(new RcuError("INVALID_OPTION", "options.signal must be an AbortSignal (or omitted)."));
-    }
     return abortable(this.barrierInternal(), signal);
   }
 
@@ -556,12 +588,19 @@ export class DomainImpl implements RcuDomain, DomainInternals, GraceObserver {
   }
 
   private async closeInternal(): Promise<void> {
+    // From now on settle timers keep the process alive: a script that ends in `await close()` must see it end.
+    for (const task of this.tasks) (task.timer as { ref?: () => void } | undefined)?.ref?.();
     for (const hook of [...this.closeHooks]) {
+      let result: unknown;
       try {
-        await this.runInside(hook);
+        result = this.runInside(hook);
       } catch (err) {
         this.report(err, "a close hook failed");
+        continue;
       }
+      // Bounded like a disposer: a hook that never settles is reported (SETTLE_TIMEOUT) and close goes on.
+      const settled = this.trackExternal(result, "async close hook", (err) => this.report(err, "a close hook failed"));
+      if (settled !== undefined) await settled;
     }
     for (;;) {
       for (const engine of [...this.engines]) await engine.drainInternal();
@@ -577,7 +616,7 @@ export class DomainImpl implements RcuDomain, DomainInternals, GraceObserver {
     if (this.stallTimer !== undefined) clearTimeout(this.stallTimer);
   }
 
-  private runInside(hook: () => void | Promise<void>): void | Promise<void> {
+  private runInside(hook: () => unknown): unknown {
     this.enter();
     try {
       const ctx = asyncContext.get();
@@ -646,6 +685,9 @@ export class DomainImpl implements RcuDomain, DomainInternals, GraceObserver {
   }
 
   addCloseHook(hook: () => void | Promise<void>): () => void {
+    if (typeof hook !== "function") {
+      throw new RcuError("INVALID_OPTION", `onDomainClose(domain, hook): hook must be a function, got ${describeValue(hook)}.`);
+    }
     this.admit("onDomainClose");
     this.closeHooks.add(hook);
     return () => this.closeHooks.delete(hook);
@@ -656,7 +698,7 @@ export class DomainImpl implements RcuDomain, DomainInternals, GraceObserver {
     const error =
       err instanceof RcuError
         ? err
-        : new RcuError("CALLBACK_FAILED", `${context} on domain '${this.name}': ${describe(err)}`, { cause: err });
+        : new RcuError("CALLBACK_FAILED", `${context} on domain '${this.name}': ${describeValue(err)}`, { cause: err });
     publish("error", () => ({ domain: this.name, error }));
     try {
       this.onError(error);
