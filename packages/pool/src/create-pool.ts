@@ -13,14 +13,15 @@
  * Closing. `drain()` closes the pool (acquires throw `CLOSED`, waiters reject, free objects are destroyed),
  * drains the engine (whose `process` now destroys) and awaits async destroys. The domain's `close()` runs our
  * `onDomainClose` hook instead: it closes the pool the same way but does not drain the engine itself (that
- * would wait for itself from inside the domain; the domain drains every engine right after its hooks), and
- * async destroys started while the domain drains us are handed to `domain.defer` so `close()` awaits them.
+ * would wait for itself from inside the domain; the domain drains every engine right after its hooks). Every
+ * async destroy is followed with `trackSettle`, so `close()` awaits it and the domain's settle timeout bounds
+ * it (a destroy that never settles is reported as SETTLE_TIMEOUT and stops holding `drain()`/`close()`).
  * Leases still out stay valid; releasing one later destroys its object at once.
  *
  * Hot path: acquire = pop + two field writes + one lease object; release = two field writes + one engine
  * enqueue. No closures are made per call.
  */
-import { createPending, isRcuError, onDomainClose } from "@rcu/core";
+import { createPending, describeValue, isRcuError, onDomainClose, trackSettle } from "@rcu/core";
 import type { RcuPending } from "@rcu/core";
 import { DebugLease, type DebugLeaseContext } from "./debug-lease.js";
 import { PoolLease, type Lease } from "./lease.js";
@@ -31,6 +32,7 @@ import { DESTROYED, DOOMED, FREE, LEASED, PENDING, PoolSlot, type SlotOwner } fr
 import type { PoolStats } from "./pool-stats.js";
 import type { Pool } from "./pool.js";
 import { captureStack } from "./stack.js";
+import { readSignal } from "./validate.js";
 import { WaiterQueue, type Waiter } from "./waiter-queue.js";
 
 /** Where a lent object came from (for the reuse counters). */
@@ -66,17 +68,6 @@ function isReusable(slot: PoolSlot<object>): boolean {
   return slot.state === PENDING;
 }
 
-function isThenable(value: unknown): value is PromiseLike<void> {
-  return (
-    (typeof value === "object" || typeof value === "function") &&
-    value !== null &&
-    typeof (value as { then?: unknown }).then === "function"
-  );
-}
-
-function describe(err: unknown): string {
-  return err instanceof Error ? err.message : String(err);
-}
 
 class RcuPool<T extends object> implements Pool<T> {
   readonly name: string;
@@ -103,11 +94,11 @@ class RcuPool<T extends object> implements Pool<T> {
   readonly #leaks: LeakDetector | undefined;
   readonly #inflight = new Set<Promise<void>>();
   #closed = false;
-  /** Set by the domain's close hook: async destroys from `process` are then handed to the domain. */
-  #closingDomain = false;
   #drainPromise: Promise<void> | undefined;
   /** Depth of engine `process` callbacks on the stack: no `dequeue` from inside them. */
   #inEngine = 0;
+  /** Inside the user's `create` or `reset`: acquiring from there is refused (REENTRANT). */
+  #inFactory = false;
 
   #live = 0;
   #pendingFree = 0;
@@ -185,7 +176,9 @@ class RcuPool<T extends object> implements Pool<T> {
   }
 
   acquireAsync(options?: { readonly signal?: AbortSignal }): Promise<Lease<T>> {
-    const signal = options?.signal;
+    const { signal, error } = readSignal(`Pool "${this.name}": acquireAsync`, options);
+    if (error !== undefined) return Promise.reject(error);
+    if (this.#inFactory) return Promise.reject(this.#reentrantError("acquireAsync()"));
     if (signal?.aborted === true) return Promise.reject(this.#abortedError(signal));
     if (this.#closed) return Promise.reject(this.#closedError("acquireAsync()"));
     const acquiredAt = this.#debug === undefined ? undefined : captureStack();
@@ -194,7 +187,7 @@ class RcuPool<T extends object> implements Pool<T> {
         const lease = this.#tryLend(true, acquiredAt);
         if (lease !== undefined) return Promise.resolve(lease);
       } catch (err) {
-        return Promise.reject(err instanceof Error ? err : new Error(String(err)));
+        return Promise.reject(err instanceof Error ? err : new Error(describeValue(err)));
       }
     }
     return new Promise<Lease<T>>((resolve, reject) => {
@@ -254,6 +247,7 @@ class RcuPool<T extends object> implements Pool<T> {
   /** Free list, else (typesafe) a pending object, else a new one; `undefined` when at `max`. */
   #tryLend(allowDequeue: boolean, acquiredAt: string | undefined): Lease<T> | undefined {
     if (this.#closed) throw this.#closedError("acquire()");
+    if (this.#inFactory) throw this.#reentrantError("acquire()");
     const slot = this.#free.pop();
     if (slot !== undefined) return this.#lend(slot, FROM_FREE, acquiredAt);
     if (this.#typesafe && allowDequeue && this.#inEngine === 0 && this.#pendingFree > 0) {
@@ -273,18 +267,21 @@ class RcuPool<T extends object> implements Pool<T> {
     slot.state = LEASED;
     const reset = this.#reset;
     if (source !== FROM_NEW && reset !== undefined) {
+      this.#inFactory = true;
       try {
         reset(slot.value);
       } catch (err) {
+        this.#inFactory = false;
         this.#errors += 1;
         this.#doom(slot, source);
         throw new PoolError(
           "RESET_FAILED",
-          `Pool "${this.name}": reset() threw (${describe(err)}); the object will be destroyed after a grace ` +
+          `Pool "${this.name}": reset() threw (${describeValue(err)}); the object will be destroyed after a grace ` +
             `period and this acquire failed. Make reset() total, or acquire again.`,
           { cause: err },
         );
       }
+      this.#inFactory = false;
     }
     this.#live += 1;
     this.#acquired += 1;
@@ -298,19 +295,22 @@ class RcuPool<T extends object> implements Pool<T> {
 
   #createSlot(): PoolSlot<T> {
     let value: T;
+    this.#inFactory = true;
     try {
       value = this.#o.create();
     } catch (err) {
       this.#errors += 1;
       throw new PoolError(
         "CREATE_FAILED",
-        `Pool "${this.name}": create() threw (${describe(err)}); nothing was counted. Fix create(), or catch this error and retry.`,
+        `Pool "${this.name}": create() threw (${describeValue(err)}); nothing was counted. Fix create(), or catch this error and retry.`,
         { cause: err },
       );
+    } finally {
+      this.#inFactory = false;
     }
     if ((typeof value !== "object" && typeof value !== "function") || value === null) {
       this.#errors += 1;
-      throw new PoolError("CREATE_FAILED", `Pool "${this.name}": create() returned ${String(value)}; it must return a new object.`);
+      throw new PoolError("CREATE_FAILED", `Pool "${this.name}": create() returned ${describeValue(value)}; it must return a new object.`);
     }
     if (this.#slots.has(value) || this.#aliases?.has(value) === true) {
       this.#errors += 1;
@@ -473,31 +473,24 @@ class RcuPool<T extends object> implements Pool<T> {
       this.#destroyFailed(err);
       return;
     }
-    if (!isThenable(result)) return;
-    const tracked: Promise<void> = Promise.resolve(result).then(
-      () => {
-        this.#inflight.delete(tracked);
-      },
-      (err: unknown) => {
-        this.#inflight.delete(tracked);
-        this.#destroyFailed(err);
-      },
-    );
+    // An async destroy is followed by the domain (guarded thenable, bounded by its settle timeout, awaited by
+    // its barrier()/close()); a rejection is ours to report as DESTROY_FAILED.
+    const settled = trackSettle(this.#o.domain, result, {
+      what: `destroy() of pool "${this.name}"`,
+      onRejected: (err) => this.#destroyFailed(err),
+    });
+    if (settled === undefined) return;
+    const tracked: Promise<void> = settled.then(() => {
+      this.#inflight.delete(tracked);
+    });
     this.#inflight.add(tracked);
-    if (this.#closingDomain && this.#inEngine > 0) {
-      try {
-        this.#o.domain.defer(() => tracked);
-      } catch {
-        // The domain no longer takes work; drain() still awaits `tracked`.
-      }
-    }
   }
 
   #destroyFailed(err: unknown): void {
     this.#report(
       new PoolError(
         "DESTROY_FAILED",
-        `Pool "${this.name}": destroy() failed (${describe(err)}); the object was dropped from the pool anyway.`,
+        `Pool "${this.name}": destroy() failed (${describeValue(err)}); the object was dropped from the pool anyway.`,
         { cause: err },
       ),
     );
@@ -541,7 +534,6 @@ class RcuPool<T extends object> implements Pool<T> {
    * handed to the domain (`defer`) so that `domain.close()` awaits them too.
    */
   async #closeFromDomain(): Promise<void> {
-    this.#closingDomain = true;
     this.#close();
     await this.#settle();
   }
@@ -557,6 +549,14 @@ class RcuPool<T extends object> implements Pool<T> {
     return new PoolError(
       "CLOSED",
       `Pool "${this.name}" is closed (drained, or its domain closed): ${what} is refused. Acquire from a live pool.`,
+    );
+  }
+
+  #reentrantError(what: string): PoolError {
+    return new PoolError(
+      "REENTRANT",
+      `Pool "${this.name}": ${what} from inside the pool's own create() or reset() is refused (it could exceed max). ` +
+        "Make create()/reset() self-contained.",
     );
   }
 

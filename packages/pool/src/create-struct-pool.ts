@@ -29,7 +29,7 @@
  * Hot path: acquire = a lock-protected pop + an atomic store and add; release = one CAS + one swap + one
  * lock-protected ring append. No objects are made per call (the BigInt `'tagged'` free list excepted).
  */
-import { onDomainClose } from "@rcu/core";
+import { describeValue, onDomainClose } from "@rcu/core";
 import { attachSharedPending, createSharedPending } from "@rcu/core/shared";
 import type { SharedDomain, SharedPending, SharedPendingHandle } from "@rcu/core/shared";
 import { PoolError } from "./pool-error.js";
@@ -53,6 +53,7 @@ import {
   type StructLayout,
   type StructViews,
 } from "./struct-layout.js";
+import { checkOptions, isHandleShape, notAHandle, readSignal } from "./validate.js";
 import { LockFreeList, TaggedFreeList, initFreeList, threadOwner, type FreeList, type FreeListKind } from "./struct-free-list.js";
 
 /**
@@ -277,7 +278,9 @@ class StructPoolImpl<L extends StructLayout> implements StructPool<L> {
   }
 
   async acquireAsync(options?: { readonly signal?: AbortSignal }): Promise<number> {
-    const signal = options?.signal;
+    const { signal, error } = readSignal("acquireAsync", options);
+    if (error !== undefined) throw error;
+    const waitOptions = signal === undefined ? undefined : { signal };
     for (;;) {
       if (isAborted(signal)) throw abortedError(signal);
       const h = this.tryAcquire(); // throws CLOSED
@@ -286,7 +289,7 @@ class StructPoolImpl<L extends StructLayout> implements StructPool<L> {
       // grace period. None pending, i.e. all lent: wait for a release in any thread. Either may wake early
       // (another thread took it, a backstop): the loop re-checks.
       try {
-        await (this.pending.size !== 0 ? this.pending.whenExpired(options) : this.pending.whenEnqueued(options));
+        await (this.pending.size !== 0 ? this.pending.whenExpired(waitOptions) : this.pending.whenEnqueued(waitOptions));
       } catch (err) {
         if (isAborted(signal)) throw abortedError(signal); // core rejected with the signal's reason
         if (this.closed) continue; // the domain closed with the pool: tryAcquire throws CLOSED
@@ -296,6 +299,7 @@ class StructPoolImpl<L extends StructLayout> implements StructPool<L> {
   }
 
   release(handle: number): boolean {
+    if (!isHandleShape(handle, this.capacity, INDEX_SPACE)) throw notAHandle("release", handle, this.capacity);
     const index = handle & INDEX_MASK;
     const g = Math.floor(handle / INDEX_SPACE);
     if (
@@ -319,23 +323,26 @@ class StructPoolImpl<L extends StructLayout> implements StructPool<L> {
   }
 
   isLive(handle: number): boolean {
+    if (!isHandleShape(handle, this.capacity, INDEX_SPACE)) return false;
     const index = handle & INDEX_MASK;
     const g = Math.floor(handle / INDEX_SPACE);
     return (g & 1) === 1 && index < this.capacity && Atomics.load(this.gen, index) >>> 0 === g;
   }
 
   generationOf(index: number): number {
-    if (!(index >= 0 && index < this.capacity && Number.isInteger(index))) {
-      throw new PoolError("INVALID_OPTION", `generationOf(${String(index)}): record indices are integers in 0..${this.capacity - 1}.`);
+    if (typeof index !== "number" || !(index >= 0 && index < this.capacity && Number.isInteger(index))) {
+      throw new PoolError("INVALID_OPTION", `generationOf(${describeValue(index)}): record indices are integers in 0..${this.capacity - 1}.`);
     }
     return Atomics.load(this.gen, index) >>> 0;
   }
 
   indexOf(handle: number): number {
+    if (!isHandleShape(handle, this.capacity, INDEX_SPACE)) throw notAHandle("indexOf", handle, this.capacity);
     return handle & INDEX_MASK;
   }
 
   get<K extends keyof L & string>(handle: number, name: K): number {
+    if (typeof handle !== "number" || !Number.isSafeInteger(handle) || handle < 0) throw notAHandle("get", handle, this.capacity);
     const array = this.fields[name];
     const value = array?.[handle & INDEX_MASK];
     if (value === undefined) throw this.badAccess(handle, name);
@@ -343,6 +350,7 @@ class StructPoolImpl<L extends StructLayout> implements StructPool<L> {
   }
 
   set<K extends keyof L & string>(handle: number, name: K, value: number): void {
+    if (typeof handle !== "number" || !Number.isSafeInteger(handle) || handle < 0) throw notAHandle("set", handle, this.capacity);
     const array = this.fields[name];
     const index = handle & INDEX_MASK;
     if (array === undefined || index >= this.capacity) throw this.badAccess(handle, name);
@@ -364,8 +372,8 @@ class StructPoolImpl<L extends StructLayout> implements StructPool<L> {
 
   private badAccess(handle: number, name: string): PoolError {
     return this.fields[name] === undefined
-      ? new PoolError("INVALID_OPTION", `No field '${name}' in this pool's layout (${Object.keys(this.fields).join(", ")}).`)
-      : new PoolError("STALE_HANDLE", `${String(handle)} is not a handle of this pool (index out of range).`);
+      ? new PoolError("INVALID_OPTION", `No field ${describeValue(name)} in this pool's layout (${Object.keys(this.fields).join(", ")}).`)
+      : new PoolError("STALE_HANDLE", `${describeValue(handle)} is not a handle of this pool (index out of range).`);
   }
 
   watch(worker: { readonly threadId: number; once(event: "exit", listener: () => void): unknown }): void {
@@ -456,8 +464,14 @@ const REUSED_FROM_PENDING = CLOSED + 8;
 const REUSED_EARLY = CLOSED + 9;
 
 function checkShared(domain: unknown): asserts domain is SharedDomain {
-  const d = domain as Partial<SharedDomain> | null;
-  if (d === null || typeof d !== "object" || d.flavor !== "shared" || typeof d.watch !== "function") {
+  let ok = false;
+  try {
+    const d = domain as Partial<SharedDomain> | null;
+    ok = d !== null && typeof d === "object" && d.flavor === "shared" && typeof d.watch === "function";
+  } catch {
+    // a revoked proxy or a throwing getter: not a domain
+  }
+  if (!ok) {
     throw new PoolError(
       "INVALID_OPTION",
       "A struct pool needs a shared domain: createSharedDomain({ maxThreads }) from '@rcu/core/shared' (attachSharedDomain in workers).",
@@ -487,17 +501,23 @@ function checkShared(domain: unknown): asserts domain is SharedDomain {
  * @since 0.1.0
  */
 export function createStructPool<const L extends StructLayout>(options: StructPoolOptions<L>): StructPool<L> {
-  const o = options as Partial<StructPoolOptions<L>> | undefined;
-  checkShared(o?.domain);
+  checkOptions("createStructPool", options, ["domain", "layout", "capacity", "typesafe", "strict", "freeList"]);
+  const o = options as Partial<StructPoolOptions<L>>;
+  checkShared(o.domain);
   const domain = o.domain;
+  for (const flag of ["typesafe", "strict"] as const) {
+    if (o[flag] !== undefined && typeof o[flag] !== "boolean") {
+      throw new PoolError("INVALID_OPTION", `${flag} must be a boolean, got ${describeValue(o[flag])}.`);
+    }
+  }
   const layout = checkLayout(o.layout) as L;
   const capacity = o.capacity;
   if (typeof capacity !== "number" || !Number.isInteger(capacity) || capacity < 1 || capacity > MAX_CAPACITY) {
-    throw new PoolError("INVALID_OPTION", `capacity must be an integer in 1..${MAX_CAPACITY}, got ${JSON.stringify(capacity)}.`);
+    throw new PoolError("INVALID_OPTION", `capacity must be an integer in 1..${MAX_CAPACITY}, got ${describeValue(capacity)}.`);
   }
   const freeList = o.freeList ?? "lock";
   if (freeList !== "lock" && freeList !== "tagged") {
-    throw new PoolError("INVALID_OPTION", `freeList must be 'lock' or 'tagged', got ${JSON.stringify(freeList)}.`);
+    throw new PoolError("INVALID_OPTION", `freeList must be 'lock' or 'tagged', got ${describeValue(freeList)}.`);
   }
   const buffer = new SharedArrayBuffer(structBytes(layout, capacity));
   const views = structViews(buffer, layout, capacity);
@@ -535,7 +555,23 @@ export function attachStructPool<L extends StructLayout>(
   options: { readonly strict?: boolean } = {},
 ): StructPool<L> {
   checkShared(domain);
-  const h = handle as Partial<StructPoolHandle<L>> | null;
+  const strict = checkOptions("attachStructPool", options, ["strict"], true).strict;
+  let h: Partial<StructPoolHandle<L>> | null;
+  try {
+    h =
+      handle === null || typeof handle !== "object"
+        ? null
+        : {
+            buffer: handle.buffer,
+            layout: handle.layout,
+            capacity: handle.capacity,
+            typesafe: handle.typesafe,
+            freeList: handle.freeList,
+            pending: handle.pending,
+          };
+  } catch {
+    h = null; // a revoked proxy or a throwing getter
+  }
   if (
     h === null ||
     typeof h !== "object" ||
@@ -551,7 +587,15 @@ export function attachStructPool<L extends StructLayout>(
   if (h.buffer.byteLength < structBytes(layout, h.capacity)) {
     throw new PoolError("INVALID_OPTION", "Not a struct pool handle: its buffer does not match its layout.");
   }
+  if (
+    typeof h.typesafe !== "boolean" ||
+    (h.freeList !== "lock" && h.freeList !== "tagged") ||
+    h.typesafe !== (new Int32Array(h.buffer, 0, 64)[TYPESAFE_WORD] === 1) ||
+    (h.freeList === "tagged") !== (new Int32Array(h.buffer, 0, 64)[KIND_WORD] === 1)
+  ) {
+    throw new PoolError("INVALID_OPTION", "Not a struct pool handle: its typesafe/freeList do not match its buffer. Pass the handle unchanged.");
+  }
   const views = ALL_VIEWS.get(h.buffer) ?? structViews(h.buffer, layout, h.capacity);
   const pending = attachSharedPending(h.pending, domain);
-  return new StructPoolImpl(handle, domain, views, pending, options.strict === true);
+  return new StructPoolImpl(h as StructPoolHandle<L>, domain, views, pending, strict === true);
 }
