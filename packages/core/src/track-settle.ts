@@ -9,7 +9,7 @@ import type { RcuDomain } from "./types.js";
  * @since 0.1.0
  */
 export interface TrackSettleOptions {
-  /** What the task is, for the SETTLE_TIMEOUT message (e.g. `'pool destroy'`). */
+  /** What the task is, for messages: "An async <what> on domain … did not settle". Default `'task'`. */
   readonly what?: string;
   /** Receives a rejection instead of the domain's `onError` (called at most once). */
   readonly onRejected?: (reason: unknown) => void;
@@ -34,5 +34,5 @@ export interface TrackSettleOptions {
  * @since 0.1.0
  */
 export function trackSettle(domain: RcuDomain, value: unknown, options: TrackSettleOptions = {}): Promise<void> | undefined {
-  return internalsOf(domain).trackExternal(value, options.what ?? "async task", options.onRejected);
+  return internalsOf(domain).trackExternal(value, options.what ?? "task", options.onRejected);
 }

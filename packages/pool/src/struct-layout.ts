@@ -170,7 +170,7 @@ export function checkLayout(layout: unknown): StructLayout {
     if (typeof type !== "string" || !Object.hasOwn(BYTES, type)) {
       throw new PoolError(
         "INVALID_OPTION",
-        `layout.${name} is ${describeValue(type)}; use one of ${Object.keys(BYTES).join(", ")}.`,
+        `layout.${name} is ${typeof type === "string" ? JSON.stringify(type) : describeValue(type)}; use one of ${Object.keys(BYTES).join(", ")}.`,
       );
     }
     copy[name] = type as FieldType;

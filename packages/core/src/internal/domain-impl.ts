@@ -479,7 +479,7 @@ export class DomainImpl implements RcuDomain, DomainInternals, GraceObserver {
     const settle = guardThenable(result);
     if (settle === undefined) return;
     const isFn = typeof item === "function";
-    this.track(settle, isFn ? "async deferred callback" : "async disposal", (err) =>
+    this.track(settle, isFn ? "deferred callback" : "disposal", (err) =>
       this.report(err, isFn ? "a deferred callback rejected" : "an async disposer rejected"),
     );
   }
@@ -511,7 +511,7 @@ export class DomainImpl implements RcuDomain, DomainInternals, GraceObserver {
         this.report(
           new RcuError(
             "SETTLE_TIMEOUT",
-            `An ${what} on domain '${this.name}' did not settle within ${this.settleTimeoutMs} ms; it no longer ` +
+            `An async ${what} on domain '${this.name}' did not settle within ${this.settleTimeoutMs} ms; it no longer ` +
               "holds barrier()/close(). Make it settle, or raise settleTimeoutMs.",
           ),
           "settle timeout",
@@ -525,7 +525,7 @@ export class DomainImpl implements RcuDomain, DomainInternals, GraceObserver {
         try {
           onRejected(err);
         } catch (hookErr) {
-          this.report(hookErr, `a rejection handler of an ${what} threw`);
+          this.report(hookErr, `a rejection handler of an async ${what} threw`);
         }
       }
       complete();
@@ -536,7 +536,7 @@ export class DomainImpl implements RcuDomain, DomainInternals, GraceObserver {
   trackExternal(value: unknown, what: string, onRejected?: (err: unknown) => void): Promise<void> | undefined {
     const settle = guardThenable(value);
     if (settle === undefined) return undefined;
-    return this.track(settle, what, onRejected ?? ((err) => this.report(err, `an ${what} rejected`)));
+    return this.track(settle, what, onRejected ?? ((err) => this.report(err, `an async ${what} rejected`)));
   }
 
   private pump(): void {
@@ -599,7 +599,7 @@ export class DomainImpl implements RcuDomain, DomainInternals, GraceObserver {
         continue;
       }
       // Bounded like a disposer: a hook that never settles is reported (SETTLE_TIMEOUT) and close goes on.
-      const settled = this.trackExternal(result, "async close hook", (err) => this.report(err, "a close hook failed"));
+      const settled = this.trackExternal(result, "close hook", (err) => this.report(err, "a close hook failed"));
       if (settled !== undefined) await settled;
     }
     for (;;) {
