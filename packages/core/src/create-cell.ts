@@ -9,13 +9,18 @@ import { internalsOf } from "./internal/domain-internals.js";
 import { checkOptions } from "./internal/validate.js";
 import type { CellOptions, RcuCell, RcuDomain } from "./types.js";
 
+/** Whether `value` has a dispose method; a value whose methods cannot even be read (revoked proxy) has none. */
 function isDisposable(value: unknown): value is Partial<Disposable & AsyncDisposable> {
-  return (
-    value !== null &&
-    (typeof value === "object" || typeof value === "function") &&
-    (typeof (value as Partial<AsyncDisposable>)[Symbol.asyncDispose] === "function" ||
-      typeof (value as Partial<Disposable>)[Symbol.dispose] === "function")
-  );
+  try {
+    return (
+      value !== null &&
+      (typeof value === "object" || typeof value === "function") &&
+      (typeof (value as Partial<AsyncDisposable>)[Symbol.asyncDispose] === "function" ||
+        typeof (value as Partial<Disposable>)[Symbol.dispose] === "function")
+    );
+  } catch {
+    return false;
+  }
 }
 
 /**

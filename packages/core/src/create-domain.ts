@@ -1,5 +1,7 @@
 import { RcuError } from "./errors.js";
-import { DomainImpl } from "./internal/domain-impl.js";
+import { describeValue } from "./describe-value.js";
+import { DOMAIN_OPTION_KEYS, DomainImpl } from "./internal/domain-impl.js";
+import { checkOptions } from "./internal/validate.js";
 import { GraceCore } from "./internal/grace-core.js";
 import type { DomainOptions, RcuDomain } from "./types.js";
 
@@ -24,7 +26,7 @@ import type { DomainOptions, RcuDomain } from "./types.js";
  * @since 0.1.0
  */
 export function createDomain(options: DomainOptions = {}): RcuDomain {
-  const flavor = (options as { flavor?: unknown } | undefined)?.flavor ?? "loop";
+  const flavor = checkOptions("createDomain", options, DOMAIN_OPTION_KEYS).flavor ?? "loop";
   if (flavor === "shared") {
     throw new RcuError(
       "UNSUPPORTED_FLAVOR",
@@ -34,7 +36,7 @@ export function createDomain(options: DomainOptions = {}): RcuDomain {
   if (flavor !== "loop" && flavor !== "srcu") {
     throw new RcuError(
       "INVALID_OPTION",
-      `Unknown flavor ${JSON.stringify(flavor)}: use 'loop' (synchronous readers) or 'srcu' (readers that await).`,
+      `Unknown flavor ${describeValue(flavor)}: use 'loop' (synchronous readers) or 'srcu' (readers that await).`,
     );
   }
   return new DomainImpl(flavor, "auto", (observer, debug) => new GraceCore("auto", false, observer, debug), options);

@@ -76,5 +76,9 @@ export class RcuError extends Error {
  * @since 0.1.0
  */
 export function isRcuError(value: unknown, code?: RcuErrorCode): value is RcuError {
-  return value instanceof RcuError && (code === undefined || value.code === code);
+  try {
+    return value instanceof RcuError && (code === undefined || value.code === code);
+  } catch {
+    return false; // a revoked proxy: `instanceof` throws, and it is certainly not an RcuError
+  }
 }

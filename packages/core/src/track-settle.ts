@@ -1,4 +1,6 @@
+import { RcuError } from "./errors.js";
 import { internalsOf } from "./internal/domain-internals.js";
+import { checkOptions } from "./internal/validate.js";
 import type { RcuDomain } from "./types.js";
 
 /**
@@ -34,5 +36,11 @@ export interface TrackSettleOptions {
  * @since 0.1.0
  */
 export function trackSettle(domain: RcuDomain, value: unknown, options: TrackSettleOptions = {}): Promise<void> | undefined {
-  return internalsOf(domain).trackExternal(value, options.what ?? "task", options.onRejected);
+  const internals = internalsOf(domain);
+  const { what, onRejected } = checkOptions("trackSettle", options, ["what", "onRejected"]);
+  if (what !== undefined && typeof what !== "string") throw new RcuError("INVALID_OPTION", "trackSettle: `what` must be a string.");
+  if (onRejected !== undefined && typeof onRejected !== "function") {
+    throw new RcuError("INVALID_OPTION", "trackSettle: `onRejected` must be a function.");
+  }
+  return internals.trackExternal(value, what ?? "task", onRejected as ((reason: unknown) => void) | undefined);
 }

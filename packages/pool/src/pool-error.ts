@@ -72,5 +72,9 @@ export class PoolError extends Error {
  * @since 0.1.0
  */
 export function isPoolError(value: unknown, code?: PoolErrorCode): value is PoolError {
-  return value instanceof PoolError && (code === undefined || value.code === code);
+  try {
+    return value instanceof PoolError && (code === undefined || value.code === code);
+  } catch {
+    return false; // a revoked proxy: `instanceof` throws, and it is certainly not a PoolError
+  }
 }

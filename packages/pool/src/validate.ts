@@ -46,7 +46,13 @@ export function checkOptions(
   optional = false,
 ): Readonly<Record<string, unknown>> {
   if (options === undefined && optional) return {};
-  if (options === null || typeof options !== "object" || Array.isArray(options)) {
+  let array = false;
+  try {
+    array = Array.isArray(options);
+  } catch {
+    // a revoked proxy: Object.keys below refuses it
+  }
+  if (options === null || typeof options !== "object" || array) {
     throw new PoolError("INVALID_OPTION", `${what} needs an options object, got ${describeValue(options)}.`);
   }
   let keys: string[];
@@ -68,8 +74,8 @@ export function checkOptions(
 }
 
 function isAbortSignal(value: unknown): value is AbortSignal {
-  if (typeof AbortSignal === "function" && value instanceof AbortSignal) return true;
   try {
+    if (typeof AbortSignal === "function" && value instanceof AbortSignal) return true;
     const s = value as Partial<AbortSignal> | null;
     return (
       s !== null &&

@@ -14,7 +14,7 @@
  * Closing refuses work from outside and accepts it from inside (a disposer retiring its children), and loops
  * until nothing is pending anywhere.
  */
-import { RcuError } from "../errors.js";
+import { RcuError, isRcuError } from "../errors.js";
 import { abortReason, abortable } from "./abortable.js";
 import type { DomainOptions, DomainStats, Flavor, GpCookie, RcuDomain, ReadGuard } from "../types.js";
 import { seqEnd } from "./cookie.js";
@@ -102,7 +102,7 @@ export const DOMAIN_OPTION_KEYS = [
 
 function defaultOnError(err: unknown): void {
   const proc = (globalThis as { process?: { emitWarning?: (w: Error | string) => void } }).process;
-  if (proc?.emitWarning !== undefined && err instanceof Error) proc.emitWarning(err);
+  if (proc?.emitWarning !== undefined && isRcuError(err)) proc.emitWarning(err);
   else console.warn(err);
 }
 
@@ -392,11 +392,16 @@ export class DomainImpl implements RcuDomain, DomainInternals, GraceObserver {
 
   retire(resource: Disposable | AsyncDisposable): void {
     const r = resource as Partial<Disposable & AsyncDisposable> | null;
-    if (
-      r === null ||
-      (typeof r !== "object" && typeof r !== "function") ||
-      (typeof r[Symbol.asyncDispose] !== "function" && typeof r[Symbol.dispose] !== "function")
-    ) {
+    let disposable = false;
+    try {
+      disposable =
+        r !== null &&
+        (typeof r === "object" || typeof r === "function") &&
+        (typeof r[Symbol.asyncDispose] === "function" || typeof r[Symbol.dispose] === "function");
+    } catch {
+      // a revoked proxy or a throwing getter: not something we can dispose
+    }
+    if (!disposable || r === null) {
       throw new RcuError(
         "INVALID_OPTION",
         "retire() takes an object with [Symbol.dispose]() or [Symbol.asyncDispose](); use defer(fn) to run a function.",
@@ -696,7 +701,7 @@ export class DomainImpl implements RcuDomain, DomainInternals, GraceObserver {
   report(err: unknown, context: string): void {
     this.errors++;
     const error =
-      err instanceof RcuError
+      isRcuError(err)
         ? err
         : new RcuError("CALLBACK_FAILED", `${context} on domain '${this.name}': ${describeValue(err)}`, { cause: err });
     publish("error", () => ({ domain: this.name, error }));

@@ -15,6 +15,24 @@ function invalid(message: string): RcuError {
   return new RcuError("INVALID_OPTION", message);
 }
 
+/** `Array.isArray` that treats a revoked proxy (on which it throws) as "not an array". */
+function isArray(value: unknown): boolean {
+  try {
+    return Array.isArray(value);
+  } catch {
+    return false;
+  }
+}
+
+/** `value instanceof Error`, false for a revoked proxy (on which `instanceof` throws). */
+export function isError(value: unknown): value is Error {
+  try {
+    return value instanceof Error;
+  } catch {
+    return false;
+  }
+}
+
 /** Levenshtein distance, small strings only (option names). */
 function distance(a: string, b: string): number {
   const row = Array.from({ length: b.length + 1 }, (_, j) => j);
@@ -69,7 +87,7 @@ export function checkOptions(
   optional = true,
 ): Readonly<Record<string, unknown>> {
   if (options === undefined && optional) return {};
-  if (options === null || typeof options !== "object" || Array.isArray(options)) {
+  if (options === null || typeof options !== "object" || isArray(options)) {
     throw invalid(`${what}: options must be an object${optional ? " or omitted" : ""}, got ${describeValue(options)}.`);
   }
   let keys: string[];
@@ -116,8 +134,8 @@ export function checkTimeout(name: string, value: unknown): void {
 
 /** Whether `value` is an `AbortSignal` (or quacks like one well enough to be listened to). */
 export function isAbortSignal(value: unknown): value is AbortSignal {
-  if (typeof AbortSignal === "function" && value instanceof AbortSignal) return true;
   try {
+    if (typeof AbortSignal === "function" && value instanceof AbortSignal) return true;
     const s = value as Partial<AbortSignal> | null;
     return (
       s !== null &&
