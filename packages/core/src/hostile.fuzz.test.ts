@@ -396,6 +396,50 @@ describe("adversarial: the pending engine under hostile callbacks", { timeout: T
   });
 });
 
+describe("adversarial: shared pending methods", { timeout: TIMEOUT }, () => {
+  type Call = (ring: ReturnType<typeof createSharedPending>, value: unknown, b: Behaviour) => unknown;
+  const calls: Array<[string, Call]> = [
+    ["enqueue", (r, v) => r.enqueue(v as number)],
+    ["drainExpired", (r, v, b) => r.drainExpired(typeof v === "function" ? (act(b) as never) : (v as never), v as number)],
+    ["whenExpired", (r, v) => r.whenExpired(v as never)],
+    [
+      "whenEnqueued",
+      (r, v) => {
+        const wait = r.whenEnqueued(v as never);
+        r.enqueue(1); // wakes the wait at once (no 50 ms backstop per run)
+        return wait;
+      },
+    ],
+    ["takeExpired/dequeue/oldestCookie/stats", (r) => [r.takeExpired(), r.dequeue(), r.oldestCookie(), r.stats()]],
+  ];
+
+  it.each(calls)("%s with hostile arguments works or fails with a coded RcuError and loses nothing", async (_name, call) => {
+    const shared = createSharedDomain({ maxThreads: 1 });
+    try {
+      await fc.assert(
+        fc.asyncProperty(hostile, callbackBehaviour, async (h, b) => {
+          const ring = createSharedPending(shared, { capacity: 4 });
+          ring.enqueue(3);
+          const escaped = await noEscapes(async () => {
+            const value = h.make();
+            const isUsers = (e: unknown): boolean => Object.is(e, b.value) || isAbortRejection(e, value);
+            const result = settlesCleanly(() => call(ring, value, b), isUsers);
+            await promiseSettlesCleanly(result, isUsers);
+            const left: number[] = [];
+            for (let i = ring.dequeue(); i !== -1; i = ring.dequeue()) left.push(i);
+            expect(left.length).toBeLessThanOrEqual(2);
+          });
+          expect(escaped).toEqual([]);
+        }),
+        { numRuns: RUNS },
+      );
+    } finally {
+      await shared.close();
+      shared.detach();
+    }
+  });
+});
+
 describe("adversarial: describeValue", () => {
   it("never throws and always returns a string", () => {
     fc.assert(

@@ -294,6 +294,12 @@ class SharedPendingImpl implements SharedPending {
   }
 
   drainExpired(cb: (index: number) => void, max = Infinity): number {
+    if (typeof cb !== "function") {
+      throw new RcuError("INVALID_OPTION", `drainExpired(cb, max): cb must be a function, got ${describeValue(cb)}.`);
+    }
+    if (typeof max !== "number" || !(max >= 0)) {
+      throw new RcuError("INVALID_OPTION", `drainExpired(cb, max): max must be a number ≥ 0 (or omitted), got ${describeValue(max)}.`);
+    }
     let n = 0;
     while (n < max) {
       const item = this.takeExpired();

@@ -343,6 +343,7 @@ class StructPoolImpl<L extends StructLayout> implements StructPool<L> {
 
   get<K extends keyof L & string>(handle: number, name: K): number {
     if (typeof handle !== "number" || !Number.isSafeInteger(handle) || handle < 0) throw notAHandle("get", handle, this.capacity);
+    if (typeof name !== "string") throw this.badAccess(handle, name);
     const array = this.fields[name];
     const value = array?.[handle & INDEX_MASK];
     if (value === undefined) throw this.badAccess(handle, name);
@@ -351,6 +352,7 @@ class StructPoolImpl<L extends StructLayout> implements StructPool<L> {
 
   set<K extends keyof L & string>(handle: number, name: K, value: number): void {
     if (typeof handle !== "number" || !Number.isSafeInteger(handle) || handle < 0) throw notAHandle("set", handle, this.capacity);
+    if (typeof name !== "string") throw this.badAccess(handle, name);
     const array = this.fields[name];
     const index = handle & INDEX_MASK;
     if (array === undefined || index >= this.capacity) throw this.badAccess(handle, name);
@@ -365,13 +367,14 @@ class StructPoolImpl<L extends StructLayout> implements StructPool<L> {
   }
 
   field<K extends keyof L & string>(name: K): FieldArray<L[K]> {
+    if (typeof name !== "string") throw this.badAccess(0, name);
     const array = this.fields[name];
     if (array === undefined) throw this.badAccess(0, name);
     return array as FieldArray<L[K]>;
   }
 
-  private badAccess(handle: number, name: string): PoolError {
-    return this.fields[name] === undefined
+  private badAccess(handle: number, name: unknown): PoolError {
+    return typeof name !== "string" || this.fields[name] === undefined
       ? new PoolError("INVALID_OPTION", `No field ${describeValue(name)} in this pool's layout (${Object.keys(this.fields).join(", ")}).`)
       : new PoolError("STALE_HANDLE", `${describeValue(handle)} is not a handle of this pool (index out of range).`);
   }
@@ -410,6 +413,9 @@ class StructPoolImpl<L extends StructLayout> implements StructPool<L> {
   }
 
   reclaim(max = Infinity): number {
+    if (typeof max !== "number" || !(max >= 0)) {
+      throw new PoolError("INVALID_OPTION", `reclaim(max): max must be a number ≥ 0 (or omitted), got ${describeValue(max)}.`);
+    }
     let n = 0;
     while (n < max) {
       const index = this.pending.takeExpired();

@@ -146,7 +146,13 @@ export function structViews(buffer: SharedArrayBuffer, layout: StructLayout, cap
  * an object literal or a copy turns into the prototype, silently dropping the field) are refused.
  */
 export function checkLayout(layout: unknown): StructLayout {
-  if (layout === null || typeof layout !== "object" || Array.isArray(layout)) {
+  let array = false;
+  try {
+    array = Array.isArray(layout);
+  } catch {
+    // a revoked proxy: reading its keys below refuses it
+  }
+  if (layout === null || typeof layout !== "object" || array) {
     throw new PoolError("INVALID_OPTION", "layout must be an object mapping field names to types, e.g. { x: 'f64', id: 'u32' }.");
   }
   let entries: Array<[string, unknown]>;
