@@ -62,6 +62,8 @@ export function describeValue(value: unknown): string {
       return clip(name === undefined || name === "" ? message : `${name}: ${message}`);
     }
     if (Object.getPrototypeOf(obj) === null) return "[object with null prototype]";
+    // The object's own toString (a custom one is what its author wants shown); a throw lands in the catch below.
+    // eslint-disable-next-line @typescript-eslint/no-base-to-string
     const text: unknown = String(obj);
     return typeof text === "string" ? clip(text) : "[unprintable object]";
   } catch {

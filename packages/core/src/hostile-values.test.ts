@@ -10,7 +10,7 @@ import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { createCell } from "./create-cell.js";
 import { createDomain } from "./create-domain.js";
 import { createPending } from "./create-pending.js";
-import { isRcuError, type RcuErrorCode } from "./errors.js";
+import { isRcuError } from "./errors.js";
 import { onDomainClose } from "./on-domain-close.js";
 import { attachSharedDomain, attachSharedPending, createSharedDomain, createSharedPending } from "./shared.js";
 import { createManualDomain } from "./testing.js";
@@ -33,7 +33,7 @@ afterEach(async () => {
   expect(escaped).toEqual([]);
 });
 
-function codeOf(fn: () => unknown): RcuErrorCode | string {
+function codeOf(fn: () => unknown): string {
   try {
     fn();
   } catch (err) {
@@ -42,8 +42,9 @@ function codeOf(fn: () => unknown): RcuErrorCode | string {
   return "no throw";
 }
 
-function nullProto(): object {
-  return Object.create(null) as object;
+/** A thrown value whose `String()` throws (typed as an Error so the hostile throws below type-check). */
+function nullProto(): Error {
+  return Object.create(null) as Error;
 }
 
 const until = (p: Promise<unknown>): Promise<string> => p.then(() => "resolved", (err: unknown) => (isRcuError(err) ? err.code : "rejected"));
@@ -144,7 +145,7 @@ describe("thenables with broken then", () => {
   it.each([0, 30_000])("a deferred callback returning a thenable whose then throws settles at once (settleTimeoutMs %i)", async (settleTimeoutMs) => {
     const errors: unknown[] = [];
     const domain = createManualDomain({ settleTimeoutMs, onError: (err) => errors.push(err) });
-    domain.defer(() => throwingThen as unknown as PromiseLike<void>);
+    domain.defer(() => throwingThen);
     domain.defer(() => throwingGetter as PromiseLike<void>);
     domain.defer(() => twice as unknown as PromiseLike<void>);
     const barrier = until(domain.barrier());

@@ -187,7 +187,7 @@ class RcuPool<T extends object> implements Pool<T> {
         const lease = this.#tryLend(true, acquiredAt);
         if (lease !== undefined) return Promise.resolve(lease);
       } catch (err) {
-        return Promise.reject(err as Error); // #tryLend throws PoolErrors only
+        return Promise.reject(err instanceof Error ? err : new Error(describeValue(err))); // PoolErrors in practice
       }
     }
     return new Promise<Lease<T>>((resolve, reject) => {

@@ -44,7 +44,8 @@ const rejectionCode = (p: Promise<unknown>): Promise<string> =>
     (err: unknown) => (isPoolError(err) ? err.code : isRcuError(err) ? `RcuError ${err.code}` : "raw rejection"),
   );
 
-const nullProto = (): object => Object.create(null) as object;
+/** A thrown value whose `String()` throws (typed as an Error so the hostile throws below type-check). */
+const nullProto = (): Error => Object.create(null) as Error;
 
 describe("values whose String() throws", () => {
   it("create/reset throwing Object.create(null) become CREATE_FAILED/RESET_FAILED; destroy rejecting with it is DESTROY_FAILED", async () => {

@@ -98,7 +98,7 @@ export function readSignal(what: string, options: unknown): { signal?: AbortSign
   try {
     checkOptions(what, options, ["signal"]);
     const signal = (options as { signal?: unknown }).signal;
-    if (signal === undefined || isAbortSignal(signal)) return { signal: signal as AbortSignal | undefined };
+    if (signal === undefined || isAbortSignal(signal)) return { signal };
     return { error: new PoolError("INVALID_OPTION", `${what}: options.signal must be an AbortSignal (or omitted), got ${describeValue(signal)}.`) };
   } catch (err) {
     return { error: err instanceof PoolError ? err : new PoolError("INVALID_OPTION", `${what}: bad options (${describeValue(err)}).`) };

@@ -331,7 +331,7 @@ export class DomainImpl implements RcuDomain, DomainInternals, GraceObserver {
     try {
       this.grace.check(cookie);
     } catch (err) {
-      return Promise.reject(err as Error); // check() throws only RcuError
+      return Promise.reject(err instanceof Error ? err : new Error(describeValue(err))); // check() throws RcuErrors
     }
     const { signal, error } = readSignal("waitFor", options);
     if (error !== undefined) return Promise.reject(error);
@@ -484,7 +484,7 @@ export class DomainImpl implements RcuDomain, DomainInternals, GraceObserver {
     const settle = guardThenable(result);
     if (settle === undefined) return;
     const isFn = typeof item === "function";
-    this.track(settle, isFn ? "deferred callback" : "disposal", (err) =>
+    void this.track(settle, isFn ? "deferred callback" : "disposal", (err) =>
       this.report(err, isFn ? "a deferred callback rejected" : "an async disposer rejected"),
     );
   }

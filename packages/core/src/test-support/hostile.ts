@@ -1,3 +1,4 @@
+/* eslint-disable @typescript-eslint/only-throw-error -- throwing values that are not Errors is the point here */
 /**
  * Hostile values for the adversarial (fuzz) suite: what a careless or malicious caller can hand to a public
  * call or throw from a callback. Objects are made fresh per run (`make()`), so a test can mutate them.
