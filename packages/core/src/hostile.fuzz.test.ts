@@ -250,6 +250,7 @@ describe("adversarial: domain methods", { timeout: TIMEOUT }, () => {
     ["retire", (d, v, b) => d.retire(withDispose(v, act(b)) as never)],
     ["retire (async)", (d, _v, b) => d.retire({ [Symbol.asyncDispose]: act(b) } as never)],
     ["expedite/getState/startPoll/stats", (d) => [d.expedite(), d.getState(), d.startPoll(), d.stats()]],
+    ["read (not a function)", (d, v) => (typeof v === "function" ? undefined : d.read(v as never))],
   ];
 
   it.each(calls)("%s with hostile arguments works or fails with a coded RcuError; no reader leaks; close() resolves", async (_name, call) => {
@@ -411,6 +412,7 @@ describe("adversarial: shared pending methods", { timeout: TIMEOUT }, () => {
       },
     ],
     ["takeExpired/dequeue/oldestCookie/stats", (r) => [r.takeExpired(), r.dequeue(), r.oldestCookie(), r.stats()]],
+    ["watch", (r, v) => r.watch(v as never)],
   ];
 
   it.each(calls)("%s with hostile arguments works or fails with a coded RcuError and loses nothing", async (_name, call) => {

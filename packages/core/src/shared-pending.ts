@@ -50,7 +50,7 @@ import { RcuError } from "./errors.js";
 import { abortReason, abortable } from "./internal/abortable.js";
 import { builtin } from "./internal/diagnostics.js";
 import { DOMAIN_ID, SEQ, done32, snap32 } from "./internal/shared-layout.js";
-import { checkOptions, readSignal } from "./internal/validate.js";
+import { checkOptions, checkWorker, readSignal } from "./internal/validate.js";
 import { describeValue } from "./describe-value.js";
 import type { GpCookie } from "./types.js";
 
@@ -377,7 +377,7 @@ class SharedPendingImpl implements SharedPending {
   }
 
   watch(worker: { readonly threadId: number; once(event: "exit", listener: () => void): unknown }): void {
-    const owner = worker.threadId + 1;
+    const owner = checkWorker("watch(worker)", worker);
     const i32 = this.i32;
     worker.once("exit", () => {
       Atomics.compareExchange(i32, LOCK, owner, 0);

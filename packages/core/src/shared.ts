@@ -24,7 +24,7 @@ import {
   slotCtr,
   slotOwner,
 } from "./internal/shared-layout.js";
-import { checkOptions } from "./internal/validate.js";
+import { checkOptions, checkWorker } from "./internal/validate.js";
 import { SharedGrace } from "./internal/shared-grace.js";
 import type { DomainOptions, RcuDomain } from "./types.js";
 
@@ -119,7 +119,7 @@ class SharedDomainImpl extends DomainImpl implements SharedDomain {
   }
 
   watch(worker: { readonly threadId: number; once(event: "exit", listener: () => void): unknown }): void {
-    const owner = worker.threadId + 1;
+    const owner = checkWorker("watch(worker)", worker);
     worker.once("exit", () => {
       SharedGrace.release(this.i32, this.handle.maxThreads, owner);
     });

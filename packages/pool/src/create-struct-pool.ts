@@ -380,8 +380,8 @@ class StructPoolImpl<L extends StructLayout> implements StructPool<L> {
   }
 
   watch(worker: { readonly threadId: number; once(event: "exit", listener: () => void): unknown }): void {
+    this.pending.watch(worker); // checks `worker` (INVALID_OPTION); its listener runs first: the ring's lock is free before we enqueue
     const owner = worker.threadId + 1;
-    this.pending.watch(worker); // its listener runs first: the ring's lock is free before we enqueue
     this.domain.watch(worker);
     worker.once("exit", () => this.reclaimFrom(owner));
   }

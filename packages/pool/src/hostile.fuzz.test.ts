@@ -255,6 +255,7 @@ describe("adversarial: struct pools", { timeout: TIMEOUT }, () => {
     ["field", (p, v) => p.field(v as "x")],
     ["reclaim", (p, v) => p.reclaim(v as number)],
     ["acquireAsync", (p, v) => p.acquireAsync(v as never)],
+    ["watch", (p, v) => p.watch(v as never)],
   ];
 
   it.each(calls)("%s with a hostile or forged handle works or fails with a coded error, and never touches another record", async (_name, call) => {

@@ -190,6 +190,9 @@ export class DomainImpl implements RcuDomain, DomainInternals, GraceObserver {
   // ---- readers ------------------------------------------------------------------------------------------
 
   read<R>(fn: () => R): R {
+    if (typeof fn !== "function") {
+      throw new RcuError("INVALID_OPTION", `read(fn) takes a function, got ${describeValue(fn)}. Use readLock() for a guard.`);
+    }
     if (this.debug) {
       const ctx = sectionContext.get();
       if (ctx !== undefined) return this.readMarked(ctx, fn);
@@ -523,7 +526,8 @@ export class DomainImpl implements RcuDomain, DomainInternals, GraceObserver {
         );
         complete();
       }, this.settleTimeoutMs);
-      if (this.state === "open") (task.timer as { unref?: () => void }).unref?.();
+      // Only close() needs the process kept alive; a late task after close must not hold it for the timeout.
+      if (this.state !== "closing") (task.timer as { unref?: () => void }).unref?.();
     }
     settle(complete, (err) => {
       if (!done) {

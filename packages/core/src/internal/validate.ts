@@ -174,6 +174,29 @@ export function readSignal(
   return error === undefined ? { signal: signal as AbortSignal | undefined } : { error };
 }
 
+/** A worker as `watch(worker)` needs it: a numeric `threadId` and an `once(event, listener)` method. */
+export interface WatchedWorker {
+  readonly threadId: number;
+  once(event: "exit", listener: () => void): unknown;
+}
+
+/** Checks the argument of a `watch(worker)` (a `worker_threads` Worker); returns its owner word (threadId + 1). */
+export function checkWorker(what: string, worker: unknown): number {
+  let ok = false;
+  let threadId: unknown;
+  try {
+    const w = worker as Partial<WatchedWorker> | null;
+    threadId = w?.threadId;
+    ok = w !== null && typeof w === "object" && typeof w.once === "function";
+  } catch {
+    // a revoked proxy or a throwing getter
+  }
+  if (!ok || typeof threadId !== "number" || !Number.isInteger(threadId) || threadId < 0 || threadId >= 2 ** 31 - 1) {
+    throw invalid(`${what}: pass a worker_threads Worker (with a numeric threadId and once()), got ${describeValue(worker)}.`);
+  }
+  return threadId + 1;
+}
+
 /** Checks an int32 item (`storage: 'int32'` engines): a number that is an integer in int32 range. */
 export function isInt32(value: unknown): value is number {
   return typeof value === "number" && (value | 0) === value;
