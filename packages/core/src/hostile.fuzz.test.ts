@@ -276,6 +276,39 @@ describe("adversarial: domain methods", { timeout: TIMEOUT }, () => {
   });
 });
 
+describe("adversarial: deferred work under hostile callbacks", { timeout: TIMEOUT }, () => {
+  it("every deferred callback and disposer runs exactly once, never under an older reader, whatever it throws or returns", async () => {
+    const job = fc.record({ kind: fc.constantFrom("defer", "retire", "asyncRetire"), b: callbackBehaviour });
+    await fc.assert(
+      fc.asyncProperty(fc.array(job, { minLength: 1, maxLength: 8 }), async (jobs) => {
+        const errors: unknown[] = [];
+        const domain = createManualDomain({ onError: (err) => errors.push(err), settleTimeoutMs: 1 });
+        const runs = jobs.map(() => 0);
+        const escaped = await noEscapes(async () => {
+          const guard = domain.readLock();
+          jobs.forEach((j, i) => {
+            const run = (): unknown => {
+              runs[i]!++;
+              return act(j.b)();
+            };
+            if (j.kind === "defer") domain.defer(run as () => void);
+            else if (j.kind === "retire") domain.retire({ [Symbol.dispose]: run as () => void });
+            else domain.retire({ [Symbol.asyncDispose]: run as () => Promise<void> });
+          });
+          expect(domain.advance()).toBe(false); // the older reader holds the grace period
+          expect(runs.every((n) => n === 0)).toBe(true);
+          guard.unlock();
+          await closeManual(domain);
+          expect(runs).toEqual(jobs.map(() => 1));
+        });
+        expect(escaped).toEqual([]);
+        for (const err of errors) expect(isRcuError(err), describeValue(err)).toBe(true);
+      }),
+      { numRuns: RUNS },
+    );
+  });
+});
+
 describe("adversarial: the pending engine under hostile callbacks", { timeout: TIMEOUT }, () => {
   type Cmd =
     | { readonly k: "enqueue" }

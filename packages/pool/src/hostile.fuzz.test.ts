@@ -137,6 +137,7 @@ describe("adversarial: createPool", { timeout: TIMEOUT }, () => {
           let r = 0;
           let d = 0;
           const pick = <T>(list: readonly T[], i: number): T => list[i % list.length]!;
+          const destroyed = new Set<object>();
           const escaped = await noEscapes(async () => {
             const pool = createPool<object>({
               domain,
@@ -154,7 +155,11 @@ describe("adversarial: createPool", { timeout: TIMEOUT }, () => {
                 const b = pick(cfg.reset, r++);
                 if (b?.throws === true) throw b.value;
               },
-              destroy: () => act(pick(cfg.destroy, d++))() as void,
+              destroy: (value) => {
+                expect(destroyed.has(value), "an object destroyed twice").toBe(false);
+                destroyed.add(value);
+                return act(pick(cfg.destroy, d++))() as void;
+              },
             });
             const live: Array<Lease<object>> = [];
             const released: Array<Lease<object>> = [];
@@ -189,6 +194,9 @@ describe("adversarial: createPool", { timeout: TIMEOUT }, () => {
             await settle(domain, pool.drain(), "drain()");
             await Promise.all(asyncAcquires);
             for (const lease of live.splice(0)) lease.release(); // lent to a waiter before the drain
+            const stats = pool.stats();
+            expect(stats.owned, "every object the pool made was destroyed once").toBe(0);
+            expect(destroyed.size).toBe(stats.created);
             await settle(domain, domain.close(), "close()");
           });
           expect(escaped).toEqual([]);
