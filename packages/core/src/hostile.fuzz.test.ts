@@ -291,8 +291,8 @@ describe("adversarial: deferred work under hostile callbacks", { timeout: TIMEOU
               runs[i]!++;
               return act(j.b)();
             };
-            if (j.kind === "defer") domain.defer(run as () => void);
-            else if (j.kind === "retire") domain.retire({ [Symbol.dispose]: run as () => void });
+            if (j.kind === "defer") domain.defer(run);
+            else if (j.kind === "retire") domain.retire({ [Symbol.dispose]: run });
             else domain.retire({ [Symbol.asyncDispose]: run as () => Promise<void> });
           });
           expect(domain.advance()).toBe(false); // the older reader holds the grace period
