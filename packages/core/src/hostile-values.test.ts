@@ -7,11 +7,11 @@
 import { execFile } from "node:child_process";
 import { fileURLToPath } from "node:url";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import { createCell } from "./create-cell.js";
-import { createDomain } from "./create-domain.js";
-import { createPending } from "./create-pending.js";
+import { createCell } from "./cell.js";
+import { createDomain } from "./domain.js";
+import { createPending } from "./pending.js";
 import { isRcuError } from "./errors.js";
-import { onDomainClose } from "./on-domain-close.js";
+import { onDomainClose } from "./domain/on-close.js";
 import { attachSharedDomain, attachSharedPending, createSharedDomain, createSharedPending } from "./shared.js";
 import { createManualDomain } from "./testing.js";
 import type { DomainOptions, RcuDomain } from "./types.js";

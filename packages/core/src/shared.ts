@@ -11,9 +11,9 @@
  */
 import { RcuError } from "./errors.js";
 import { builtin } from "./internal/diagnostics.js";
-import { DomainImpl } from "./internal/domain-impl.js";
+import { DomainImpl } from "./domain/domain-impl.js";
 import { describeValue } from "./describe-value.js";
-import { DOMAIN_OPTION_KEYS } from "./internal/domain-impl.js";
+import { DOMAIN_OPTION_KEYS } from "./domain/options.js";
 import {
   DOMAIN_ID,
   MAGIC,
@@ -23,9 +23,9 @@ import {
   randomId,
   slotCtr,
   slotOwner,
-} from "./internal/shared-layout.js";
+} from "./flavor/shared/layout.js";
 import { checkOptions, checkWorker } from "./internal/validate.js";
-import { SharedGrace } from "./internal/shared-grace.js";
+import { SharedGrace } from "./flavor/shared/shared-grace.js";
 import type { DomainOptions, RcuDomain } from "./types.js";
 
 /**
@@ -107,9 +107,11 @@ class SharedDomainImpl extends DomainImpl implements SharedDomain {
     const slot = claimSlot(i32, handle.maxThreads, owner);
     let grace!: SharedGrace;
     super(
-      "shared",
-      "auto",
-      (observer, debug) => (grace = new SharedGrace(i32, slot, owner, handle.maxThreads, observer, debug)),
+      {
+        flavor: "shared",
+        mode: "auto",
+        makeGrace: (observer, debug) => (grace = new SharedGrace(i32, slot, owner, handle.maxThreads, observer, debug)),
+      },
       { ...options, name: options.name ?? handle.name },
     );
     this.handle = handle;
@@ -230,5 +232,5 @@ export function attachSharedDomain(
   return domain;
 }
 
-export { attachSharedPending, createSharedPending } from "./shared-pending.js";
-export type { SharedPending, SharedPendingHandle, SharedPendingOptions, SharedPendingStats } from "./shared-pending.js";
+export { attachSharedPending, createSharedPending } from "./pending/shared-pending.js";
+export type { SharedPending, SharedPendingHandle, SharedPendingOptions, SharedPendingStats } from "./pending/shared-pending.js";

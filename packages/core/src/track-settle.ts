@@ -1,5 +1,5 @@
 import { RcuError } from "./errors.js";
-import { internalsOf } from "./internal/domain-internals.js";
+import { internalsOf } from "./domain/internals.js";
 import { checkOptions } from "./internal/validate.js";
 import type { RcuDomain } from "./types.js";
 

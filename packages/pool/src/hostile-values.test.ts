@@ -8,10 +8,10 @@ import { isRcuError } from "@rcu/core";
 import { createSharedDomain } from "@rcu/core/shared";
 import { createManualDomain } from "@rcu/core/testing";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import { createPool } from "./create-pool.js";
-import { createStructPool } from "./create-struct-pool.js";
+import { createPool } from "./object-pool/create-pool.js";
+import { createStructPool } from "./struct-pool/create-struct-pool.js";
 import { isPoolError } from "./pool-error.js";
-import { settleWith } from "./test-support/manual.js";
+import { drive } from "./test-support/manual.js";
 
 const escaped: unknown[] = [];
 const onEscape = (err: unknown): void => {
@@ -69,7 +69,7 @@ describe("values whose String() throws", () => {
     pool.acquire().release();
     domain.advance();
     expect(codeOf(() => pool.acquire())).toBe("RESET_FAILED"); // the object is destroyed: its destroy rejects
-    await settleWith(domain, pool.drain());
+    await drive(domain, pool.drain());
     expect(errors).toEqual(["DESTROY_FAILED"]);
   });
 });
@@ -93,7 +93,7 @@ describe("thenables returned by destroy", () => {
     const leases = [pool.acquire(), pool.acquire(), pool.acquire()];
     for (const lease of leases) lease.release();
     domain.advance();
-    expect(await rejectionCode(settleWith(domain, pool.drain()))).toBe("resolved");
+    expect(await rejectionCode(drive(domain, pool.drain()))).toBe("resolved");
     expect(errors).toEqual(["DESTROY_FAILED", "DESTROY_FAILED"]);
     expect(pool.stats().destroyed).toBe(3);
   });
@@ -166,7 +166,7 @@ describe("re-entrant factories", () => {
     expect(inner).toBe("REENTRANT");
     expect(pool.stats().owned).toBe(1);
     lease.release();
-    await settleWith(domain, pool.drain());
+    await drive(domain, pool.drain());
   });
 });
 
@@ -177,11 +177,11 @@ describe("destroys that never settle", () => {
     const pool = createPool({ domain, create: () => ({}), destroy: () => new Promise<void>(() => {}) });
     pool.acquire().release();
     domain.advance();
-    expect(await rejectionCode(settleWith(domain, pool.drain(), 200))).toBe("resolved");
+    expect(await rejectionCode(drive(domain, pool.drain(), { rounds: 200 }))).toBe("resolved");
     expect(reported).toContain("SETTLE_TIMEOUT");
     const pool2 = createPool({ domain, create: () => ({}), destroy: () => new Promise<void>(() => {}) });
     pool2.acquire().release();
-    expect(await rejectionCode(settleWith(domain, domain.close(), 200))).toBe("resolved");
+    expect(await rejectionCode(drive(domain, domain.close(), { rounds: 200 }))).toBe("resolved");
     expect(reported.filter((c) => c === "SETTLE_TIMEOUT")).toHaveLength(2);
   });
 });

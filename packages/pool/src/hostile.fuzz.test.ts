@@ -22,9 +22,9 @@ import {
   type Behaviour,
   type Hostile,
 } from "../../core/src/test-support/hostile.js";
-import { createPool } from "./create-pool.js";
-import { attachStructPool, createStructPool } from "./create-struct-pool.js";
-import type { Lease } from "./lease.js";
+import { createPool } from "./object-pool/create-pool.js";
+import { attachStructPool, createStructPool } from "./struct-pool/create-struct-pool.js";
+import type { Lease } from "./object-pool/lease.js";
 import { isPoolError } from "./pool-error.js";
 
 const RUNS = 1000;
