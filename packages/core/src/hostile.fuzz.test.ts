@@ -12,6 +12,7 @@ import { createCell } from "./cell.js";
 import { createDomain } from "./domain.js";
 import { createPending } from "./pending.js";
 import { describeValue } from "./describe-value.js";
+import { domainCapabilities } from "./flavor/capabilities.js";
 import { isRcuError } from "./errors.js";
 import { onDomainClose } from "./domain/on-close.js";
 import { attachSharedDomain, attachSharedPending, createSharedDomain, createSharedPending } from "./shared.js";
@@ -236,6 +237,26 @@ function isAbortRejection(e: unknown, options: unknown): boolean {
     return false;
   }
 }
+
+describe("adversarial: functions that take a domain", () => {
+  it("createPending/createCell/onDomainClose/trackSettle/domainCapabilities refuse anything but a domain with INVALID_OPTION", () => {
+    fc.assert(
+      fc.property(hostile, (h) => {
+        const notADomain = h.make() as RcuDomain;
+        for (const call of [
+          () => createPending(notADomain, { process: () => {} }),
+          () => createCell(notADomain, 1),
+          () => onDomainClose(notADomain, () => {}),
+          () => trackSettle(notADomain, Promise.resolve()),
+          () => domainCapabilities(notADomain),
+        ]) {
+          expect(() => call()).toThrow(expect.objectContaining({ code: "INVALID_OPTION" }));
+        }
+      }),
+      { numRuns: RUNS },
+    );
+  });
+});
 
 describe("adversarial: domain methods", { timeout: TIMEOUT }, () => {
   type Call = (domain: ManualDomain, value: unknown, behaviour: Behaviour) => unknown;
