@@ -6,15 +6,21 @@
  */
 import { RcuError } from "./errors.js";
 import { internalsOf } from "./domain/internals.js";
+import { checkOptions } from "./internal/validate.js";
 import type { CellOptions, RcuCell, RcuDomain } from "./types.js";
 
+/** Whether `value` has a dispose method; a value whose methods cannot even be read (revoked proxy) has none. */
 function isDisposable(value: unknown): value is Partial<Disposable & AsyncDisposable> {
-  return (
-    value !== null &&
-    (typeof value === "object" || typeof value === "function") &&
-    (typeof (value as Partial<AsyncDisposable>)[Symbol.asyncDispose] === "function" ||
-      typeof (value as Partial<Disposable>)[Symbol.dispose] === "function")
-  );
+  try {
+    return (
+      value !== null &&
+      (typeof value === "object" || typeof value === "function") &&
+      (typeof (value as Partial<AsyncDisposable>)[Symbol.asyncDispose] === "function" ||
+        typeof (value as Partial<Disposable>)[Symbol.dispose] === "function")
+    );
+  } catch {
+    return false;
+  }
 }
 
 /**
@@ -37,7 +43,7 @@ function isDisposable(value: unknown): value is Partial<Disposable & AsyncDispos
  */
 export function createCell<T>(domain: RcuDomain, initial: T, options: CellOptions<T> = {}): RcuCell<T> {
   internalsOf(domain);
-  const retire = options.retire;
+  const retire = checkOptions("createCell", options, ["retire"]).retire as CellOptions<T>["retire"];
   if (retire !== undefined && typeof retire !== "function") {
     throw new RcuError("INVALID_OPTION", "createCell: `retire` must be a function (old) => void | Promise<void>.");
   }

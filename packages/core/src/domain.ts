@@ -1,7 +1,10 @@
 import { RcuError } from "./errors.js";
+import { describeValue } from "./describe-value.js";
 import { DomainImpl } from "./domain/domain-impl.js";
+import { DOMAIN_OPTION_KEYS } from "./domain/options.js";
 import { LOOP_CAPABILITIES, SRCU_CAPABILITIES } from "./flavor/capabilities.js";
 import { LocalGrace } from "./flavor/local-grace.js";
+import { checkOptions } from "./internal/validate.js";
 import type { DomainOptions, RcuDomain } from "./types.js";
 
 /**
@@ -25,7 +28,7 @@ import type { DomainOptions, RcuDomain } from "./types.js";
  * @since 0.1.0
  */
 export function createDomain(options: DomainOptions = {}): RcuDomain {
-  const flavor = (options as { flavor?: unknown } | undefined)?.flavor ?? "loop";
+  const flavor = checkOptions("createDomain", options, DOMAIN_OPTION_KEYS).flavor ?? "loop";
   if (flavor === "shared") {
     throw new RcuError(
       "UNSUPPORTED_FLAVOR",
@@ -35,7 +38,7 @@ export function createDomain(options: DomainOptions = {}): RcuDomain {
   if (flavor !== "loop" && flavor !== "srcu") {
     throw new RcuError(
       "INVALID_OPTION",
-      `Unknown flavor ${JSON.stringify(flavor)}: use 'loop' (synchronous readers) or 'srcu' (readers that await).`,
+      `Unknown flavor ${describeValue(flavor)}: use 'loop' (synchronous readers) or 'srcu' (readers that await).`,
     );
   }
   const capabilities = flavor === "srcu" ? SRCU_CAPABILITIES : LOOP_CAPABILITIES;

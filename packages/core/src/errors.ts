@@ -21,6 +21,7 @@
  * - `SETTLE_TIMEOUT`: an async disposal did not settle within the settle timeout (reported).
  * - `UNSUPPORTED_FLAVOR`: a flavour that needs another entry point (`shared` lives in `@rcu/core/shared`).
  * - `FULL`: a fixed-capacity shared structure (`createSharedPending`) has no room left; nothing was added.
+ * - `REENTRANT`: a call into an engine from inside that engine's own `dequeueWhere` predicate.
  *
  * @example
  * import { RcuError, isRcuError } from '@rcu/core'
@@ -42,7 +43,8 @@ export type RcuErrorCode =
   | "CALLBACK_FAILED"
   | "SETTLE_TIMEOUT"
   | "UNSUPPORTED_FLAVOR"
-  | "FULL";
+  | "FULL"
+  | "REENTRANT";
 
 /**
  * The one error class of `@rcu/core`. Misuse throws (or rejects with) it at the call site; failures of user
@@ -74,5 +76,9 @@ export class RcuError extends Error {
  * @since 0.1.0
  */
 export function isRcuError(value: unknown, code?: RcuErrorCode): value is RcuError {
-  return value instanceof RcuError && (code === undefined || value.code === code);
+  try {
+    return value instanceof RcuError && (code === undefined || value.code === code);
+  } catch {
+    return false; // a revoked proxy: `instanceof` throws, and it is certainly not an RcuError
+  }
 }

@@ -12,14 +12,19 @@
 import { RcuError } from "./errors.js";
 import { builtin } from "./internal/diagnostics.js";
 import { DomainImpl } from "./domain/domain-impl.js";
+import { describeValue } from "./describe-value.js";
+import { DOMAIN_OPTION_KEYS } from "./domain/options.js";
 import {
+  DOMAIN_ID,
   MAGIC,
   MAGIC_WORD,
   MAX_THREADS,
   bufferBytes,
+  randomId,
   slotCtr,
   slotOwner,
 } from "./flavor/shared/layout.js";
+import { checkOptions, checkWorker } from "./internal/validate.js";
 import { SharedGrace } from "./flavor/shared/shared-grace.js";
 import type { DomainOptions, RcuDomain } from "./types.js";
 
@@ -116,7 +121,7 @@ class SharedDomainImpl extends DomainImpl implements SharedDomain {
   }
 
   watch(worker: { readonly threadId: number; once(event: "exit", listener: () => void): unknown }): void {
-    const owner = worker.threadId + 1;
+    const owner = checkWorker("watch(worker)", worker);
     worker.once("exit", () => {
       SharedGrace.release(this.i32, this.handle.maxThreads, owner);
     });
@@ -134,18 +139,32 @@ class SharedDomainImpl extends DomainImpl implements SharedDomain {
   }
 }
 
+/**
+ * Checks a handle against its buffer's header: the magic word, `maxThreads` equal to the one the buffer was
+ * made for (a smaller one would make `synchronize()` skip the other slots and end a grace period under a live
+ * reader) and a buffer large enough for it. Reading the handle's fields cannot throw past this function.
+ */
 function checkHandle(handle: unknown): asserts handle is SharedDomainHandle {
-  const h = handle as Partial<SharedDomainHandle> | null;
-  if (
-    h === null ||
-    typeof h !== "object" ||
-    !(h.buffer instanceof SharedArrayBuffer) ||
-    typeof h.maxThreads !== "number" ||
-    h.buffer.byteLength < bufferBytes(h.maxThreads) ||
-    new Int32Array(h.buffer)[MAGIC_WORD] !== MAGIC
-  ) {
-    throw new RcuError("INVALID_OPTION", "Not a shared-domain handle: pass the `handle` of a domain from createSharedDomain().");
+  const refuse = (why: string): RcuError =>
+    new RcuError("INVALID_OPTION", `Not a shared-domain handle (${why}): pass the \`handle\` of a domain from createSharedDomain(), unchanged.`);
+  let buffer: unknown;
+  let maxThreads: unknown;
+  let name: unknown;
+  try {
+    const h = handle as Partial<SharedDomainHandle>;
+    if (h === null || typeof h !== "object") throw refuse(`got ${describeValue(handle)}`);
+    ({ buffer, maxThreads, name } = h);
+  } catch (err) {
+    if (err instanceof RcuError) throw err;
+    throw refuse(`its fields cannot be read: ${describeValue(err)}`);
   }
+  if (!(buffer instanceof SharedArrayBuffer) || buffer.byteLength < bufferBytes(1)) throw refuse("no shared-domain buffer");
+  const i32 = new Int32Array(buffer);
+  if (i32[MAGIC_WORD] !== MAGIC) throw refuse("its buffer is not a shared domain's");
+  if (maxThreads !== i32[MAX_THREADS] || buffer.byteLength < bufferBytes(i32[MAX_THREADS]!)) {
+    throw refuse(`maxThreads ${describeValue(maxThreads)} does not match the buffer's ${i32[MAX_THREADS]}`);
+  }
+  if (typeof name !== "string") throw refuse(`name must be a string, got ${describeValue(name)}`);
 }
 
 /**
@@ -170,14 +189,16 @@ function checkHandle(handle: unknown): asserts handle is SharedDomainHandle {
  * @since 0.1.0
  */
 export function createSharedDomain(options: SharedDomainOptions): SharedDomain {
-  const maxThreads = (options as Partial<SharedDomainOptions> | undefined)?.maxThreads;
+  checkOptions("createSharedDomain", options, [...DOMAIN_OPTION_KEYS.filter((k) => k !== "flavor"), "maxThreads"], false);
+  const maxThreads = options.maxThreads;
   if (typeof maxThreads !== "number" || !Number.isInteger(maxThreads) || maxThreads < 1 || maxThreads > 1024) {
-    throw new RcuError("INVALID_OPTION", `maxThreads must be an integer in 1..1024, got ${JSON.stringify(maxThreads)}.`);
+    throw new RcuError("INVALID_OPTION", `maxThreads must be an integer in 1..1024, got ${describeValue(maxThreads)}.`);
   }
   const buffer = new SharedArrayBuffer(bufferBytes(maxThreads));
   const i32 = new Int32Array(buffer);
   i32[MAX_THREADS] = maxThreads;
   i32[MAGIC_WORD] = MAGIC;
+  i32[DOMAIN_ID] = randomId();
   const { maxThreads: _max, ...rest } = options;
   const handle: SharedDomainHandle = { buffer, maxThreads, name: options.name ?? "shared" };
   const domain = new SharedDomainImpl(handle, rest);
@@ -203,6 +224,7 @@ export function attachSharedDomain(
   options: Omit<DomainOptions, "flavor"> = {},
 ): SharedDomain {
   checkHandle(handle);
+  checkOptions("attachSharedDomain", options, DOMAIN_OPTION_KEYS.filter((k) => k !== "flavor"));
   const existing = attached.get(handle.buffer);
   if (existing !== undefined) return existing;
   const domain = new SharedDomainImpl(handle, options);

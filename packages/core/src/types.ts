@@ -59,7 +59,7 @@ export interface DomainOptions {
   readonly name?: string;
   /** Receives every reported failure (throwing callbacks, stalls, settle timeouts). Default: a process warning. */
   readonly onError?: (err: unknown) => void;
-  /** Report a grace period held longer than this by a reader (ms). `0` disables. Default 10 000. */
+  /** Report a grace period held longer than this by a reader (ms). An integer in `[0, 2**31 - 1]`; `0` disables. Default 10 000. */
   readonly stallTimeoutMs?: number;
   /** Record where readers entered and check misuse that costs time to detect. Default false. */
   readonly debug?: boolean;
@@ -67,7 +67,11 @@ export interface DomainOptions {
   readonly flushOnExit?: boolean;
   /** Async disposals (deferred functions and disposers returning promises) running at once. Default 64. */
   readonly maxConcurrentDisposals?: number;
-  /** An async disposal that has not settled after this long is reported and stops holding `barrier()` (ms). Default 30 000; `0` or `Infinity` disables the timeout. */
+  /**
+   * An async disposal (or pool `destroy`, or close hook) that has not settled after this long is reported
+   * (`SETTLE_TIMEOUT`) and stops holding `barrier()`/`close()` (ms). An integer in `[0, 2**31 - 1]`; `0` disables
+   * the timeout. Default 30 000.
+   */
   readonly settleTimeoutMs?: number;
 }
 
@@ -171,7 +175,10 @@ export interface RcuDomain extends AsyncDisposable {
 export interface PendingOptions<T> {
   /** Called once per item after its grace period, in cookie order, FIFO within a batch. */
   readonly process: (item: T) => void;
-  /** Size of an item in bytes; feeds `pendingBytes`. */
+  /**
+   * Size of an item in bytes (a finite number ≥ 0); feeds `pendingBytes`. Called once, at `enqueue`: the size
+   * recorded then is the one subtracted when the item leaves, even if the item (or `sizeOf`) changes meanwhile.
+   */
   readonly sizeOf?: (item: T) => number;
   /** Above this, the engine expedites, processes what is expired and calls `onPressure`. */
   readonly highWaterMark?: { readonly items?: number; readonly bytes?: number };

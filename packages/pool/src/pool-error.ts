@@ -9,7 +9,9 @@
  * - `CLOSED`: the pool was drained (directly or by its domain's `close()`); acquire from a live pool instead.
  * - `EXHAUSTED`: `acquire()` found nothing reusable and the pool already owns `max` objects.
  * - `STALE_RELEASE`: (`strict`) a lease released twice, or after its object was lent again.
- * - `STALE_HANDLE`: a struct pool handle written after its record was released or re-lent, or out of range.
+ * - `STALE_HANDLE`: a struct pool handle written after its record was released or re-lent, or a value that is
+ *   not a handle of this pool at all (not a safe integer ≥ 0, fractional, a string, `NaN`, index out of range).
+ * - `REENTRANT`: `acquire`/`tryAcquire`/`acquireAsync` called from inside the pool's own `create` or `reset`.
  * - `USE_AFTER_RELEASE`: (`debug`) a released lease's value was touched.
  * - `LEAKED_LEASE`: (`debug`) a lease was garbage-collected without being released (reported, never thrown).
  * - `CREATE_FAILED`: the `create` callback threw; nothing was counted or lost.
@@ -28,6 +30,7 @@ export type PoolErrorCode =
   | "EXHAUSTED"
   | "STALE_RELEASE"
   | "STALE_HANDLE"
+  | "REENTRANT"
   | "USE_AFTER_RELEASE"
   | "LEAKED_LEASE"
   | "CREATE_FAILED"
@@ -69,5 +72,9 @@ export class PoolError extends Error {
  * @since 0.1.0
  */
 export function isPoolError(value: unknown, code?: PoolErrorCode): value is PoolError {
-  return value instanceof PoolError && (code === undefined || value.code === code);
+  try {
+    return value instanceof PoolError && (code === undefined || value.code === code);
+  } catch {
+    return false; // a revoked proxy: `instanceof` throws, and it is certainly not a PoolError
+  }
 }

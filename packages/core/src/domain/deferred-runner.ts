@@ -3,10 +3,14 @@
  * `defer(fn)`/`retire(r)` item reaches {@link DeferredRunner.run}, which calls it (or its
  * `Symbol.asyncDispose`/`Symbol.dispose`) inside the domain's callback context. A returned promise becomes an
  * async task: at most `maxConcurrent` run at once (the rest queue), each has a settle timeout (reported, then
- * it stops holding `barrier()`), and a rejection is reported. Nothing is ever dropped silently.
+ * it stops holding `barrier()`), and a rejection is reported. Nothing is ever dropped silently. Returned values
+ * are followed through the guarded thenable adapter (a throwing `then` is a rejection, settling twice counts
+ * once), and the same tracking serves other async user work the domain waits for (close hooks, pool destroys:
+ * {@link DeferredRunner.follow}). The settle timer is unref'd, except while the domain closes: then it keeps the
+ * process alive, so a script that ends in `await close()` sees close resolve.
  */
 import { RcuError } from "../errors.js";
-import { isThenable } from "../internal/turn.js";
+import { guardThenable, type SettleOnce } from "../internal/guard-thenable.js";
 import { asyncContext, isAsyncFunction } from "./async-context.js";
 
 /** An item of a domain's own engine: a deferred function or a retired resource. */
@@ -14,6 +18,8 @@ export type Deferred = (() => unknown) | Disposable | AsyncDisposable;
 
 interface AsyncTask {
   readonly settled: Promise<void>;
+  /** The settle timer (ref'd only while the domain closes). */
+  timer: ReturnType<typeof setTimeout> | undefined;
 }
 
 /** The domain services a {@link DeferredRunner} uses. */
@@ -25,6 +31,8 @@ export interface DeferredRunnerOptions {
   readonly settleTimeoutMs: number;
   /** Debug: resources retired and not yet disposed (the runner forgets each one as it starts). */
   readonly debugRetired: Set<unknown> | undefined;
+  /** Whether the domain's `close()` is running (settle timers then keep the process alive). */
+  isClosing(): boolean;
   report(err: unknown, context: string): void;
   /** Marks a synchronous run of one of the domain's callbacks. */
   enter(): void;
@@ -80,47 +88,77 @@ export class DeferredRunner {
       this.options.report(err, typeof item === "function" ? "a deferred callback threw" : "a disposer threw");
       return;
     }
-    if (isThenable(result)) this.track(result, typeof item === "function" ? "callback" : "disposal");
+    const settle = guardThenable(result);
+    if (settle === undefined) return;
+    const isFn = typeof item === "function";
+    void this.track(settle, isFn ? "deferred callback" : "disposal", (err) =>
+      this.options.report(err, isFn ? "a deferred callback rejected" : "an async disposer rejected"),
+    );
   }
 
-  private track(result: PromiseLike<unknown>, kind: "callback" | "disposal"): void {
+  /**
+   * Follows `value` if it is a thenable (user work the domain must wait for: a close hook, a pool destroy):
+   * `undefined` when it is not one, else a promise that resolves when it settles or its settle timeout passes.
+   * A rejection goes to `onRejected`, else it is reported.
+   */
+  follow(value: unknown, what: string, onRejected?: (err: unknown) => void): Promise<void> | undefined {
+    const settle = guardThenable(value);
+    if (settle === undefined) return undefined;
+    return this.track(settle, what, onRejected ?? ((err) => this.options.report(err, `an async ${what} rejected`)));
+  }
+
+  /** Refs the settle timers of the tasks in flight (the domain's close() has begun). */
+  keepAliveWhileClosing(): void {
+    for (const task of this.tasks) (task.timer as { ref?: () => void } | undefined)?.ref?.();
+  }
+
+  /**
+   * Follows an async task until it settles once or the settle timeout passes (reported as SETTLE_TIMEOUT; the
+   * task then stops holding `barrier()`/`close()`). Returns the promise that resolves when it stops being waited for.
+   */
+  private track(settle: SettleOnce, what: string, onRejected: (err: unknown) => void): Promise<void> {
     const { settleTimeoutMs, domainName } = this.options;
-    const report = (err: unknown, context: string): void => this.options.report(err, context);
-    const isFn = kind === "callback";
     this.inFlight++;
     let finish!: () => void;
-    const task: AsyncTask = { settled: new Promise<void>((resolve) => (finish = resolve)) };
+    const task: AsyncTask = { settled: new Promise<void>((resolve) => (finish = resolve)), timer: undefined };
     this.tasks.add(task);
     let done = false;
     const complete = (): void => {
       if (done) return;
       done = true;
-      if (timer !== undefined) clearTimeout(timer);
+      if (task.timer !== undefined) clearTimeout(task.timer);
       this.inFlight--;
       this.tasks.delete(task);
       finish();
       this.pump();
     };
-    const timer =
-      settleTimeoutMs > 0 && settleTimeoutMs !== Infinity
-        ? setTimeout(() => {
-            if (done) return;
-            report(
-              new RcuError(
-                "SETTLE_TIMEOUT",
-                `An async ${isFn ? "deferred callback" : "disposal"} on domain '${domainName}' did not settle within ` +
-                  `${settleTimeoutMs} ms; it no longer holds barrier()/close(). Make disposers settle, or raise settleTimeoutMs.`,
-              ),
-              "settle timeout",
-            );
-            complete();
-          }, settleTimeoutMs)
-        : undefined;
-    (timer as { unref?: () => void } | undefined)?.unref?.();
-    result.then(complete, (err: unknown) => {
-      if (!done) report(err, isFn ? "a deferred callback rejected" : "an async disposer rejected");
+    if (settleTimeoutMs > 0) {
+      task.timer = setTimeout(() => {
+        if (done) return;
+        this.options.report(
+          new RcuError(
+            "SETTLE_TIMEOUT",
+            `An async ${what} on domain '${domainName}' did not settle within ${settleTimeoutMs} ms; it no longer ` +
+              "holds barrier()/close(). Make it settle, or raise settleTimeoutMs.",
+          ),
+          "settle timeout",
+        );
+        complete();
+      }, settleTimeoutMs);
+      // Only close() needs the process kept alive; a late task after close must not hold it for the timeout.
+      if (!this.options.isClosing()) (task.timer as { unref?: () => void }).unref?.();
+    }
+    settle(complete, (err) => {
+      if (!done) {
+        try {
+          onRejected(err);
+        } catch (hookErr) {
+          this.options.report(hookErr, `a rejection handler of an async ${what} threw`);
+        }
+      }
       complete();
     });
+    return task.settled;
   }
 
   private pump(): void {

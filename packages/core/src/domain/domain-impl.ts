@@ -14,7 +14,8 @@
  * the grace observer; its methods are short and delegate to the parts above, but the read-section hot path,
  * the misuse checks and the lifecycle share the domain's state and stay in one class.
  */
-import { RcuError } from "../errors.js";
+import { describeValue } from "../describe-value.js";
+import { RcuError, isRcuError } from "../errors.js";
 import { abortReason, abortable } from "../internal/abortable.js";
 import type { DomainOptions, DomainStats, Flavor, GpCookie, RcuDomain, ReadGuard } from "../types.js";
 import { seqEnd } from "../grace-period.js";
@@ -23,7 +24,8 @@ import type { DomainInternals, Drainable } from "./internals.js";
 import { setInternals } from "./internals.js";
 import type { FlavorCapabilities, Grace, GraceMode, GraceObserver } from "../flavor/grace-source.js";
 import { PendingEngine } from "../pending/engine.js";
-import { isThenable } from "../internal/turn.js";
+import { guardThenable, type SettleOnce } from "../internal/guard-thenable.js";
+import { readSignal } from "../internal/validate.js";
 import { watchExit } from "../internal/exit-flush.js";
 import { asyncContext, sectionContext } from "./async-context.js";
 import type { AlsLike, SectionMark } from "./async-context.js";
@@ -37,10 +39,6 @@ export interface DomainSetup {
   readonly flavor: Flavor;
   readonly mode: GraceMode;
   readonly makeGrace: (observer: GraceObserver, debug: boolean) => Grace;
-}
-
-function describe(err: unknown): string {
-  return err instanceof Error ? `${err.name}: ${err.message}` : String(err);
 }
 
 export class DomainImpl implements RcuDomain, DomainInternals, GraceObserver {
@@ -87,6 +85,7 @@ export class DomainImpl implements RcuDomain, DomainInternals, GraceObserver {
       maxConcurrent: resolved.maxConcurrent,
       settleTimeoutMs: resolved.settleTimeoutMs,
       debugRetired: this.debugRetired,
+      isClosing: () => this.state === "closing",
       report: (err, context) => this.report(err, context),
       enter: () => this.enter(),
       exit: () => this.exit(),
@@ -107,6 +106,9 @@ export class DomainImpl implements RcuDomain, DomainInternals, GraceObserver {
   // ---- readers ------------------------------------------------------------------------------------------
 
   read<R>(fn: () => R): R {
+    if (typeof fn !== "function") {
+      throw new RcuError("INVALID_OPTION", `read(fn) takes a function, got ${describeValue(fn)}. Use readLock() for a guard.`);
+    }
     if (this.debug) {
       const ctx = sectionContext.get();
       if (ctx !== undefined) return this.readMarked(ctx, fn);
@@ -124,11 +126,12 @@ export class DomainImpl implements RcuDomain, DomainInternals, GraceObserver {
       mark.open = false;
       throw err;
     }
-    if (isThenable(result)) {
+    const settle = guardThenable(result);
+    if (settle !== undefined) {
       const close = (): void => {
         mark.open = false;
       };
-      result.then(close, close);
+      settle(close, close);
     } else {
       mark.open = false;
     }
@@ -177,7 +180,10 @@ export class DomainImpl implements RcuDomain, DomainInternals, GraceObserver {
       throw err;
     }
     grace.syncReadDepth--;
-    if (isThenable(result)) {
+    // A thenable holds the section until it settles, once: a `then` that throws (or whose getter throws) ends it
+    // at once, and a second settlement cannot end it again (the reader count never goes negative).
+    const settle = guardThenable(result);
+    if (settle !== undefined) {
       if (!grace.capabilities.asyncSections) {
         this.leave(guard, token);
         throw new RcuError(
@@ -187,7 +193,7 @@ export class DomainImpl implements RcuDomain, DomainInternals, GraceObserver {
         );
       }
       const unlock = (): void => this.leave(guard, token);
-      result.then(unlock, unlock);
+      settle(unlock, unlock);
     } else {
       this.leave(guard, token);
     }
@@ -201,10 +207,11 @@ export class DomainImpl implements RcuDomain, DomainInternals, GraceObserver {
   }
 
   private holdIfThenable(result: unknown): void {
-    if (isThenable(result)) this.holdUntilSettled(result);
+    const settle = guardThenable(result);
+    if (settle !== undefined) this.holdUntilSettled(settle);
   }
 
-  private holdUntilSettled(result: PromiseLike<unknown>): void {
+  private holdUntilSettled(settle: SettleOnce): void {
     const guard = this.grace.readLock();
     if (!this.grace.capabilities.asyncSections && this.debug) {
       this.reportedGuards?.add(guard);
@@ -218,7 +225,7 @@ export class DomainImpl implements RcuDomain, DomainInternals, GraceObserver {
       );
     }
     const unlock = (): void => guard.unlock();
-    result.then(unlock, unlock);
+    settle(unlock, unlock);
   }
 
   readLock(): ReadGuard {
@@ -243,18 +250,22 @@ export class DomainImpl implements RcuDomain, DomainInternals, GraceObserver {
     try {
       this.grace.check(cookie);
     } catch (err) {
-      return Promise.reject(err instanceof Error ? err : new Error(String(err)));
+      return Promise.reject(err instanceof Error ? err : new Error(describeValue(err))); // check() throws RcuErrors
     }
+    const { signal, error } = readSignal("waitFor", options);
+    if (error !== undefined) return Promise.reject(error);
     if (this.grace.done(cookie)) return Promise.resolve();
     const misuse = this.waitMisuse("waitFor");
     if (misuse !== undefined) return Promise.reject(misuse);
-    return this.wait(cookie, options?.signal);
+    return this.wait(cookie, signal);
   }
 
   synchronize(options?: { readonly signal?: AbortSignal }): Promise<void> {
+    const { signal, error } = readSignal("synchronize", options);
+    if (error !== undefined) return Promise.reject(error);
     const misuse = this.waitMisuse("synchronize");
     if (misuse !== undefined) return Promise.reject(misuse);
-    return this.wait(this.grace.startPoll(), options?.signal);
+    return this.wait(this.grace.startPoll(), signal);
   }
 
   private waitMisuse(what: string): RcuError | undefined {
@@ -263,14 +274,8 @@ export class DomainImpl implements RcuDomain, DomainInternals, GraceObserver {
     return undefined;
   }
 
+  /** `signal` was checked by the caller (readSignal): a bad one would leave its waiter behind. */
   private wait(cookie: GpCookie, signal: AbortSignal | undefined): Promise<void> {
-    if (signal !== undefined && typeof (signal as Partial<AbortSignal> | null)?.addEventListener !== "function") {
-      // Checked before registering: a bad signal would otherwise leave its waiter behind and throw from the
-      // end of the grace period, stopping the other waiters of that grace period.
-      return Promise.reject(
-        new RcuError("INVALID_OPTION", `options.signal must be an AbortSignal (or omitted), got ${signal === null ? "null" : typeof signal}.`),
-      );
-    }
     if (signal?.aborted === true) return Promise.reject(abortReason(signal));
     return new Promise<void>((resolve, reject) => {
       if (signal === undefined) {
@@ -297,7 +302,7 @@ export class DomainImpl implements RcuDomain, DomainInternals, GraceObserver {
 
   defer(fn: () => void | PromiseLike<void>): void {
     if (typeof fn !== "function") {
-      throw new RcuError("INVALID_OPTION", `defer() takes a function, got ${typeof fn}. To dispose an object use retire().`);
+      throw new RcuError("INVALID_OPTION", `defer() takes a function, got ${describeValue(fn)}. To dispose an object use retire().`);
     }
     this.admit("defer");
     this.callbacks.enqueue(fn);
@@ -306,11 +311,16 @@ export class DomainImpl implements RcuDomain, DomainInternals, GraceObserver {
 
   retire(resource: Disposable | AsyncDisposable): void {
     const r = resource as Partial<Disposable & AsyncDisposable> | null;
-    if (
-      r === null ||
-      (typeof r !== "object" && typeof r !== "function") ||
-      (typeof r[Symbol.asyncDispose] !== "function" && typeof r[Symbol.dispose] !== "function")
-    ) {
+    let disposable = false;
+    try {
+      disposable =
+        r !== null &&
+        (typeof r === "object" || typeof r === "function") &&
+        (typeof r[Symbol.asyncDispose] === "function" || typeof r[Symbol.dispose] === "function");
+    } catch {
+      // a revoked proxy or a throwing getter: not something we can dispose
+    }
+    if (!disposable || r === null) {
       throw new RcuError(
         "INVALID_OPTION",
         "retire() takes an object with [Symbol.dispose]() or [Symbol.asyncDispose](); use defer(fn) to run a function.",
@@ -360,14 +370,12 @@ export class DomainImpl implements RcuDomain, DomainInternals, GraceObserver {
   }
 
   barrier(options?: { readonly signal?: AbortSignal }): Promise<void> {
+    const { signal, error } = readSignal("barrier", options);
+    if (error !== undefined) return Promise.reject(error);
     const misuse = this.misuse("barrier");
     if (misuse !== undefined) return Promise.reject(misuse);
     if (this.state === "closed") return Promise.resolve();
-    const signal = options?.signal;
     if (signal === undefined) return this.barrierInternal();
-    if (typeof (signal as Partial<AbortSignal> | null)?.addEventListener !== "function") {
-      return Promise.reject(new RcuError("INVALID_OPTION", "options.signal must be an AbortSignal (or omitted)."));
-    }
     return abortable(this.barrierInternal(), signal);
   }
 
@@ -388,12 +396,19 @@ export class DomainImpl implements RcuDomain, DomainInternals, GraceObserver {
   }
 
   private async closeInternal(): Promise<void> {
+    // From now on settle timers keep the process alive: a script that ends in `await close()` must see it end.
+    this.runner.keepAliveWhileClosing();
     for (const hook of [...this.closeHooks]) {
+      let result: unknown;
       try {
-        await this.runInside(hook);
+        result = this.runInside(hook);
       } catch (err) {
         this.report(err, "a close hook failed");
+        continue;
       }
+      // Bounded like a disposer: a hook that never settles is reported (SETTLE_TIMEOUT) and close goes on.
+      const settled = this.runner.follow(result, "close hook", (err) => this.report(err, "a close hook failed"));
+      if (settled !== undefined) await settled;
     }
     for (;;) {
       for (const engine of [...this.engines]) await engine.drainInternal();
@@ -409,7 +424,7 @@ export class DomainImpl implements RcuDomain, DomainInternals, GraceObserver {
     this.stall.stop();
   }
 
-  private runInside(hook: () => void | Promise<void>): void | Promise<void> {
+  private runInside(hook: () => unknown): unknown {
     this.enter();
     try {
       const ctx = asyncContext.get();
@@ -471,6 +486,10 @@ export class DomainImpl implements RcuDomain, DomainInternals, GraceObserver {
     return undefined;
   }
 
+  trackExternal(value: unknown, what: string, onRejected?: (err: unknown) => void): Promise<void> | undefined {
+    return this.runner.follow(value, what, onRejected);
+  }
+
   registerEngine(engine: Drainable): () => void {
     this.admit("createPending");
     this.engines.add(engine);
@@ -478,6 +497,9 @@ export class DomainImpl implements RcuDomain, DomainInternals, GraceObserver {
   }
 
   addCloseHook(hook: () => void | Promise<void>): () => void {
+    if (typeof hook !== "function") {
+      throw new RcuError("INVALID_OPTION", `onDomainClose(domain, hook): hook must be a function, got ${describeValue(hook)}.`);
+    }
     this.admit("onDomainClose");
     this.closeHooks.add(hook);
     return () => this.closeHooks.delete(hook);
@@ -486,9 +508,9 @@ export class DomainImpl implements RcuDomain, DomainInternals, GraceObserver {
   report(err: unknown, context: string): void {
     this.errors++;
     const error =
-      err instanceof RcuError
+      isRcuError(err)
         ? err
-        : new RcuError("CALLBACK_FAILED", `${context} on domain '${this.name}': ${describe(err)}`, { cause: err });
+        : new RcuError("CALLBACK_FAILED", `${context} on domain '${this.name}': ${describeValue(err)}`, { cause: err });
     publish("error", () => ({ domain: this.name, error }));
     try {
       this.onError(error);

@@ -30,6 +30,12 @@ export interface DomainInternals {
   /** The misuse error for a waiting call (`flush`, `drain`, ...) made here and now, if any. */
   misuse(what: string): RcuError | undefined;
   registerEngine(engine: Drainable): () => void;
+  /**
+   * Follows `value` if it is a thenable (guarded: a throwing `then` is a rejection, only the first settlement
+   * counts) until it settles or the settle timeout passes (SETTLE_TIMEOUT, reported); `barrier()`/`close()`
+   * wait for it. A rejection goes to `onRejected`, else it is reported. `undefined` when `value` is no thenable.
+   */
+  trackExternal(value: unknown, what: string, onRejected?: (err: unknown) => void): Promise<void> | undefined;
   addCloseHook(hook: () => void | Promise<void>): () => void;
 }
 

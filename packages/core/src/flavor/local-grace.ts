@@ -22,6 +22,7 @@
  * new counter; `c` names the end of the *following* grace period, whose flip moves them to "old" too.
  * Guards always count (even a `loop` guard wrongly held across `await`), so none can be overtaken.
  */
+import { describeValue } from "../describe-value.js";
 import { RcuError } from "../errors.js";
 import type { GpCookie, ReadGuard } from "../types.js";
 import { isPlausibleCookie, seqDone, seqEnd, seqInProgress, seqSnap } from "../grace-period.js";
@@ -189,7 +190,7 @@ export class LocalGrace implements Grace {
     if (!isPlausibleCookie(this.seq, cookie)) {
       throw new RcuError(
         "INVALID_COOKIE",
-        `${String(cookie)} is not a grace-period cookie of this domain. Pass a value returned by this domain's getState()/startPoll(), or GP_COMPLETED.`,
+        `${describeValue(cookie)} is not a grace-period cookie of this domain. Pass a value returned by this domain's getState()/startPoll(), or GP_COMPLETED.`,
       );
     }
   }

@@ -1,3 +1,6 @@
+import { describeValue } from "../describe-value.js";
+import { isError } from "./validate.js";
+
 /**
  * Abortable waits: a promise raced against an `AbortSignal` without leaking the listener. The wait itself is
  * not cancelled (a grace period or an `Atomics.waitAsync` runs its course); only the caller stops waiting.
@@ -7,7 +10,7 @@
 /** What an aborted wait rejects with: the signal's reason when it is an `Error`, else an `AbortError`. */
 export function abortReason(signal: AbortSignal): Error {
   const reason: unknown = signal.reason;
-  return reason instanceof Error ? reason : new DOMException(String(reason), "AbortError");
+  return isError(reason) ? reason : new DOMException(describeValue(reason), "AbortError");
 }
 
 /** `wait`, or a rejection with {@link abortReason} as soon as `signal` aborts (at once if it already has). */
@@ -24,7 +27,7 @@ export function abortable<T>(wait: Promise<T>, signal: AbortSignal | undefined):
       },
       (err: unknown) => {
         signal.removeEventListener("abort", onAbort);
-        reject(err instanceof Error ? err : new Error(String(err)));
+        reject(isError(err) ? err : new Error(describeValue(err)));
       },
     );
   });

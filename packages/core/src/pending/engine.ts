@@ -25,6 +25,7 @@
  * bounded processing share its batch array, budget and counters on the hot path. Its storage is in batch.ts
  * and chunk-cache.ts.
  */
+import { describeValue } from "../describe-value.js";
 import { RcuError } from "../errors.js";
 import type { PendingOptions, PendingStats, RcuPending } from "../types.js";
 import { Batch } from "./batch.js";
@@ -32,6 +33,7 @@ import { ChunkCache } from "./chunk-cache.js";
 import { publish } from "../internal/diagnostics.js";
 import type { DomainInternals } from "../domain/internals.js";
 import type { GraceWaiter } from "../flavor/waiters.js";
+import { checkInteger, checkOptions, isInt32 } from "../internal/validate.js";
 
 /** Default items per chunk (one genradix node holds 64 pointers; 512 amortises better in JS). */
 export const DEFAULT_CHUNK_SIZE = 512;
@@ -47,13 +49,29 @@ interface FlushWaiter {
 
 type State = "open" | "draining" | "closed";
 
+/** Every option key of `createPending`. */
+const PENDING_OPTION_KEYS = [
+  "process",
+  "sizeOf",
+  "highWaterMark",
+  "onPressure",
+  "maxPerTurn",
+  "chunkSize",
+  "maxChunks",
+  "storage",
+  "name",
+] as const;
+
 function checkPositiveInt(name: string, value: unknown, allowInfinity = false): void {
-  if (value === undefined) return;
-  const ok =
-    typeof value === "number" && value >= 1 && (Number.isSafeInteger(value) || (allowInfinity && value === Infinity));
-  if (!ok) {
-    throw new RcuError("INVALID_OPTION", `${name} must be a positive integer, got ${JSON.stringify(value)}.`);
-  }
+  checkInteger(name, value, 1, Number.MAX_SAFE_INTEGER, allowInfinity);
+}
+
+function reentrant(name: string, what: string): RcuError {
+  return new RcuError(
+    "REENTRANT",
+    `${name}: ${what}() from inside a dequeueWhere() predicate of the same engine. A predicate only inspects an ` +
+      "item; act on the item dequeueWhere() returns instead.",
+  );
 }
 
 /** Who owns an engine: a user's `createPending` engine, or a domain's own defer/retire engine. */
@@ -86,6 +104,14 @@ export class PendingEngine<T> implements RcuPending<T> {
   private readyWaiters: Array<() => void> = [];
   private readonly slot: { item: T | undefined } = { item: undefined };
   private readonly debugPending: Set<unknown> | undefined;
+  /**
+   * With `sizeOf`: each pending item's size as measured at enqueue (several for an item enqueued more than
+   * once, oldest first). Leaving subtracts the recorded size, never a re-measured one, so `pendingBytes` stays
+   * exact (never negative, `ready()` resolves) even when `sizeOf` changes its answer while the item waits.
+   */
+  private readonly sizes: Map<unknown, number | number[]> | undefined;
+  /** Inside a `dequeueWhere` predicate: calls into this engine are refused (REENTRANT). */
+  private inPredicate = false;
   /** No per-item bookkeeping (object storage, no `sizeOf`, no debug set). */
   private readonly plain: boolean;
   /** `plain` and still open: `enqueue` may take its fast path (cleared when draining starts). */
@@ -106,9 +132,17 @@ export class PendingEngine<T> implements RcuPending<T> {
     role: EngineRole,
   ) {
     const userEngine = role.owner === "user";
-    if (typeof options?.process !== "function") {
+    checkOptions("createPending", options, PENDING_OPTION_KEYS, false);
+    if (typeof options.process !== "function") {
       throw new RcuError("INVALID_OPTION", "createPending needs a `process(item)` function.");
     }
+    if (options.onPressure !== undefined && typeof options.onPressure !== "function") {
+      throw new RcuError("INVALID_OPTION", "onPressure must be a function (stats) => void.");
+    }
+    if (options.name !== undefined && typeof options.name !== "string") {
+      throw new RcuError("INVALID_OPTION", `name must be a string, got ${describeValue(options.name)}.`);
+    }
+    if (options.highWaterMark !== undefined) checkOptions("createPending: highWaterMark", options.highWaterMark, ["items", "bytes"]);
     if (options.sizeOf !== undefined && typeof options.sizeOf !== "function") {
       throw new RcuError("INVALID_OPTION", "sizeOf must be a function returning the item's size in bytes.");
     }
@@ -125,7 +159,7 @@ export class PendingEngine<T> implements RcuPending<T> {
     checkPositiveInt("highWaterMark.items", options.highWaterMark?.items, true);
     checkPositiveInt("highWaterMark.bytes", options.highWaterMark?.bytes, true);
     if (options.storage !== undefined && options.storage !== "object" && options.storage !== "int32") {
-      throw new RcuError("INVALID_OPTION", `storage must be 'object' or 'int32', got ${String(options.storage)}.`);
+      throw new RcuError("INVALID_OPTION", `storage must be 'object' or 'int32', got ${describeValue(options.storage)}.`);
     }
     this.process = options.process;
     this.sizeOf = options.sizeOf;
@@ -137,6 +171,7 @@ export class PendingEngine<T> implements RcuPending<T> {
     this.name = options.name ?? `${domain.name}:pending`;
     this.cache = new ChunkCache<T>(options.chunkSize ?? DEFAULT_CHUNK_SIZE, this.int32, options.maxChunks ?? Infinity);
     this.debugPending = userEngine && domain.debug && !this.int32 ? new Set() : undefined;
+    this.sizes = this.sizeOf === undefined ? undefined : new Map();
     this.plain = !this.int32 && this.sizeOf === undefined && this.debugPending === undefined;
     this.fast = this.plain;
     if (userEngine) this.unregister = domain.registerEngine(this);
@@ -192,11 +227,12 @@ export class PendingEngine<T> implements RcuPending<T> {
 
   private enqueueSlow(item: T): void {
     // Refused from the moment drain() or the domain's close() is called (close hooks run before engines drain).
+    if (this.inPredicate) throw reentrant(this.name, "enqueue");
     if ((this.state !== "open" || this.domain.isClosing()) && !this.domain.isInside()) {
       throw new RcuError("CLOSED", `${this.name} is draining or drained; enqueue before calling drain()/close().`);
     }
-    if (this.int32 && ((item as unknown as number) | 0) !== (item as unknown as number)) {
-      throw new RcuError("INVALID_OPTION", `${this.name} stores int32 items; got ${String(item)}.`);
+    if (this.int32 && !isInt32(item)) {
+      throw new RcuError("INVALID_OPTION", `${this.name} stores int32 items (integers in -2^31..2^31-1); got ${describeValue(item)}.`);
     }
     // Measured before anything changes: a throwing or bad sizeOf leaves the engine untouched.
     const size = this.sizeOf === undefined ? 0 : this.measure(item);
@@ -221,6 +257,7 @@ export class PendingEngine<T> implements RcuPending<T> {
     batch.push(item, this.cache);
     this.enqueued++;
     this.bytes += size;
+    if (this.sizes !== undefined) this.recordSize(item, size);
     const n = batch.count;
     if (n > this.maxBatch) this.maxBatch = n;
     if (startGp) {
@@ -244,30 +281,47 @@ export class PendingEngine<T> implements RcuPending<T> {
   private measure(item: T): number {
     const size = this.sizeOf!(item);
     if (typeof size !== "number" || !(size >= 0) || size === Infinity) {
-      throw new RcuError("INVALID_OPTION", `${this.name}: sizeOf must return a finite number ≥ 0, got ${String(size)}.`);
+      throw new RcuError("INVALID_OPTION", `${this.name}: sizeOf must return a finite number ≥ 0, got ${describeValue(size)}.`);
     }
     return size;
   }
 
+  private recordSize(item: T, size: number): void {
+    const sizes = this.sizes!;
+    const known = sizes.get(item);
+    if (known === undefined) sizes.set(item, size);
+    else if (typeof known === "number") sizes.set(item, [known, size]);
+    else known.push(size);
+  }
+
   /**
-   * Subtracts `item`'s size when it leaves (after `count` was decremented). A throwing `sizeOf` here is reported,
-   * never thrown into the grace-period machinery or a caller's dequeue; an empty engine always holds 0 bytes.
+   * Subtracts the size `item` had at enqueue when it leaves (after `count` was decremented); `sizeOf` is not
+   * called again. An empty engine always holds 0 bytes.
    */
   private unmeasure(item: T): void {
-    if (this.sizeOf === undefined) return;
+    const sizes = this.sizes;
+    if (sizes === undefined) return;
+    const known = sizes.get(item);
     let size = 0;
-    try {
-      size = this.sizeOf(item);
-    } catch (err) {
-      this.errors++;
-      this.domain.report(err, `${this.name}: sizeOf() threw`);
+    if (typeof known === "number") {
+      size = known;
+      sizes.delete(item);
+    } else if (known !== undefined) {
+      size = known.shift()!;
+      if (known.length === 1) sizes.set(item, known[0]!);
     }
-    this.bytes = this.count === 0 ? 0 : this.bytes - (size >= 0 && size !== Infinity ? size : 0);
+    if (this.count === 0) {
+      this.bytes = 0;
+      sizes.clear();
+    } else {
+      this.bytes -= size;
+    }
   }
 
   // ---- taking items back --------------------------------------------------------------------------------
 
   dequeue(): T | undefined {
+    if (this.inPredicate) throw reentrant(this.name, "dequeue");
     // Indexed loop, not for-of, and no out-parameter when the batch has no overflow part: small enough to
     // inline into a typesafe pool's acquire.
     const batches = this.batches;
@@ -283,10 +337,24 @@ export class PendingEngine<T> implements RcuPending<T> {
   }
 
   dequeueWhere(pred: (item: T) => boolean): T | undefined {
-    for (const b of this.batches) {
-      if (b.takeWhere(pred, this.cache, this.slot)) return this.took(this.takeSlot());
+    if (this.inPredicate) throw reentrant(this.name, "dequeueWhere");
+    if (typeof pred !== "function") {
+      throw new RcuError("INVALID_OPTION", `${this.name}: dequeueWhere(pred) takes a function, got ${describeValue(pred)}.`);
     }
-    return undefined;
+    // While `pred` runs, enqueue/dequeue/dequeueWhere on this engine throw REENTRANT: the batch is being
+    // scanned, and a nested take would hand an item out twice or lose one. The fast enqueue path is off too.
+    const fast = this.fast;
+    this.inPredicate = true;
+    this.fast = false;
+    try {
+      for (const b of this.batches) {
+        if (b.takeWhere(pred, this.cache, this.slot)) return this.took(this.takeSlot());
+      }
+      return undefined;
+    } finally {
+      this.inPredicate = false;
+      this.fast = fast && this.state === "open";
+    }
   }
 
   /** The item a batch method left in the out-parameter, which is cleared (it must not keep the item alive). */

@@ -52,9 +52,11 @@ import type { SharedDomain } from "../shared.js";
 import { RcuError } from "../errors.js";
 import { abortReason, abortable } from "../internal/abortable.js";
 import { builtin } from "../internal/diagnostics.js";
-import { SEQ } from "../flavor/shared/layout.js";
+import { DOMAIN_ID, SEQ } from "../flavor/shared/layout.js";
 import { done32, snap32 } from "../grace-period.js";
 import type { GpCookie } from "../types.js";
+import { checkOptions, checkWorker, readSignal } from "../internal/validate.js";
+import { describeValue } from "../describe-value.js";
 
 const LINE = 16;
 const LOCK = 0;
@@ -67,6 +69,8 @@ const TAKEN = 2 * LINE + 3;
 const DEQUEUED = 2 * LINE + 4;
 /** Threads waiting in `whenEnqueued` (enqueue notifies `TAIL` only when non-zero). */
 const WAITERS = 2 * LINE + 5;
+/** The `DOMAIN_ID` of the shared domain the ring was created for (attach checks it). */
+const DOMAIN_WORD = 2 * LINE + 15;
 /** Longest single wait of `whenEnqueued` (ms): a backstop, wake-ups come from `enqueue`'s notify. */
 const SLEEP_MS = 50;
 const ENTRIES = 3 * LINE;
@@ -191,9 +195,20 @@ function nextPow2(n: number): number {
   return c;
 }
 
+/** The identity word of a shared domain's buffer. */
+function domainId(domain: SharedDomain): number {
+  return new Int32Array(domain.handle.buffer)[DOMAIN_ID]!;
+}
+
 function checkDomain(domain: unknown): asserts domain is SharedDomain {
-  const d = domain as Partial<SharedDomain> | null;
-  if (d === null || typeof d !== "object" || d.flavor !== "shared" || !(d.handle?.buffer instanceof SharedArrayBuffer)) {
+  let ok = false;
+  try {
+    const d = domain as Partial<SharedDomain> | null;
+    ok = d !== null && typeof d === "object" && d.flavor === "shared" && d.handle?.buffer instanceof SharedArrayBuffer;
+  } catch {
+    // a revoked proxy or a throwing getter: not a domain
+  }
+  if (!ok) {
     throw new RcuError(
       "INVALID_OPTION",
       "A shared pending structure needs a domain from createSharedDomain() or attachSharedDomain() (@rcu/core/shared).",
@@ -247,8 +262,8 @@ class SharedPendingImpl implements SharedPending {
   }
 
   enqueue(index: number): void {
-    if (!(index >= 0 && index <= MAX_ITEM && index === Math.floor(index))) {
-      throw new RcuError("INVALID_OPTION", `enqueue(${String(index)}): items are integers in 0..2^31-1 (arena slot indices).`);
+    if (typeof index !== "number" || !(index >= 0 && index <= MAX_ITEM && index === Math.floor(index))) {
+      throw new RcuError("INVALID_OPTION", `enqueue(${describeValue(index)}): items are integers in 0..2^31-1 (arena slot indices).`);
     }
     const i32 = this.i32;
     this.lock();
@@ -283,6 +298,12 @@ class SharedPendingImpl implements SharedPending {
   }
 
   drainExpired(cb: (index: number) => void, max = Infinity): number {
+    if (typeof cb !== "function") {
+      throw new RcuError("INVALID_OPTION", `drainExpired(cb, max): cb must be a function, got ${describeValue(cb)}.`);
+    }
+    if (typeof max !== "number" || !(max >= 0)) {
+      throw new RcuError("INVALID_OPTION", `drainExpired(cb, max): max must be a number ≥ 0 (or omitted), got ${describeValue(max)}.`);
+    }
     let n = 0;
     while (n < max) {
       const item = this.takeExpired();
@@ -332,15 +353,17 @@ class SharedPendingImpl implements SharedPending {
   }
 
   whenExpired(options?: { readonly signal?: AbortSignal }): Promise<void> {
-    const signal = options?.signal;
+    const { signal, error } = readSignal("whenExpired", options);
+    if (error !== undefined) return Promise.reject(error);
     if (signal?.aborted === true) return Promise.reject(abortReason(signal));
     const cookie = this.oldestCookie();
     if (cookie === undefined || done32(this.seq(), cookie)) return Promise.resolve();
-    return this.domain.waitFor(cookie, options);
+    return this.domain.waitFor(cookie, signal === undefined ? undefined : { signal });
   }
 
   whenEnqueued(options?: { readonly signal?: AbortSignal }): Promise<void> {
-    const signal = options?.signal;
+    const { signal, error } = readSignal("whenEnqueued", options);
+    if (error !== undefined) return Promise.reject(error);
     if (signal?.aborted === true) return Promise.reject(abortReason(signal)); // registers no wait
     return abortable(this.nextEnqueue(), signal);
   }
@@ -358,7 +381,7 @@ class SharedPendingImpl implements SharedPending {
   }
 
   watch(worker: { readonly threadId: number; once(event: "exit", listener: () => void): unknown }): void {
-    const owner = worker.threadId + 1;
+    const owner = checkWorker("watch(worker)", worker);
     const i32 = this.i32;
     worker.once("exit", () => {
       Atomics.compareExchange(i32, LOCK, owner, 0);
@@ -395,15 +418,16 @@ class SharedPendingImpl implements SharedPending {
  */
 export function createSharedPending(domain: SharedDomain, options: SharedPendingOptions): SharedPending {
   checkDomain(domain);
-  const requested = (options as Partial<SharedPendingOptions> | undefined)?.capacity;
+  const requested = checkOptions("createSharedPending", options, ["capacity"], false).capacity;
   if (typeof requested !== "number" || !Number.isInteger(requested) || requested < 1 || requested > MAX_CAPACITY) {
-    throw new RcuError("INVALID_OPTION", `capacity must be an integer in 1..${MAX_CAPACITY}, got ${JSON.stringify(requested)}.`);
+    throw new RcuError("INVALID_OPTION", `capacity must be an integer in 1..${MAX_CAPACITY}, got ${describeValue(requested)}.`);
   }
   const capacity = nextPow2(requested);
   const buffer = new SharedArrayBuffer((ENTRIES + 2 * capacity) * 4);
   const i32 = new Int32Array(buffer);
   i32[CAPACITY] = capacity;
   i32[MAGIC_WORD] = MAGIC;
+  i32[DOMAIN_WORD] = domainId(domain);
   return new SharedPendingImpl({ buffer, capacity }, domain);
 }
 
@@ -423,7 +447,12 @@ export function createSharedPending(domain: SharedDomain, options: SharedPending
  */
 export function attachSharedPending(handle: SharedPendingHandle, domain: SharedDomain): SharedPending {
   checkDomain(domain);
-  const h = handle as Partial<SharedPendingHandle> | null;
+  let h: Partial<SharedPendingHandle> | null;
+  try {
+    h = handle === null || typeof handle !== "object" ? null : { buffer: handle.buffer, capacity: handle.capacity };
+  } catch {
+    h = null; // a revoked proxy or a throwing getter
+  }
   if (
     h === null ||
     typeof h !== "object" ||
@@ -436,5 +465,12 @@ export function attachSharedPending(handle: SharedPendingHandle, domain: SharedD
   ) {
     throw new RcuError("INVALID_OPTION", "Not a shared pending handle: pass the `handle` of a structure from createSharedPending().");
   }
-  return new SharedPendingImpl(handle, domain);
+  if (new Int32Array(h.buffer)[DOMAIN_WORD] !== domainId(domain)) {
+    throw new RcuError(
+      "INVALID_OPTION",
+      "This shared pending handle belongs to another shared domain: attach it with this thread's view of the domain " +
+        "it was created for (attachSharedDomain(thatDomain.handle)), or its items would be handed out before that domain's grace periods.",
+    );
+  }
+  return new SharedPendingImpl(h as SharedPendingHandle, domain);
 }

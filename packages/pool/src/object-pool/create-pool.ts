@@ -13,8 +13,9 @@
  * Closing. `drain()` closes the pool (acquires throw `CLOSED`, waiters reject, free objects are destroyed),
  * drains the engine (whose `process` now destroys) and awaits async destroys. The domain's `close()` runs our
  * `onDomainClose` hook instead: it closes the pool the same way but does not drain the engine itself (that
- * would wait for itself from inside the domain; the domain drains every engine right after its hooks), and
- * async destroys started while the domain drains us are handed to `domain.defer` so `close()` awaits them.
+ * would wait for itself from inside the domain; the domain drains every engine right after its hooks). Every
+ * async destroy is followed with `trackSettle`, so `close()` awaits it and the domain's settle timeout bounds
+ * it (a destroy that never settles is reported as SETTLE_TIMEOUT and stops holding `drain()`/`close()`).
  * Leases still out stay valid; releasing one later destroys its object at once.
  *
  * Hot path: acquire = pop + two field writes + one lease object; release = two field writes + one engine
@@ -24,7 +25,7 @@
  * steps share the pool's private state (slots, free list, waiters, counters) on the hot path. Its messages
  * (pool-messages.ts) and the destruction of objects (destroyer.ts) live next to it.
  */
-import { createPending, isRcuError, onDomainClose } from "@rcu/core";
+import { createPending, describeValue, isRcuError, onDomainClose } from "@rcu/core";
 import type { RcuPending } from "@rcu/core";
 import { DebugLease, type DebugLeaseContext } from "./debug-lease.js";
 import { Destroyer } from "./destroyer.js";
@@ -40,6 +41,7 @@ import {
   destroyFailedError,
   domainClosedError,
   exhaustedError,
+  reentrantError,
   resetFailedError,
   staleReleaseError,
 } from "./pool-messages.js";
@@ -48,6 +50,7 @@ import { DESTROYED, DOOMED, FREE, LEASED, PENDING, PoolSlot, type SlotOwner } fr
 import type { PoolStats } from "./pool-stats.js";
 import type { Pool } from "./pool.js";
 import { captureStack } from "./stack.js";
+import { readSignal } from "../validate.js";
 import { WaiterQueue, type Waiter } from "./waiter-queue.js";
 
 /** Where a lent object came from (for the reuse counters). */
@@ -107,11 +110,11 @@ class RcuPool<T extends object> implements Pool<T> {
   readonly #leaks: LeakDetector | undefined;
   readonly #destroyer: Destroyer<T>;
   #closed = false;
-  /** Set by the domain's close hook: async destroys from `process` are then handed to the domain. */
-  #closingDomain = false;
   #drainPromise: Promise<void> | undefined;
   /** Depth of engine `process` callbacks on the stack: no `dequeue` from inside them. */
   #inEngine = 0;
+  /** Inside the user's `create` or `reset`: acquiring from there is refused (REENTRANT). */
+  #inFactory = false;
 
   #live = 0;
   #pendingFree = 0;
@@ -157,7 +160,7 @@ class RcuPool<T extends object> implements Pool<T> {
       onFailed: (err) => {
         this.#destroyFailed(err);
       },
-      handToDomain: () => this.#closingDomain && this.#inEngine > 0,
+      poolName: options.name,
     });
     this.#prewarm();
     try {
@@ -195,7 +198,9 @@ class RcuPool<T extends object> implements Pool<T> {
   }
 
   acquireAsync(options?: { readonly signal?: AbortSignal }): Promise<Lease<T>> {
-    const signal = options?.signal;
+    const { signal, error } = readSignal(`Pool "${this.name}": acquireAsync`, options);
+    if (error !== undefined) return Promise.reject(error);
+    if (this.#inFactory) return Promise.reject(this.#reentrantError("acquireAsync()"));
     if (signal?.aborted === true) return Promise.reject(this.#abortedError(signal));
     if (this.#closed) return Promise.reject(this.#closedError("acquireAsync()"));
     const acquiredAt = this.#debug === undefined ? undefined : captureStack();
@@ -204,7 +209,7 @@ class RcuPool<T extends object> implements Pool<T> {
         const lease = this.#tryLend(true, acquiredAt);
         if (lease !== undefined) return Promise.resolve(lease);
       } catch (err) {
-        return Promise.reject(err instanceof Error ? err : new Error(String(err)));
+        return Promise.reject(err instanceof Error ? err : new Error(describeValue(err))); // PoolErrors in practice
       }
     }
     return new Promise<Lease<T>>((resolve, reject) => {
@@ -264,6 +269,7 @@ class RcuPool<T extends object> implements Pool<T> {
   /** Free list, else (typesafe) a pending object, else a new one; `undefined` when at `max`. */
   #tryLend(allowDequeue: boolean, acquiredAt: string | undefined): Lease<T> | undefined {
     if (this.#closed) throw this.#closedError("acquire()");
+    if (this.#inFactory) throw this.#reentrantError("acquire()");
     const slot = this.#free.pop();
     if (slot !== undefined) return this.#lend(slot, FROM_FREE, acquiredAt);
     if (this.#typesafe && allowDequeue && this.#inEngine === 0 && this.#pendingFree > 0) {
@@ -283,13 +289,16 @@ class RcuPool<T extends object> implements Pool<T> {
     slot.state = LEASED;
     const reset = this.#reset;
     if (source !== FROM_NEW && reset !== undefined) {
+      this.#inFactory = true;
       try {
         reset(slot.value);
       } catch (err) {
+        this.#inFactory = false;
         this.#errors += 1;
         this.#doom(slot, source);
         throw resetFailedError(this.name, err);
       }
+      this.#inFactory = false;
     }
     this.#live += 1;
     this.#acquired += 1;
@@ -303,11 +312,14 @@ class RcuPool<T extends object> implements Pool<T> {
 
   #createSlot(): PoolSlot<T> {
     let value: T;
+    this.#inFactory = true;
     try {
       value = this.#o.create();
     } catch (err) {
       this.#errors += 1;
       throw createThrewError(this.name, err);
+    } finally {
+      this.#inFactory = false;
     }
     if ((typeof value !== "object" && typeof value !== "function") || value === null) {
       this.#errors += 1;
@@ -499,7 +511,6 @@ class RcuPool<T extends object> implements Pool<T> {
    * handed to the domain (`defer`) so that `domain.close()` awaits them too.
    */
   async #closeFromDomain(): Promise<void> {
-    this.#closingDomain = true;
     this.#close();
     await this.#settle();
   }
@@ -513,6 +524,10 @@ class RcuPool<T extends object> implements Pool<T> {
 
   #closedError(what: string): PoolError {
     return closedError(this.name, what);
+  }
+
+  #reentrantError(what: string): PoolError {
+    return reentrantError(this.name, what);
   }
 
   #abortedError(signal: AbortSignal): PoolError {

@@ -1,27 +1,21 @@
 /**
  * Calls the pool's `destroy` for objects that leave the pool, and keeps track of the async ones: a failure
  * (thrown or rejected) is reported and the object is dropped anyway; `settle()` waits until no async destroy
- * is in flight. While the domain is closing the pool from inside its engine, async destroys are also handed to
- * the domain (`defer`), so that `domain.close()` awaits them.
+ * is in flight. Async results are followed with `trackSettle` on the pool's domain: a thenable whose `then`
+ * throws is a failure, settling twice counts once, the domain's `close()`/`barrier()` await it, and the domain's
+ * settle timeout bounds it (reported as SETTLE_TIMEOUT), so a destroy that never settles cannot hang
+ * `drain()` or `close()`.
  */
-import type { RcuDomain } from "@rcu/core";
+import { trackSettle, type RcuDomain } from "@rcu/core";
 
 /** What a {@link Destroyer} calls and where it reports. */
 export interface DestroyerOptions<T> {
   readonly destroy: ((value: T) => void | PromiseLike<void>) | undefined;
   readonly domain: RcuDomain;
+  /** Names the pool in SETTLE_TIMEOUT messages. */
+  readonly poolName: string;
   /** Reports a failed destroy (the object is dropped from the pool anyway). */
   readonly onFailed: (err: unknown) => void;
-  /** Whether an async destroy started now must also be handed to the domain (closing from inside its engine). */
-  readonly handToDomain: () => boolean;
-}
-
-function isThenable(value: unknown): value is PromiseLike<void> {
-  return (
-    (typeof value === "object" || typeof value === "function") &&
-    value !== null &&
-    typeof (value as { then?: unknown }).then === "function"
-  );
 }
 
 export class Destroyer<T> {
@@ -43,24 +37,15 @@ export class Destroyer<T> {
       onFailed(err);
       return;
     }
-    if (!isThenable(result)) return;
-    const tracked: Promise<void> = Promise.resolve(result).then(
-      () => {
-        this.#inflight.delete(tracked);
-      },
-      (err: unknown) => {
-        this.#inflight.delete(tracked);
-        onFailed(err);
-      },
-    );
+    const settled = trackSettle(this.#options.domain, result, {
+      what: `destroy() of pool "${this.#options.poolName}"`,
+      onRejected: onFailed,
+    });
+    if (settled === undefined) return;
+    const tracked: Promise<void> = settled.then(() => {
+      this.#inflight.delete(tracked);
+    });
     this.#inflight.add(tracked);
-    if (this.#options.handToDomain()) {
-      try {
-        this.#options.domain.defer(() => tracked);
-      } catch {
-        // The domain no longer takes work; drain() still awaits `tracked`.
-      }
-    }
   }
 
   /** Resolves once no async `destroy` is in flight. */

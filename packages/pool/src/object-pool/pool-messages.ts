@@ -2,11 +2,12 @@
  * The object pool's error messages, in one place: each builder returns the `PoolError` with its code and a
  * message that names the pool and says what to do.
  */
+import { describeValue } from "@rcu/core";
 import { PoolError } from "../pool-error.js";
 
-/** The message of a thrown value, never throwing itself on values whose `String()` works. */
+/** The description of a thrown value; never throws, whatever the value (see `describeValue`). */
 export function describe(err: unknown): string {
-  return err instanceof Error ? err.message : String(err);
+  return describeValue(err);
 }
 
 export function domainClosedError(poolName: string, cause: unknown): PoolError {
@@ -68,7 +69,7 @@ export function createThrewError(poolName: string, err: unknown): PoolError {
 }
 
 export function createReturnedNonObjectError(poolName: string, value: unknown): PoolError {
-  return new PoolError("CREATE_FAILED", `Pool "${poolName}": create() returned ${String(value)}; it must return a new object.`);
+  return new PoolError("CREATE_FAILED", `Pool "${poolName}": create() returned ${describeValue(value)}; it must return a new object.`);
 }
 
 export function createReturnedOwnedError(poolName: string): PoolError {
@@ -106,5 +107,14 @@ export function destroyFailedError(poolName: string, err: unknown): PoolError {
     "DESTROY_FAILED",
     `Pool "${poolName}": destroy() failed (${describe(err)}); the object was dropped from the pool anyway.`,
     { cause: err },
+  );
+}
+
+/** `acquire` from inside the pool's own `create`/`reset`. */
+export function reentrantError(poolName: string, what: string): PoolError {
+  return new PoolError(
+    "REENTRANT",
+    `Pool "${poolName}": ${what} from inside the pool's own create() or reset() is refused (it could exceed max). ` +
+      "Make create()/reset() self-contained.",
   );
 }

@@ -3,7 +3,25 @@
  * with a message that says what to pass instead.
  */
 import type { RcuDomain } from "@rcu/core";
+import { describeValue } from "@rcu/core";
 import { PoolError } from "../pool-error.js";
+import { checkOptions } from "../validate.js";
+
+/** Every option key of `createPool`. */
+const POOL_OPTION_KEYS = [
+  "domain",
+  "create",
+  "reset",
+  "destroy",
+  "max",
+  "min",
+  "maxFree",
+  "typesafe",
+  "strict",
+  "debug",
+  "name",
+  "onError",
+] as const;
 
 /**
  * Options of {@link createPool}.
@@ -26,7 +44,10 @@ import { PoolError } from "../pool-error.js";
 export interface PoolOptions<T extends object> {
   /** The domain whose grace periods guard reuse; its `close()` drains the pool. */
   readonly domain: RcuDomain;
-  /** Makes a new object (synchronous). A throw becomes `PoolError('CREATE_FAILED')` at the acquire call. */
+  /**
+   * Makes a new object (synchronous). A throw becomes `PoolError('CREATE_FAILED')` at the acquire call. It must
+   * not acquire from this pool (`REENTRANT`).
+   */
   readonly create: () => T;
   /**
    * Prepares a recycled object before it is lent again (not called for fresh objects). Runs after the
@@ -36,7 +57,8 @@ export interface PoolOptions<T extends object> {
   readonly reset?: (value: T) => void;
   /**
    * Releases what an object holds when the pool lets it go (beyond `maxFree`, after a failed `reset`, on
-   * `drain`). May return a promise, which `drain()` awaits. Failures are reported (`DESTROY_FAILED`), never thrown.
+   * `drain`). May return a promise, which `drain()` and the domain's `close()` await for at most the domain's
+   * `settleTimeoutMs` (then `SETTLE_TIMEOUT` is reported). Failures are reported (`DESTROY_FAILED`), never thrown.
    */
   readonly destroy?: (value: T) => void | PromiseLike<void>;
   /** Most objects the pool owns at once: leased + free + pending. A positive integer or `Infinity` (default). */
@@ -90,8 +112,15 @@ export function resolvePoolOptions<T extends object>(options: PoolOptions<T>): R
   if (typeof options !== "object" || options === null) {
     throw invalid("createPool(options) needs an options object: createPool({ domain, create: () => new Thing() }).");
   }
+  checkOptions("createPool", options, POOL_OPTION_KEYS);
   const { domain, create, reset, destroy } = options as Partial<PoolOptions<T>>;
-  if (typeof domain !== "object" || domain === null || typeof domain.readLock !== "function") {
+  let isDomain = false;
+  try {
+    isDomain = typeof domain === "object" && domain !== null && typeof domain.readLock === "function";
+  } catch {
+    // a revoked proxy or a throwing getter: not a domain
+  }
+  if (!isDomain || domain === undefined) {
     throw invalid("`domain` must be an RcuDomain (createDomain() from '@rcu/core'); it decides when objects may be reused.");
   }
   if (typeof create !== "function") throw invalid("`create` must be a function that returns a new object.");
@@ -99,14 +128,14 @@ export function resolvePoolOptions<T extends object>(options: PoolOptions<T>): R
   if (destroy !== undefined && typeof destroy !== "function") throw invalid("`destroy` must be a function or omitted.");
   const max = options.max ?? Number.POSITIVE_INFINITY;
   if (!(max === Number.POSITIVE_INFINITY || (Number.isInteger(max) && max >= 1))) {
-    throw invalid(`\`max\` must be a positive integer or Infinity, got ${String(max)}.`);
+    throw invalid(`\`max\` must be a positive integer or Infinity, got ${describeValue(max)}.`);
   }
   const min = options.min ?? 0;
-  if (!(Number.isInteger(min) && min >= 0)) throw invalid(`\`min\` must be a non-negative integer, got ${String(min)}.`);
+  if (!(Number.isInteger(min) && min >= 0)) throw invalid(`\`min\` must be a non-negative integer, got ${describeValue(min)}.`);
   if (min > max) throw invalid(`\`min\` (${min}) must not exceed \`max\` (${max}).`);
   const maxFree = options.maxFree ?? Number.POSITIVE_INFINITY;
   if (!(maxFree === Number.POSITIVE_INFINITY || (Number.isInteger(maxFree) && maxFree >= 0))) {
-    throw invalid(`\`maxFree\` must be a non-negative integer or Infinity, got ${String(maxFree)}.`);
+    throw invalid(`\`maxFree\` must be a non-negative integer or Infinity, got ${describeValue(maxFree)}.`);
   }
   for (const flag of ["typesafe", "strict", "debug"] as const) {
     const value = options[flag];

@@ -29,10 +29,11 @@
  * Hot path: acquire = a lock-protected pop + an atomic store and add; release = one CAS + one swap + one
  * lock-protected ring append. No objects are made per call (the BigInt `'tagged'` free list excepted).
  */
-import { onDomainClose } from "@rcu/core";
+import { describeValue, onDomainClose } from "@rcu/core";
 import { attachSharedPending, createSharedPending } from "@rcu/core/shared";
 import type { SharedDomain } from "@rcu/core/shared";
 import { PoolError } from "../pool-error.js";
+import { checkOptions } from "../validate.js";
 import {
   CAPACITY_WORD,
   FREE_HEAD,
@@ -56,8 +57,14 @@ export type { StructPool, StructPoolHandle, StructPoolOptions, StructPoolStats }
 const ALL_VIEWS = new WeakMap<SharedArrayBuffer, StructViews>();
 
 function checkShared(domain: unknown): asserts domain is SharedDomain {
-  const d = domain as Partial<SharedDomain> | null;
-  if (d === null || typeof d !== "object" || d.flavor !== "shared" || typeof d.watch !== "function") {
+  let ok = false;
+  try {
+    const d = domain as Partial<SharedDomain> | null;
+    ok = d !== null && typeof d === "object" && d.flavor === "shared" && typeof d.watch === "function";
+  } catch {
+    // a revoked proxy or a throwing getter: not a domain
+  }
+  if (!ok) {
     throw new PoolError(
       "INVALID_OPTION",
       "A struct pool needs a shared domain: createSharedDomain({ maxThreads }) from '@rcu/core/shared' (attachSharedDomain in workers).",
@@ -87,17 +94,23 @@ function checkShared(domain: unknown): asserts domain is SharedDomain {
  * @since 0.1.0
  */
 export function createStructPool<const L extends StructLayout>(options: StructPoolOptions<L>): StructPool<L> {
-  const o = options as Partial<StructPoolOptions<L>> | undefined;
-  checkShared(o?.domain);
+  checkOptions("createStructPool", options, ["domain", "layout", "capacity", "typesafe", "strict", "freeList"]);
+  const o = options as Partial<StructPoolOptions<L>>;
+  checkShared(o.domain);
   const domain = o.domain;
+  for (const flag of ["typesafe", "strict"] as const) {
+    if (o[flag] !== undefined && typeof o[flag] !== "boolean") {
+      throw new PoolError("INVALID_OPTION", `${flag} must be a boolean, got ${describeValue(o[flag])}.`);
+    }
+  }
   const layout = checkLayout(o.layout) as L;
   const capacity = o.capacity;
   if (typeof capacity !== "number" || !Number.isInteger(capacity) || capacity < 1 || capacity > MAX_CAPACITY) {
-    throw new PoolError("INVALID_OPTION", `capacity must be an integer in 1..${MAX_CAPACITY}, got ${JSON.stringify(capacity)}.`);
+    throw new PoolError("INVALID_OPTION", `capacity must be an integer in 1..${MAX_CAPACITY}, got ${describeValue(capacity)}.`);
   }
   const freeList = o.freeList ?? "lock";
   if (freeList !== "lock" && freeList !== "tagged") {
-    throw new PoolError("INVALID_OPTION", `freeList must be 'lock' or 'tagged', got ${JSON.stringify(freeList)}.`);
+    throw new PoolError("INVALID_OPTION", `freeList must be 'lock' or 'tagged', got ${describeValue(freeList)}.`);
   }
   const buffer = new SharedArrayBuffer(structBytes(layout, capacity));
   const views = structViews(buffer, layout, capacity);
@@ -135,7 +148,23 @@ export function attachStructPool<L extends StructLayout>(
   options: { readonly strict?: boolean } = {},
 ): StructPool<L> {
   checkShared(domain);
-  const h = handle as Partial<StructPoolHandle<L>> | null;
+  const strict = checkOptions("attachStructPool", options, ["strict"], true).strict;
+  let h: Partial<StructPoolHandle<L>> | null;
+  try {
+    h =
+      handle === null || typeof handle !== "object"
+        ? null
+        : {
+            buffer: handle.buffer,
+            layout: handle.layout,
+            capacity: handle.capacity,
+            typesafe: handle.typesafe,
+            freeList: handle.freeList,
+            pending: handle.pending,
+          };
+  } catch {
+    h = null; // a revoked proxy or a throwing getter
+  }
   if (
     h === null ||
     typeof h !== "object" ||
@@ -151,7 +180,15 @@ export function attachStructPool<L extends StructLayout>(
   if (h.buffer.byteLength < structBytes(layout, h.capacity)) {
     throw new PoolError("INVALID_OPTION", "Not a struct pool handle: its buffer does not match its layout.");
   }
+  if (
+    typeof h.typesafe !== "boolean" ||
+    (h.freeList !== "lock" && h.freeList !== "tagged") ||
+    h.typesafe !== (new Int32Array(h.buffer, 0, 64)[TYPESAFE_WORD] === 1) ||
+    (h.freeList === "tagged") !== (new Int32Array(h.buffer, 0, 64)[KIND_WORD] === 1)
+  ) {
+    throw new PoolError("INVALID_OPTION", "Not a struct pool handle: its typesafe/freeList do not match its buffer. Pass the handle unchanged.");
+  }
   const views = ALL_VIEWS.get(h.buffer) ?? structViews(h.buffer, layout, h.capacity);
   const pending = attachSharedPending(h.pending, domain);
-  return new StructPoolImpl(handle, domain, views, pending, options.strict === true);
+  return new StructPoolImpl(h as StructPoolHandle<L>, domain, views, pending, strict === true);
 }

@@ -14,6 +14,7 @@
  * | `owner[capacity]` | int32 owning thread (threadId + 1, 0 = none) |
  * | one array per field | in layout order |
  */
+import { describeValue } from "@rcu/core";
 import { PoolError } from "../pool-error.js";
 
 /**
@@ -139,12 +140,34 @@ export function structViews(buffer: SharedArrayBuffer, layout: StructLayout, cap
   };
 }
 
-/** Validates a layout option; returns a frozen plain copy (structured-cloneable). */
+/**
+ * Validates a layout option; returns a frozen plain copy (structured-cloneable). Field names are own string
+ * keys only: a symbol key (which would be dropped when the handle is cloned to a worker) and `__proto__` (which
+ * an object literal or a copy turns into the prototype, silently dropping the field) are refused.
+ */
 export function checkLayout(layout: unknown): StructLayout {
-  if (layout === null || typeof layout !== "object" || Array.isArray(layout)) {
+  let array = false;
+  try {
+    array = Array.isArray(layout);
+  } catch {
+    // a revoked proxy: reading its keys below refuses it
+  }
+  if (layout === null || typeof layout !== "object" || array) {
     throw new PoolError("INVALID_OPTION", "layout must be an object mapping field names to types, e.g. { x: 'f64', id: 'u32' }.");
   }
-  const entries = Object.entries(layout as Record<string, unknown>);
+  let entries: Array<[string, unknown]>;
+  try {
+    if (Object.getOwnPropertySymbols(layout).length !== 0) {
+      throw new PoolError("INVALID_OPTION", "layout field names must be strings; a symbol key cannot name a field.");
+    }
+    entries = Object.entries(layout as Record<string, unknown>);
+  } catch (err) {
+    if (err instanceof PoolError) throw err;
+    throw new PoolError("INVALID_OPTION", `layout cannot be read (${describeValue(err)}); pass a plain object.`);
+  }
+  if (entries.some(([name]) => name === "__proto__")) {
+    throw new PoolError("INVALID_OPTION", "layout: a field cannot be named __proto__ (it would be dropped by copies); rename it.");
+  }
   if (entries.length === 0 || entries.length > MAX_FIELDS) {
     throw new PoolError("INVALID_OPTION", `layout must have 1..${MAX_FIELDS} fields, got ${entries.length}.`);
   }
@@ -153,7 +176,7 @@ export function checkLayout(layout: unknown): StructLayout {
     if (typeof type !== "string" || !Object.hasOwn(BYTES, type)) {
       throw new PoolError(
         "INVALID_OPTION",
-        `layout.${name} is ${JSON.stringify(type)}; use one of ${Object.keys(BYTES).join(", ")}.`,
+        `layout.${name} is ${typeof type === "string" ? JSON.stringify(type) : describeValue(type)}; use one of ${Object.keys(BYTES).join(", ")}.`,
       );
     }
     copy[name] = type as FieldType;

@@ -3,8 +3,10 @@
  * create-struct-pool.ts). Each instance is one thread's view of the same `SharedArrayBuffer`.
  */
 import type { SharedDomain, SharedPending } from "@rcu/core/shared";
+import { describeValue } from "@rcu/core";
 import { PoolError } from "../pool-error.js";
-import { CLOSED, FREE_HEAD, FREE_LOCK, type FieldArray, type FieldType, type StructLayout, type StructViews } from "./layout.js";
+import { isHandleShape, notAHandle, readSignal } from "../validate.js";
+import { CLOSED, FREE_HEAD, FREE_LOCK, INDEX_SPACE, type FieldArray, type FieldType, type StructLayout, type StructViews } from "./layout.js";
 import { LockFreeList, TaggedFreeList, threadOwner, type FreeList } from "./free-list.js";
 import { encodeHandle, handleGeneration, handleIndex, isLentGeneration } from "./handle.js";
 import type { StructPool, StructPoolHandle, StructPoolStats } from "./types.js";
@@ -84,7 +86,9 @@ export class StructPoolImpl<L extends StructLayout> implements StructPool<L> {
   }
 
   async acquireAsync(options?: { readonly signal?: AbortSignal }): Promise<number> {
-    const signal = options?.signal;
+    const { signal, error } = readSignal("acquireAsync", options);
+    if (error !== undefined) throw error;
+    const waitOptions = signal === undefined ? undefined : { signal };
     for (;;) {
       if (isAborted(signal)) throw abortedError(signal);
       const h = this.tryAcquire(); // throws CLOSED
@@ -93,7 +97,7 @@ export class StructPoolImpl<L extends StructLayout> implements StructPool<L> {
       // grace period. None pending, i.e. all lent: wait for a release in any thread. Either may wake early
       // (another thread took it, a backstop): the loop re-checks.
       try {
-        await (this.pending.size !== 0 ? this.pending.whenExpired(options) : this.pending.whenEnqueued(options));
+        await (this.pending.size !== 0 ? this.pending.whenExpired(waitOptions) : this.pending.whenEnqueued(waitOptions));
       } catch (err) {
         if (isAborted(signal)) throw abortedError(signal); // core rejected with the signal's reason
         if (this.closed) continue; // the domain closed with the pool: tryAcquire throws CLOSED
@@ -103,6 +107,7 @@ export class StructPoolImpl<L extends StructLayout> implements StructPool<L> {
   }
 
   release(handle: number): boolean {
+    if (!isHandleShape(handle, this.capacity, INDEX_SPACE)) throw notAHandle("release", handle, this.capacity);
     const index = handleIndex(handle);
     const g = handleGeneration(handle);
     if (
@@ -126,23 +131,27 @@ export class StructPoolImpl<L extends StructLayout> implements StructPool<L> {
   }
 
   isLive(handle: number): boolean {
+    if (!isHandleShape(handle, this.capacity, INDEX_SPACE)) return false;
     const index = handleIndex(handle);
     const g = handleGeneration(handle);
     return isLentGeneration(g) && index < this.capacity && Atomics.load(this.gen, index) >>> 0 === g;
   }
 
   generationOf(index: number): number {
-    if (!(index >= 0 && index < this.capacity && Number.isInteger(index))) {
-      throw new PoolError("INVALID_OPTION", `generationOf(${String(index)}): record indices are integers in 0..${this.capacity - 1}.`);
+    if (typeof index !== "number" || !(index >= 0 && index < this.capacity && Number.isInteger(index))) {
+      throw new PoolError("INVALID_OPTION", `generationOf(${describeValue(index)}): record indices are integers in 0..${this.capacity - 1}.`);
     }
     return Atomics.load(this.gen, index) >>> 0;
   }
 
   indexOf(handle: number): number {
+    if (!isHandleShape(handle, this.capacity, INDEX_SPACE)) throw notAHandle("indexOf", handle, this.capacity);
     return handleIndex(handle);
   }
 
   get<K extends keyof L & string>(handle: number, name: K): number {
+    if (typeof handle !== "number" || !Number.isSafeInteger(handle) || handle < 0) throw notAHandle("get", handle, this.capacity);
+    if (typeof name !== "string") throw this.badAccess(handle, name);
     const array = this.fields[name];
     const value = array?.[handleIndex(handle)];
     if (value === undefined) throw this.badAccess(handle, name);
@@ -150,6 +159,8 @@ export class StructPoolImpl<L extends StructLayout> implements StructPool<L> {
   }
 
   set<K extends keyof L & string>(handle: number, name: K, value: number): void {
+    if (typeof handle !== "number" || !Number.isSafeInteger(handle) || handle < 0) throw notAHandle("set", handle, this.capacity);
+    if (typeof name !== "string") throw this.badAccess(handle, name);
     const array = this.fields[name];
     const index = handleIndex(handle);
     if (array === undefined || index >= this.capacity) throw this.badAccess(handle, name);
@@ -164,20 +175,21 @@ export class StructPoolImpl<L extends StructLayout> implements StructPool<L> {
   }
 
   field<K extends keyof L & string>(name: K): FieldArray<L[K]> {
+    if (typeof name !== "string") throw this.badAccess(0, name);
     const array = this.fields[name];
     if (array === undefined) throw this.badAccess(0, name);
     return array as FieldArray<L[K]>;
   }
 
-  private badAccess(handle: number, name: string): PoolError {
-    return this.fields[name] === undefined
-      ? new PoolError("INVALID_OPTION", `No field '${name}' in this pool's layout (${Object.keys(this.fields).join(", ")}).`)
-      : new PoolError("STALE_HANDLE", `${String(handle)} is not a handle of this pool (index out of range).`);
+  private badAccess(handle: number, name: unknown): PoolError {
+    return typeof name !== "string" || this.fields[name] === undefined
+      ? new PoolError("INVALID_OPTION", `No field ${describeValue(name)} in this pool's layout (${Object.keys(this.fields).join(", ")}).`)
+      : new PoolError("STALE_HANDLE", `${describeValue(handle)} is not a handle of this pool (index out of range).`);
   }
 
   watch(worker: { readonly threadId: number; once(event: "exit", listener: () => void): unknown }): void {
+    this.pending.watch(worker); // checks `worker` (INVALID_OPTION); its listener runs first: the ring's lock is free before we enqueue
     const owner = worker.threadId + 1;
-    this.pending.watch(worker); // its listener runs first: the ring's lock is free before we enqueue
     this.domain.watch(worker);
     worker.once("exit", () => this.reclaimFrom(owner));
   }
@@ -209,6 +221,9 @@ export class StructPoolImpl<L extends StructLayout> implements StructPool<L> {
   }
 
   reclaim(max = Infinity): number {
+    if (typeof max !== "number" || !(max >= 0)) {
+      throw new PoolError("INVALID_OPTION", `reclaim(max): max must be a number ≥ 0 (or omitted), got ${describeValue(max)}.`);
+    }
     let n = 0;
     while (n < max) {
       const index = this.pending.takeExpired();

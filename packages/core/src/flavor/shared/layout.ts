@@ -11,7 +11,7 @@
  * | 2 | `LOCK` | owner (threadId + 1) of the grace-period runner lock, 0 when free |
  * | 3 | `WAITING` | futex word: -1 while a writer sleeps waiting for readers |
  * | 4 | `REQUESTED` | the newest cookie whose grace period must run (wrap-safe max) |
- * | 5 | `STARTED`, `COMPLETED`, `MAX_THREADS`, `MAGIC` | counters and metadata |
+ * | 5 | `STARTED`, `COMPLETED`, `MAX_THREADS`, `MAGIC`, …, `DOMAIN_ID` (last word) | counters and metadata |
  * | 6+i | slot i: `CTR` (0 inactive, 1 + phase while inside), `OWNER` (threadId + 1, 0 free) |
  */
 
@@ -26,7 +26,18 @@ export const STARTED = 5 * LINE;
 export const COMPLETED = 5 * LINE + 1;
 export const MAX_THREADS = 5 * LINE + 2;
 export const MAGIC_WORD = 5 * LINE + 3;
+/**
+ * A random non-zero identity of the domain, written once at creation. Structures bound to the domain (the
+ * shared pending ring) store it in their own header, so a handle attached with another domain is refused.
+ */
+export const DOMAIN_ID = 5 * LINE + 15;
 export const SLOTS = 6 * LINE;
+
+/** A random non-zero int32 (a buffer identity; not a secret). */
+export function randomId(): number {
+  const id = (Math.random() * 0x7fffffff) | 0;
+  return id === 0 ? 1 : id;
+}
 /** Identifies a shared-domain buffer (and its layout version). */
 export const MAGIC = 0x52435531; // "RCU1"
 

@@ -28,6 +28,7 @@
  * that either runs grace periods itself or sleeps on `SEQ` (a ref'd timer keeps the process alive while it
  * waits, since a pending `waitAsync` does not).
  */
+import { describeValue } from "../../describe-value.js";
 import { RcuError } from "../../errors.js";
 import type { GpCookie, ReadGuard } from "../../types.js";
 import { SHARED_CAPABILITIES } from "../capabilities.js";
@@ -198,7 +199,7 @@ export class SharedGrace implements Grace {
     if (!plausible32(this.seq, this.started, cookie)) {
       throw new RcuError(
         "INVALID_COOKIE",
-        `${String(cookie)} is not a grace-period cookie of this shared domain. Pass a value returned by getState()/startPoll() of a thread attached to it, or GP_COMPLETED.`,
+        `${describeValue(cookie)} is not a grace-period cookie of this shared domain. Pass a value returned by getState()/startPoll() of a thread attached to it, or GP_COMPLETED.`,
       );
     }
   }
