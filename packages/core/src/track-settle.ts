@@ -11,7 +11,7 @@ import type { RcuDomain } from "./types.js";
  * @since 0.1.0
  */
 export interface TrackSettleOptions {
-  /** What the task is, for messages: "An async <what> on domain … did not settle". Default `'task'`. */
+  /** What the task is, for messages: `"An async <what> on domain … did not settle"`. Default `'task'`. */
   readonly what?: string;
   /** Receives a rejection instead of the domain's `onError` (called at most once). */
   readonly onRejected?: (reason: unknown) => void;

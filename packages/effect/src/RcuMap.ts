@@ -19,7 +19,7 @@
  *
  * @since 0.1.0
  */
-import type { RcuDomain } from "@rcu/core";
+import { describeValue, type RcuDomain } from "@rcu/core";
 import {
   Cause,
   Context,
@@ -334,7 +334,7 @@ export const make: {
     const capacity = options.capacity ?? Number.POSITIVE_INFINITY;
     if (!(capacity === Number.POSITIVE_INFINITY || (Number.isInteger(capacity) && capacity > 0))) {
       return yield* Effect.fail(
-        rcuError("INVALID_OPTION", `RcuMap.make: capacity must be a positive integer or Infinity, got ${String(capacity)}.`),
+        rcuError("INVALID_OPTION", `RcuMap.make: capacity must be a positive integer or Infinity, got ${describeValue(capacity)}.`),
       );
     }
     const context = yield* Effect.context<Exclude<R, Scope.Scope> | Scope.Scope | Rcu>();

@@ -26,7 +26,7 @@
  *
  * @since 0.1.0
  */
-import type { RcuDomain } from "@rcu/core";
+import { describeValue, type RcuDomain } from "@rcu/core";
 import { Context, Duration, Effect, Exit, PubSub, Scope, Semaphore, Stream, type Fiber, type Types } from "effect";
 import { dual } from "effect/Function";
 import { type Pipeable, pipeArguments } from "effect/Pipeable";
@@ -275,7 +275,7 @@ export const idleTimeToLiveOption = (
           rcuError(
             "INVALID_OPTION",
             `${where}: idleTimeToLive must be a non-negative duration (e.g. 0, "30 seconds" or Infinity), got ` +
-              `${typeof input === "object" ? JSON.stringify(input) : String(input)}.`,
+              `${describeValue(input)}.`,
           ),
         );
   });

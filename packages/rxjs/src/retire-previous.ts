@@ -18,7 +18,7 @@ import { RcuError, isRcuError } from "@rcu/core";
 import type { MonoTypeOperatorFunction } from "rxjs";
 import { assertDomain } from "./internal/assert-domain.js";
 import { readOptions } from "./internal/read-options.js";
-import { describeValue } from "./internal/describe-value.js";
+import { describeValue } from "@rcu/core";
 import { disposeValue } from "./internal/dispose-value.js";
 import { OperatorSubscriber, operate } from "./internal/operate.js";
 import { reportUnhandledError } from "./internal/report-unhandled-error.js";

@@ -13,7 +13,7 @@ import { domainCapabilities } from "@rcu/core";
 import { RcuError } from "@rcu/core";
 import type { MonoTypeOperatorFunction } from "rxjs";
 import { assertDomain } from "./internal/assert-domain.js";
-import { describeValue } from "./internal/describe-value.js";
+import { describeValue } from "@rcu/core";
 import { readOptions } from "./internal/read-options.js";
 import { OperatorSubscriber, operate } from "./internal/operate.js";
 

@@ -9,7 +9,7 @@ import type { RcuDomain } from "@rcu/core";
 import { RcuError } from "@rcu/core";
 import type { Observable, ObservableInput } from "rxjs";
 import { from } from "rxjs";
-import { describeValue } from "./describe-value.js";
+import { describeValue } from "@rcu/core";
 import { gracePeriodDomain } from "./grace-period-domain.js";
 
 /**

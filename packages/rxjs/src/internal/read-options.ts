@@ -5,7 +5,7 @@
  * at the call site instead, a misspelling with a "did you mean" suggestion (closest known key by edit distance).
  */
 import { RcuError } from "@rcu/core";
-import { describeValue } from "./describe-value.js";
+import { describeValue } from "@rcu/core";
 
 function editDistance(a: string, b: string): number {
   const row = Array.from({ length: b.length + 1 }, (_, j) => j);
