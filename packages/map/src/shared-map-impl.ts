@@ -51,6 +51,7 @@ import {
   type KeySpec,
 } from "./map-keys.js";
 import {
+  FREE,
   FRESH,
   GEN_MASK,
   HASH,
@@ -908,14 +909,51 @@ export class SharedMapImpl<K extends KeySpec, L extends StructLayout> implements
     }
     for (const word of held) this.unlock(word);
     if (Atomics.compareExchange(idx, RESIZE_LOCK, owner, 0) === owner) recovered++;
+    recovered += this.sweep();
     if (recovered !== 0) Atomics.add(idx, RECOVERED, recovered);
+  }
+
+  /**
+   * Re-enqueues retired records that are in no ring entry: a thread killed between the ring's commit and the
+   * return of `takeExpired` (or of `enqueue`) leaves one. Takes every entry out (`dequeue`), marks them, puts
+   * them back (with a newer cookie: only later, never earlier) plus the orphans. Safe while other threads run:
+   * an entry it adds for a record that another thread is just taking or retiring is a duplicate, and the
+   * generation check on take skips duplicates.
+   */
+  private sweep(): number {
+    const items: number[] = [];
+    for (let item = this.pending.dequeue(); item !== -1; item = this.pending.dequeue()) items.push(item);
+    const queued = new Set<number>();
+    for (const item of items) queued.add(item & INDEX_MASK);
+    const fresh = Math.min(Atomics.load(this.idx, FRESH), this.maxRecords);
+    const rec = this.recFor(Math.max(0, fresh - 1));
+    let orphans = 0;
+    for (let i = 0; i < fresh; i++) {
+      const meta = Atomics.load(rec, i * this.sw + META);
+      if ((meta & 7) === RETIRED && !queued.has(i)) {
+        items.push((((meta >>> 8) & GEN_MASK) << INDEX_BITS) | i);
+        orphans++;
+      }
+    }
+    for (const item of items) {
+      try {
+        this.pending.enqueue(item);
+      } catch {
+        // FULL: only a duplicate can overflow a ring sized for every record; dropping it loses nothing
+      }
+    }
+    return orphans;
   }
 
   /** A dead writer's record `r`: keep it if a table links it, else recycle it. */
   private settle(r: number, inflight: boolean, held: number[]): void {
     const rec = this.recFor(r);
     const w = r * this.sw;
-    const state = Atomics.load(rec, w + META) & 7;
+    let state = Atomics.load(rec, w + META) & 7;
+    if (inflight && state === FREE) {
+      Atomics.store(rec, w + META, (1 << 8) | INFLIGHT); // died between claiming a fresh record and marking it
+      state = INFLIGHT;
+    }
     if (inflight ? state !== INFLIGHT : state !== RETIRING && state !== RETIRED) return;
     const h = rec[w + HASH]!;
     const word = this.stripe(h);
