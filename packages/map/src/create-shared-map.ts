@@ -9,6 +9,7 @@ import type { StructLayout } from "@rcu/pool";
 import type { KeySpec } from "./map-keys.js";
 import {
   KIND_WORD,
+  LAYOUT_WORD,
   LEVEL0_WORD,
   LEVELMAX_WORD,
   MAGIC,
@@ -25,6 +26,7 @@ import {
   checkLayout,
   describe,
   keySpecOf,
+  layoutHash,
   recordLayout,
   tableBase,
 } from "./map-layout.js";
@@ -135,6 +137,7 @@ export function createSharedMap<const K extends KeySpec, const L extends StructL
   i32[LEVEL0_WORD] = level0;
   i32[LEVELMAX_WORD] = levelMax;
   i32[THREADS_WORD] = threads;
+  i32[LAYOUT_WORD] = layoutHash(layout);
   i32[STATE] = level0;
   Atomics.store(i32, MAGIC_WORD, MAGIC);
   const pending = createSharedPending(domain, { capacity: SharedMapImpl.ringCapacity(maxRecords) });
@@ -183,17 +186,20 @@ export function attachSharedMap<const K extends KeySpec, const L extends StructL
   const { kind, maxBytes } = checkKey(h.key);
   const value = checkLayout(h.value);
   const layout = recordLayout(kind, maxBytes, value);
-  if (header[KIND_WORD] !== kind || header[MAXBYTES_WORD] !== maxBytes || header[STRIDE_WORD] !== layout.strideWords) {
+  if (
+    header[KIND_WORD] !== kind || header[MAXBYTES_WORD] !== maxBytes || header[STRIDE_WORD] !== layout.strideWords ||
+    header[LAYOUT_WORD] !== layoutHash(layout)
+  ) {
     throw bad("its key type or value layout does not match its buffer");
   }
   if (header[THREADS_WORD] !== domain.handle.maxThreads) throw bad("it belongs to another shared domain");
-  const threads = header[THREADS_WORD]!;
+  const threads = header[THREADS_WORD];
   if (h.index.byteLength < tableBase(threads, header[LEVEL0_WORD]!, header[LEVEL0_WORD]! + 1) * 4) throw bad("truncated index");
   const known = attached.get(h.index)?.get(domain);
   if (known !== undefined) return known as unknown as SharedMap<K, L>;
   const map = new SharedMapImpl<K, L>(h as SharedMapHandle<K, L>, domain, undefined, layout);
   let perDomain = attached.get(h.index);
   if (perDomain === undefined) attached.set(h.index, (perDomain = new WeakMap()));
-  perDomain.set(domain, map as unknown as SharedMap<KeySpec, StructLayout>);
+  perDomain.set(domain, map);
   return map;
 }

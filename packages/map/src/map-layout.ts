@@ -5,7 +5,7 @@
  *
  * | words | contents |
  * |---|---|
- * | line 0 | `MAGIC`, key kind, `maxBytes`, record stride (words), `maxCapacity`, max records, first level, last level, max threads |
+ * | line 0 | `MAGIC`, key kind, `maxBytes`, record stride (words), `maxCapacity`, max records, first level, last level, max threads, layout hash |
  * | line 1 | `STATE`: current table level, bit 8 set while a resize to the next level runs (readers load it) |
  * | line 2 | `SIZE`: keys present |
  * | line 3 | `FRESH`: records ever handed out (bump allocator) |
@@ -35,6 +35,8 @@ export const MAXREC_WORD = 5;
 export const LEVEL0_WORD = 6;
 export const LEVELMAX_WORD = 7;
 export const THREADS_WORD = 8;
+/** A hash of the key type and value layout (names, types, offsets): a handle must match it to attach. */
+export const LAYOUT_WORD = 9;
 export const STATE = LINE;
 export const SIZE = 2 * LINE;
 export const FRESH = 3 * LINE;
@@ -178,6 +180,14 @@ export function recordLayout(kind: number, maxBytes: number, layout: StructLayou
       stride: strideBytes / BYTES[p.type],
     })),
   };
+}
+
+/** A hash of a record layout (key kind, key bytes, every field's name, type and offset). */
+export function layoutHash(layout: RecordLayout): number {
+  let h = 0x811c9dc5 ^ layout.kind ^ (layout.maxBytes << 4);
+  const text = layout.fields.map((f) => `${f.name}:${f.type}@${f.offset}`).join(",");
+  for (let i = 0; i < text.length; i++) h = Math.imul(h ^ text.charCodeAt(i), 0x01000193);
+  return h | 0;
 }
 
 /** First word of the table of `level` (tables of levels `level0..` follow each other). */

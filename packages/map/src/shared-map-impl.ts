@@ -208,7 +208,7 @@ export class SharedMapImpl<K extends KeySpec, L extends StructLayout> implements
     });
     this.scratch = new Float64Array(this.fields.length);
     this.refreshRecords();
-    if (this.kind === KIND_U32) this.lookup = this.lookupU32 as (key: KeyOf<K>) => number | undefined;
+    if (this.kind === KIND_U32) this.lookup = (key: KeyOf<K>): number | undefined => this.lookupU32(key as number);
   }
 
   // ---- views ---------------------------------------------------------------------------------------------
@@ -352,7 +352,7 @@ export class SharedMapImpl<K extends KeySpec, L extends StructLayout> implements
 
   /** The record index of a valid handle. */
   private indexOf(handle: number): number {
-    if (handle !== (handle & 0x7fffffff)) {
+    if (typeof handle !== "number" || handle !== (handle & 0x7fffffff)) {
       throw new RcuError(
         "INVALID_OPTION",
         `${describe(handle)} is not a handle of this map: pass a handle that lookup() or forEach() returned.`,
@@ -754,7 +754,7 @@ export class SharedMapImpl<K extends KeySpec, L extends StructLayout> implements
     this.mySlot();
     const word = this.stripe(h);
     this.lock(word);
-    let old = -1;
+    let old: number;
     let r = -1;
     try {
       const found = this.findAny(h);
