@@ -69,7 +69,7 @@ export function parseTortureArgs(argv: readonly string[]): ParsedArgs {
   const flavors: readonly TortureFlavor[] =
     flavor === "all" ? ["loop", "srcu", "shared"] : flavor === "loop" || flavor === "srcu" || flavor === "shared" ? [flavor] : [];
   if (flavors.length === 0 && !map) {
-    throw new Error(`--flavor must be loop, srcu, shared, all or map, got ${JSON.stringify(flavor)}.`);
+    throw new Error(`--flavor must be loop, srcu, shared or all (or map), got ${JSON.stringify(flavor)}.`);
   }
   const workers = values.workers === undefined ? 4 : Number(values.workers);
   if (!Number.isInteger(workers) || workers < 4 || workers > 64) {
