@@ -4,6 +4,8 @@
 export const suites = [
   // @rcu/core/shared: the Promela model of the cross-thread protocol, checked exhaustively by spin (+ mutants).
   { name: "shared-model", cmd: "node", args: ["packages/core/model/check.mjs"] },
+  // @rcu/map: the Promela model of publish / retire / resize, checked exhaustively by spin (+ mutants).
+  { name: "map-model", cmd: "node", args: ["packages/map/model/check.mjs"] },
   // apps/docs: install chromium if missing, build the site (typedoc + VitePress), then drive it in the browser.
   {
     name: "docs-browser",
