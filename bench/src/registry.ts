@@ -6,6 +6,8 @@ import type { Benchmark } from "./types.js";
 import { backpressure } from "./benchmarks/backpressure.js";
 import { deferral } from "./benchmarks/deferral.js";
 import { eventLoop } from "./benchmarks/event-loop.js";
+import { mapLookup } from "./benchmarks/map-lookup.js";
+import { mapMemory } from "./benchmarks/map-memory.js";
 import { poolAcquire } from "./benchmarks/pool-acquire.js";
 import { poolChurn } from "./benchmarks/pool-churn.js";
 import { poolTypesafe } from "./benchmarks/pool-typesafe.js";
@@ -27,4 +29,6 @@ export const benchmarks: readonly Benchmark[] = [
   poolAcquire,
   poolChurn,
   poolTypesafe,
+  mapLookup,
+  mapMemory,
 ];
