@@ -53,8 +53,9 @@ function apiSidebar(): DefaultTheme.SidebarItem[] {
 function recipeGroups(): DefaultTheme.SidebarItem[] {
   const dir = join(docsDir, "recipes");
   const groups: Array<[string, RegExp]> = [
-    ["@rcu/core", /^(?!pool-|rxjs-|effect-)/],
+    ["@rcu/core", /^(?!pool-|rxjs-|effect-|map-)/],
     ["@rcu/pool", /^pool-/],
+    ["@rcu/map", /^map-/],
     ["@rcu/rxjs", /^rxjs-/],
     ["@rcu/effect", /^effect-/],
   ];
