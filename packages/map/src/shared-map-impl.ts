@@ -881,9 +881,8 @@ export class SharedMapImpl<K extends KeySpec, L extends StructLayout> implements
   }
 
   /** Takes back what thread `owner` (dead) held: locks, a half-moved bucket, its in-flight records. */
-  recover(owner: number): void {
+  private recover(owner: number): void {
     const idx = this.idx;
-    this.mySlot();
     const held: number[] = [];
     const s = Atomics.load(idx, STATE);
     for (let i = 0; i < STRIPES; i++) {
@@ -966,7 +965,11 @@ export class SharedMapImpl<K extends KeySpec, L extends StructLayout> implements
       } else {
         const meta = (Atomics.load(rec, w + META) & ~7) | RETIRED;
         Atomics.store(rec, w + META, meta);
-        this.pending.enqueue((((meta >>> 8) & GEN_MASK) << INDEX_BITS) | r);
+        try {
+          this.pending.enqueue((((meta >>> 8) & GEN_MASK) << INDEX_BITS) | r);
+        } catch {
+          // FULL cannot happen for a ring sized for every record; if it did, the sweep below re-offers it
+        }
       }
     } finally {
       if (!mine) this.unlock(word);
