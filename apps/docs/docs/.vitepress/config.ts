@@ -90,6 +90,7 @@ const guide: DefaultTheme.SidebarItem[] = [
     items: [
       { text: "@rcu/core", link: "/packages/core" },
       { text: "@rcu/pool", link: "/packages/pool" },
+      { text: "@rcu/map", link: "/packages/map" },
       { text: "@rcu/rxjs", link: "/packages/rxjs" },
       { text: "@rcu/effect", link: "/packages/effect" },
     ],
