@@ -192,7 +192,7 @@ describe("shared map across worker threads", () => {
     );
   }, 180_000);
 
-  it("a reader never misses a present key while another thread grows the table through several resizes", async () => {
+  it("a reader never misses a present key (lookup or forEach) while another thread grows the table through several resizes", async () => {
     const domain = createSharedDomain({ maxThreads: 3 });
     domains.push(domain);
     const map = createSharedMap({ domain, key: "u32", value, capacity: 16, maxCapacity: 40_000 });
@@ -202,7 +202,7 @@ describe("shared map across worker threads", () => {
     const reader = spawn(domain, map, { mode: "read", words, keys: [1], allowed: {}, stable });
     const gone = exited(reader);
     await message(reader);
-    const report = message<{ lookups: number; torn: number; missed: number }>(reader);
+    const report = message<{ lookups: number; torn: number; missed: number; walks: number; badWalks: number }>(reader);
     for (let key = 0; key < 30_000; key++) {
       await retrying(map, () => map.set(key, valuesFor(key, 2)));
       if (key % 500 === 0) await new Promise((r) => setImmediate(r));
@@ -215,6 +215,8 @@ describe("shared map across worker threads", () => {
     expect(r.lookups).toBeGreaterThan(1000);
     expect(r.missed).toBe(0);
     expect(r.torn).toBe(0);
+    expect(r.walks).toBeGreaterThan(0);
+    expect(r.badWalks).toBe(0); // forEach: every key exactly once, across resizes
   }, 60_000);
 
   it("a worker killed inside update() (holding the key's lock) leaves no lock held once watched", async () => {
