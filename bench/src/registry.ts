@@ -7,6 +7,8 @@ import { backpressure } from "./benchmarks/backpressure.js";
 import { deferral } from "./benchmarks/deferral.js";
 import { effectPeers } from "./benchmarks/effect-peers.js";
 import { eventLoop } from "./benchmarks/event-loop.js";
+import { mapLookup } from "./benchmarks/map-lookup.js";
+import { mapMemory } from "./benchmarks/map-memory.js";
 import { poolAcquire } from "./benchmarks/pool-acquire.js";
 import { poolChurn } from "./benchmarks/pool-churn.js";
 import { poolTypesafe } from "./benchmarks/pool-typesafe.js";
@@ -31,4 +33,6 @@ export const benchmarks: readonly Benchmark[] = [
   poolTypesafe,
   effectPeers,
   rxjsPeers,
+  mapLookup,
+  mapMemory,
 ];

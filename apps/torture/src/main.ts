@@ -14,6 +14,7 @@ import { USAGE, parseTortureArgs } from "./parse-torture-args.js";
 import type { TortureFlavor, TortureSettings } from "./parse-torture-args.js";
 import { startProgressLine } from "./progress-line.js";
 import { runLocal } from "./run-local.js";
+import { mapTortureMain } from "./map-torture.js";
 import { runShared } from "./run-shared.js";
 import { endGracePeriodsEarly } from "./test-switches.js";
 import { checksOf, formatReport } from "./torture-report.js";
@@ -23,6 +24,7 @@ const compact = (x: number): string =>
 
 async function run(settings: TortureSettings): Promise<number> {
   const { seconds, flavors, selfTest } = settings;
+  if (settings.map === true) return mapTortureMain({ seconds, selfTest, readers: settings.workers });
   if (selfTest) endGracePeriodsEarly(true);
   const started = Date.now();
   const end = started + seconds * 1000;

@@ -17,6 +17,8 @@ export interface TortureSettings {
   readonly selfTest: boolean;
   /** Reader threads of the `shared` flavour (at least 4). */
   readonly workers: number;
+  /** `--flavor map`: torture `@rcu/map` instead (map-torture.ts; not part of `all`). */
+  readonly map?: boolean;
 }
 
 /** The usage text. */
@@ -28,7 +30,7 @@ and lease continuously, with injected faults. Every check must pass; the last li
 Options:
   --seconds N     seconds of load (default 30; fractions allowed, max 86400). With --flavor all the
                   flavours run side by side for N seconds.
-  --flavor F      loop | srcu | shared | all (default all)
+  --flavor F      loop | srcu | shared | all (default all), or map (@rcu/map, run on its own)
   --workers N     reader threads of the shared flavour (default 4, at least 4)
   --self-test     end grace periods early (test-only switches): the run must REPORT violations, and then
                   exits 0 because that is the expected outcome
@@ -63,14 +65,16 @@ export function parseTortureArgs(argv: readonly string[]): ParsedArgs {
     throw new Error(`--seconds must be a number of seconds in (0, 86400], got ${JSON.stringify(values.seconds)}. Example: --seconds 20`);
   }
   const flavor = values.flavor ?? "all";
+  const map = flavor === "map";
   const flavors: readonly TortureFlavor[] =
     flavor === "all" ? ["loop", "srcu", "shared"] : flavor === "loop" || flavor === "srcu" || flavor === "shared" ? [flavor] : [];
-  if (flavors.length === 0) {
-    throw new Error(`--flavor must be loop, srcu, shared or all, got ${JSON.stringify(flavor)}.`);
+  if (flavors.length === 0 && !map) {
+    throw new Error(`--flavor must be loop, srcu, shared or all (or map), got ${JSON.stringify(flavor)}.`);
   }
   const workers = values.workers === undefined ? 4 : Number(values.workers);
   if (!Number.isInteger(workers) || workers < 4 || workers > 64) {
     throw new Error(`--workers must be an integer in 4..64, got ${JSON.stringify(values.workers)}.`);
   }
-  return { help: false, settings: { seconds, flavors, selfTest: values["self-test"] === true, workers } };
+  const selfTest = values["self-test"] === true;
+  return { help: false, settings: map ? { seconds, flavors, selfTest, workers, map } : { seconds, flavors, selfTest, workers } };
 }

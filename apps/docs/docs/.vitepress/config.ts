@@ -53,8 +53,9 @@ function apiSidebar(): DefaultTheme.SidebarItem[] {
 function recipeGroups(): DefaultTheme.SidebarItem[] {
   const dir = join(docsDir, "recipes");
   const groups: Array<[string, RegExp]> = [
-    ["@rcu/core", /^(?!pool-|rxjs-|effect-)/],
+    ["@rcu/core", /^(?!pool-|rxjs-|effect-|map-)/],
     ["@rcu/pool", /^pool-/],
+    ["@rcu/map", /^map-/],
     ["@rcu/rxjs", /^rxjs-/],
     ["@rcu/effect", /^effect-/],
   ];
@@ -89,6 +90,7 @@ const guide: DefaultTheme.SidebarItem[] = [
     items: [
       { text: "@rcu/core", link: "/packages/core" },
       { text: "@rcu/pool", link: "/packages/pool" },
+      { text: "@rcu/map", link: "/packages/map" },
       { text: "@rcu/rxjs", link: "/packages/rxjs" },
       { text: "@rcu/effect", link: "/packages/effect" },
     ],
