@@ -8,6 +8,7 @@ import { deferral } from "./benchmarks/deferral.js";
 import { eventLoop } from "./benchmarks/event-loop.js";
 import { poolAcquire } from "./benchmarks/pool-acquire.js";
 import { poolChurn } from "./benchmarks/pool-churn.js";
+import { poolPeers } from "./benchmarks/pool-peers.js";
 import { poolTypesafe } from "./benchmarks/pool-typesafe.js";
 import { readSection } from "./benchmarks/read-section.js";
 import { sharing } from "./benchmarks/sharing.js";
@@ -27,4 +28,5 @@ export const benchmarks: readonly Benchmark[] = [
   poolAcquire,
   poolChurn,
   poolTypesafe,
+  poolPeers,
 ];
