@@ -3,6 +3,7 @@
  * under `benchmarks/` exporting a `Benchmark` and one line here; the harness needs no change.
  */
 import type { Benchmark } from "./types.js";
+import { asyncReaders } from "./benchmarks/async-readers.js";
 import { backpressure } from "./benchmarks/backpressure.js";
 import { deferral } from "./benchmarks/deferral.js";
 import { eventLoop } from "./benchmarks/event-loop.js";
@@ -29,4 +30,5 @@ export const benchmarks: readonly Benchmark[] = [
   poolChurn,
   poolTypesafe,
   poolPeers,
+  asyncReaders,
 ];
