@@ -36,6 +36,8 @@ import type { Benchmark, RowSpec, SafetyCounts } from "../types.js";
 import { nextTurn, timeMsAsync } from "../timing.js";
 
 const READERS = 64;
+/** What a read awaits: an already-settled promise (one microtask, the cheapest real await). */
+const settled: Promise<void> = Promise.resolve();
 const PER_TURN = 16;
 
 class Value {
@@ -83,7 +85,7 @@ const cell = createCell<Value>(domain, fresh(), { retire: dispose });
 async function cellBody(): Promise<void> {
   const v = cell.get();
   state.sum += v.x;
-  await null;
+  await settled;
   use(v);
 }
 
@@ -108,7 +110,7 @@ const srcuLock: Variant = {
     try {
       const v = cell.get();
       state.sum += v.x;
-      await null;
+      await settled;
       use(v);
     } finally {
       guard.unlock();
@@ -126,7 +128,7 @@ const refcount: Variant = {
     v.refs++;
     try {
       state.sum += v.x;
-      await null;
+      await settled;
       use(v);
     } finally {
       if (--v.refs === 0 && v.retired) dispose(v);
@@ -148,7 +150,7 @@ let semCurrent = fresh();
 async function semBody(): Promise<void> {
   const v = semCurrent;
   state.sum += v.x;
-  await null;
+  await settled;
   use(v);
 }
 const semSwapBody = (): void => {
@@ -172,7 +174,7 @@ const viaRwLock: Variant = {
     try {
       const v = rwCurrent;
       state.sum += v.x;
-      await null;
+      await settled;
       use(v);
     } finally {
       rwlock.unlock();
@@ -198,7 +200,7 @@ const unprotected: Variant = {
   async read() {
     const v = rawCurrent;
     state.sum += v.x;
-    await null;
+    await settled;
     use(v);
   },
   swap() {
