@@ -6,7 +6,7 @@
  * cheapest await, one microtask — the case where a section's own cost shows most), then reads the value
  * again. After every `every`-th read (1,000 or 10) the reader that made it swaps in a new value, and the old
  * one must be disposed once no reader still uses it. Each of the 64 readers does 16 reads per event-loop
- * turn, then awaits the next turn (1,024 reads per turn in all), 200,000 reads per timed run; CPU time of the
+ * turn, then awaits the next turn (1,024 reads per turn in all), 100,000 reads per timed run; CPU time of the
  * whole run (see timing.ts), including disposing every retired value.
  *
  * Ours: an `srcu` domain and a cell (`createCell` with `retire` disposing the old value after a grace
@@ -295,7 +295,7 @@ export const asyncReaders: Benchmark = {
   warmup: { full: 1, quick: 1 },
   rows,
   async run(ctx) {
-    const total = ctx.scale(200_000, 40_000);
+    const total = ctx.scale(100_000, 40_000);
     const variants: Array<[string, Variant]> = [
       ["read", srcuRead],
       ["lock", srcuLock],
