@@ -3,10 +3,10 @@
 // goal bookkeeping is consistent.
 import { describe, expect, it } from "vitest";
 import { markdownTable, textTable } from "./format.js";
-import { meets, mergeRuns, runHarness, select, summarize } from "./harness.js";
+import { agree, meets, mergeRuns, runBenchmark, runHarness, select, summarize } from "./harness.js";
 import { END, START, replaceBetweenMarkers, readmeBlock } from "./readme-table.js";
 import { benchmarks } from "./registry.js";
-import type { Results } from "./types.js";
+import type { Benchmark, Results } from "./types.js";
 
 describe("bench harness (--quick smoke run)", () => {
   it("runs real rows and produces results.json's shape with finite ratios", async () => {
@@ -127,6 +127,31 @@ describe("bench harness (--quick smoke run)", () => {
     expect(merged!.spread.runSpread).toBeCloseTo(0.4);
     expect(merged!.repetitions).toBe(3);
     expect(merged!.safety).toMatchObject({ baseline: { stale: 2 }, repetitions: 3 });
+  });
+
+  it("steadyWarmup: warms up until two repetitions agree within 10 %, then measures; `last` marks the final one", async () => {
+    const ratios = [3, 2, 1.5, 1.04, 1, 1, 1, 1, 1]; // settles after the 5th repetition
+    const seen: Array<{ warmup: boolean; last: boolean }> = [];
+    const bench: Benchmark = {
+      name: "fake",
+      title: "fake",
+      repetitions: { full: 3, quick: 1 },
+      warmup: { full: 1, quick: 1 },
+      steadyWarmup: 10,
+      rows: [{ id: "r", name: "r", unit: "ms", ratio: "ours/baseline", goal: { text: "≤ 1×", value: 1, direction: "max" } }],
+      run(ctx) {
+        seen.push({ warmup: ctx.warmup, last: ctx.last });
+        return { r: { ours: ratios[ctx.repetition]!, baseline: 1 } };
+      },
+    };
+    const [row] = await runBenchmark(bench, { quick: false, log: () => undefined });
+    expect(seen.map((s) => s.warmup)).toEqual([true, true, true, true, true, false, false, false]);
+    expect(seen.map((s) => s.last)).toEqual([false, false, false, false, false, false, false, true]);
+    expect(row!.ratio).toBe(1);
+    expect(row!.repetitions).toBe(3);
+    const spec = bench.rows;
+    expect(agree(spec, { r: { ours: 1.05, baseline: 1 } }, { r: { ours: 1, baseline: 1 } }, 0.1)).toBe(true);
+    expect(agree(spec, { r: { ours: 1.2, baseline: 1 } }, { r: { ours: 1, baseline: 1 } }, 0.1)).toBe(false);
   });
 
   it("replaces only the text between the README markers", () => {

@@ -13,7 +13,7 @@ import { describeMachine } from "./machine.js";
 import { fmt, withUnit } from "./format.js";
 import { benchmarks as registry } from "./registry.js";
 import { median, percentile } from "./stats.js";
-import type { Benchmark, Pair, Results, RowResult, RowSpec, RunContext, SafetyCounts } from "./types.js";
+import type { Benchmark, Pair, Results, RowResult, RowSpec, RunContext, SafetyCounts, Sample } from "./types.js";
 
 const gcFn = (globalThis as { gc?: () => void }).gc;
 
@@ -60,9 +60,14 @@ export async function runBenchmark(
   const quick = options.quick;
   const reps = pick(bench.repetitions, quick, 7, 2);
   const warm = pick(bench.warmup, quick, 1, 1);
+  const extra = quick ? 0 : (bench.steadyWarmup ?? 0);
   const pairs = new Map<string, Pair[]>(bench.rows.map((r) => [r.id, []]));
-  for (let i = 0; i < warm + reps; i++) {
-    const warmup = i < warm;
+  let previous: Sample | undefined;
+  let warmed = 0; // warm-up repetitions done
+  let steady = false;
+  for (let i = 0, measured = 0; measured < reps; i++) {
+    // Warm-up: the fixed count, then (steadyWarmup) more until two in a row agree on every ratio within 10 %.
+    const warmup = warmed < warm || (!steady && warmed < warm + extra);
     gcFn?.();
     const ctx: RunContext = {
       quick,
@@ -71,10 +76,18 @@ export async function runBenchmark(
       canGc: gcFn !== undefined,
       repetition: i,
       warmup,
+      last: !warmup && measured === reps - 1,
       log: (m) => log(`  ${bench.name}: ${m}`),
     };
     const sample = await bench.run(ctx);
-    if (warmup) continue;
+    if (warmup) {
+      warmed++;
+      if (extra > 0 && warmed >= warm && previous !== undefined) steady = agree(bench.rows, previous, sample, 0.1);
+      previous = sample;
+      if (extra > 0 && !steady && warmed === warm + extra) log(`  ${bench.name}: not steady after ${String(warmed)} warm-ups; measuring anyway`);
+      continue;
+    }
+    measured++;
     for (const row of bench.rows) {
       const pair = sample[row.id];
       if (pair === undefined || typeof pair.ours !== "number") {
@@ -87,6 +100,20 @@ export async function runBenchmark(
     }
   }
   return bench.rows.map((row) => summarize(bench.name, row, pairs.get(row.id)!));
+}
+
+/** Whether two repetitions' ratios agree within `tolerance` (relative) on every row that has a baseline. */
+export function agree(rows: readonly RowSpec[], a: Sample, b: Sample, tolerance: number): boolean {
+  for (const row of rows) {
+    if (row.ratio === "ours") continue;
+    const pa = a[row.id];
+    const pb = b[row.id];
+    if (pa === undefined || pb === undefined) return false;
+    const ra = ratioOf(row, pa);
+    const rb = ratioOf(row, pb);
+    if (!Number.isFinite(ra) || !Number.isFinite(rb) || Math.abs(ra - rb) > tolerance * Math.max(Math.abs(ra), Math.abs(rb))) return false;
+  }
+  return true;
 }
 
 /** The compared figure of one repetition (see RatioKind). */

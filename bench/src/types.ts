@@ -73,6 +73,8 @@ export interface RunContext {
   readonly repetition: number;
   /** Whether this repetition is a warm-up (its sample is discarded). */
   readonly warmup: boolean;
+  /** Whether this is the last measured repetition (for diagnostics logged once, at the end). */
+  readonly last: boolean;
   /** A progress note on stderr. */
   log(this: void, message: string): void;
 }
@@ -88,6 +90,11 @@ export interface Benchmark {
   readonly repetitions?: { readonly full: number; readonly quick: number };
   /** Discarded warm-up repetitions. Default `{ full: 1, quick: 1 }`. */
   readonly warmup?: { readonly full: number; readonly quick: number };
+  /**
+   * Up to this many more warm-up repetitions (full runs only), stopping as soon as two in a row give every
+   * row's ratio within 10 % of each other: warm-up that reaches a steady state instead of a fixed count.
+   */
+  readonly steadyWarmup?: number;
   /** Runs one repetition: measures ours and the baseline for every row (interleaved, so load drift cancels). */
   run(ctx: RunContext): Sample | Promise<Sample>;
 }

@@ -293,6 +293,7 @@ export const asyncReaders: Benchmark = {
   title: "64 async readers of a hot-swapped value: srcu read/readLock vs reference counting, async-mutex, async-rwlock",
   repetitions: { full: 9, quick: 2 },
   warmup: { full: 1, quick: 1 },
+  steadyWarmup: 2,
   rows,
   async run(ctx) {
     const total = ctx.scale(100_000, 40_000);

@@ -121,6 +121,7 @@ export const deferral: Benchmark = {
   title: "defer 1M small objects: createPending vs setImmediate/setTimeout per item and the array limit",
   repetitions: { full: 11, quick: 2 },
   warmup: { full: 2, quick: 1 },
+  steadyWarmup: 4,
   rows: [
     {
       id: "vsImmediate",
@@ -159,7 +160,7 @@ export const deferral: Benchmark = {
     if (acc < 0) ctx.log("unreachable");
     if (!ctx.warmup) {
       processRatios.push({ immediate: im!.process / o!.process, timeout: to!.process / o!.process, limit: o!.process / li!.process });
-      if (ctx.repetition === ctx.scale(13, 3) - 1) {
+      if (ctx.last) {
         ctx.log(
           `whole-process CPU instead of main-thread CPU (medians): ${median(processRatios.map((r) => r.immediate)).toFixed(1)}× setImmediate, ` +
             `${median(processRatios.map((r) => r.timeout)).toFixed(1)}× setTimeout, ${median(processRatios.map((r) => r.limit)).toFixed(2)}× the limit`,

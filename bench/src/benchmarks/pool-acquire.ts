@@ -211,6 +211,7 @@ export const poolAcquire: Benchmark = {
   title: "createPool acquire+release (grace periods; typesafe dequeue) vs a bare array free list",
   repetitions: REPETITIONS,
   warmup: WARMUP,
+  steadyWarmup: 4,
   rows: [
     {
       id: "grace",
@@ -247,7 +248,7 @@ export const poolAcquire: Benchmark = {
     if (ctx.repetition > 0 && gracePool.stats().created !== created0) {
       throw new Error(`grace pool created ${gracePool.stats().created - created0} objects after warm-up; expected 0`);
     }
-    if (ctx.repetition === ctx.scale(WARMUP.full + REPETITIONS.full, WARMUP.quick + REPETITIONS.quick) - 1) {
+    if (ctx.last) {
       const e = await nsPerOp(count, engineRound);
       const e1 = await nsPerOp(count, engineOneAtATime);
       const f = await nsPerOp(count, floorRound);

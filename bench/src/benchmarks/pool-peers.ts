@@ -290,6 +290,7 @@ export const poolPeers: Benchmark = {
   title: "pool loan of a 4 KiB buffer: @rcu/pool vs generic-pool, tarn and Effect Pool (with safety checks)",
   repetitions: { full: 9, quick: 2 },
   warmup: { full: 2, quick: 1 },
+  steadyWarmup: 3,
   rows,
   async run(ctx) {
     const count = ctx.scale(200, 40);
