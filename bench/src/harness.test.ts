@@ -3,10 +3,10 @@
 // goal bookkeeping is consistent.
 import { describe, expect, it } from "vitest";
 import { markdownTable, textTable } from "./format.js";
-import { meets, runHarness, select, summarize } from "./harness.js";
+import { agree, meets, mergeRuns, runBenchmark, runHarness, select, summarize } from "./harness.js";
 import { END, START, replaceBetweenMarkers, readmeBlock } from "./readme-table.js";
 import { benchmarks } from "./registry.js";
-import type { Results } from "./types.js";
+import type { Benchmark, Results } from "./types.js";
 
 describe("bench harness (--quick smoke run)", () => {
   it("runs real rows and produces results.json's shape with finite ratios", async () => {
@@ -39,6 +39,8 @@ describe("bench harness (--quick smoke run)", () => {
           "ratio",
           "ratioKind",
           "repetitions",
+          "safety",
+          "spread",
           "unit",
           "baselineMedian",
         ].sort(),
@@ -53,6 +55,8 @@ describe("bench harness (--quick smoke run)", () => {
       expect(["max", "min"]).toContain(row.goal.direction);
       expect(row.met).toBe(meets(row.ratio, row.goal));
       expect(row.repetitions).toBe(row.benchmark === "sharing" ? 3 : 5);
+      expect(row.safety).toBeNull();
+      if (row.ratio !== null) expect(row.spread.min! <= row.ratio && row.ratio <= row.spread.max!).toBe(true);
       if (row.ratioKind === "ours") expect(row.baselineMedian).toBeNull();
       else expect(Number.isFinite(row.baselineMedian)).toBe(true);
     }
@@ -83,6 +87,71 @@ describe("bench harness (--quick smoke run)", () => {
     );
     expect(row).toMatchObject({ oursMedian: 2, baselineMedian: 4, ratio: 2, met: true });
     expect(row.p99s).toEqual({ ours: 4, baseline: 4, ratio: 4 });
+  });
+
+  it("sums each side's safety violations over the repetitions and says which checks failed", () => {
+    const spec = {
+      id: "p",
+      name: "p",
+      unit: "ns/op",
+      ratio: "ours/baseline" as const,
+      goal: { text: "≤ 1×", value: 1, direction: "max" as const },
+      safety: { stale: "stale release accepted", relent: "re-lent in use" },
+    };
+    const row = summarize("x", spec, [
+      { ours: 1, baseline: 2, safety: { ours: { stale: 0, relent: 0 }, baseline: { stale: 1, relent: 0 } } },
+      { ours: 1, baseline: 2, safety: { ours: { stale: 0, relent: 0 }, baseline: { stale: 1, relent: 1 } } },
+    ]);
+    expect(row.safety).toMatchObject({ ours: { stale: 0, relent: 0 }, baseline: { stale: 2, relent: 1 }, repetitions: 2 });
+    expect(row.safety!.text.ours).toBe("none");
+    expect(row.safety!.text.baseline).toBe("stale release accepted (2 in 2 repetitions); re-lent in use (1 in 2 repetitions)");
+    expect(row.spread).toMatchObject({ min: 0.5, max: 0.5, relative: 0 });
+  });
+
+  it("merges --runs: median of the runs' ratios, each run's ratio and their spread, safety added up", () => {
+    const spec = {
+      id: "p",
+      name: "p",
+      unit: "ms",
+      ratio: "ours/baseline" as const,
+      goal: { text: "≤ 1×", value: 1, direction: "max" as const },
+      safety: { stale: "stale release accepted" },
+    };
+    const run = (ours: number, stale: number): ReturnType<typeof summarize>[] => [
+      summarize("x", spec, [{ ours, baseline: 10, safety: { ours: { stale: 0 }, baseline: { stale } } }]),
+    ];
+    const [merged] = mergeRuns([run(8, 1), run(10, 0), run(12, 1)]);
+    expect(merged!.ratio).toBeCloseTo(1);
+    expect(merged!.met).toBe(true);
+    expect(merged!.spread.runs).toEqual([0.8, 1, 1.2]);
+    expect(merged!.spread.runSpread).toBeCloseTo(0.4);
+    expect(merged!.repetitions).toBe(3);
+    expect(merged!.safety).toMatchObject({ baseline: { stale: 2 }, repetitions: 3 });
+  });
+
+  it("steadyWarmup: warms up until two repetitions agree within 10 %, then measures; `last` marks the final one", async () => {
+    const ratios = [3, 2, 1.5, 1.04, 1, 1, 1, 1, 1]; // settles after the 5th repetition
+    const seen: Array<{ warmup: boolean; last: boolean }> = [];
+    const bench: Benchmark = {
+      name: "fake",
+      title: "fake",
+      repetitions: { full: 3, quick: 1 },
+      warmup: { full: 1, quick: 1 },
+      steadyWarmup: 10,
+      rows: [{ id: "r", name: "r", unit: "ms", ratio: "ours/baseline", goal: { text: "≤ 1×", value: 1, direction: "max" } }],
+      run(ctx) {
+        seen.push({ warmup: ctx.warmup, last: ctx.last });
+        return { r: { ours: ratios[ctx.repetition]!, baseline: 1 } };
+      },
+    };
+    const [row] = await runBenchmark(bench, { quick: false, log: () => undefined });
+    expect(seen.map((s) => s.warmup)).toEqual([true, true, true, true, true, false, false, false]);
+    expect(seen.map((s) => s.last)).toEqual([false, false, false, false, false, false, false, true]);
+    expect(row!.ratio).toBe(1);
+    expect(row!.repetitions).toBe(3);
+    const spec = bench.rows;
+    expect(agree(spec, { r: { ours: 1.05, baseline: 1 } }, { r: { ours: 1, baseline: 1 } }, 0.1)).toBe(true);
+    expect(agree(spec, { r: { ours: 1.2, baseline: 1 } }, { r: { ours: 1, baseline: 1 } }, 0.1)).toBe(false);
   });
 
   it("replaces only the text between the README markers", () => {

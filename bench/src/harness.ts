@@ -13,7 +13,7 @@ import { describeMachine } from "./machine.js";
 import { fmt, withUnit } from "./format.js";
 import { benchmarks as registry } from "./registry.js";
 import { median, percentile } from "./stats.js";
-import type { Benchmark, Pair, Results, RowResult, RowSpec, RunContext } from "./types.js";
+import type { Benchmark, Pair, Results, RowResult, RowSpec, RunContext, SafetyCounts, Sample } from "./types.js";
 
 const gcFn = (globalThis as { gc?: () => void }).gc;
 
@@ -27,6 +27,12 @@ export interface HarnessOptions {
   readonly entry?: string;
   /** Default: the registry. */
   readonly benchmarks?: readonly Benchmark[];
+  /**
+   * Whole runs to do (default 1). With more, every selected benchmark runs once per run (each run a fresh
+   * child process, runs interleaved benchmark by benchmark) and the rows report the median of the runs'
+   * ratios with each run's ratio and their spread (see `RowResult.spread`).
+   */
+  readonly runs?: number;
   /** Progress output (default: stderr). */
   readonly log?: (message: string) => void;
 }
@@ -54,9 +60,14 @@ export async function runBenchmark(
   const quick = options.quick;
   const reps = pick(bench.repetitions, quick, 7, 2);
   const warm = pick(bench.warmup, quick, 1, 1);
+  const extra = quick ? 0 : (bench.steadyWarmup ?? 0);
   const pairs = new Map<string, Pair[]>(bench.rows.map((r) => [r.id, []]));
-  for (let i = 0; i < warm + reps; i++) {
-    const warmup = i < warm;
+  let previous: Sample | undefined;
+  let warmed = 0; // warm-up repetitions done
+  let steady = false;
+  for (let i = 0, measured = 0; measured < reps; i++) {
+    // Warm-up: the fixed count, then (steadyWarmup) more until two in a row agree on every ratio within 10 %.
+    const warmup = warmed < warm || (!steady && warmed < warm + extra);
     gcFn?.();
     const ctx: RunContext = {
       quick,
@@ -65,10 +76,18 @@ export async function runBenchmark(
       canGc: gcFn !== undefined,
       repetition: i,
       warmup,
+      last: !warmup && measured === reps - 1,
       log: (m) => log(`  ${bench.name}: ${m}`),
     };
     const sample = await bench.run(ctx);
-    if (warmup) continue;
+    if (warmup) {
+      warmed++;
+      if (extra > 0 && warmed >= warm && previous !== undefined) steady = agree(bench.rows, previous, sample, 0.1);
+      previous = sample;
+      if (extra > 0 && !steady && warmed === warm + extra) log(`  ${bench.name}: not steady after ${String(warmed)} warm-ups; measuring anyway`);
+      continue;
+    }
+    measured++;
     for (const row of bench.rows) {
       const pair = sample[row.id];
       if (pair === undefined || typeof pair.ours !== "number") {
@@ -81,6 +100,20 @@ export async function runBenchmark(
     }
   }
   return bench.rows.map((row) => summarize(bench.name, row, pairs.get(row.id)!));
+}
+
+/** Whether two repetitions' ratios agree within `tolerance` (relative) on every row that has a baseline. */
+export function agree(rows: readonly RowSpec[], a: Sample, b: Sample, tolerance: number): boolean {
+  for (const row of rows) {
+    if (row.ratio === "ours") continue;
+    const pa = a[row.id];
+    const pb = b[row.id];
+    if (pa === undefined || pb === undefined) return false;
+    const ra = ratioOf(row, pa);
+    const rb = ratioOf(row, pb);
+    if (!Number.isFinite(ra) || !Number.isFinite(rb) || Math.abs(ra - rb) > tolerance * Math.max(Math.abs(ra), Math.abs(rb))) return false;
+  }
+  return true;
 }
 
 /** The compared figure of one repetition (see RatioKind). */
@@ -103,6 +136,7 @@ export function summarize(benchmark: string, row: RowSpec, pairs: readonly Pair[
   const ratios = pairs.map((p) => ratioOf(row, p)).filter((r) => Number.isFinite(r));
   const ratio = ratios.length === 0 ? null : median(ratios);
   const baselineMedian = base.length === 0 ? null : median(base);
+  const q = (p: number): number | null => (ratios.length === 0 ? null : percentile(ratios, p));
   return {
     benchmark,
     id: row.id,
@@ -119,6 +153,14 @@ export function summarize(benchmark: string, row: RowSpec, pairs: readonly Pair[
       ratio: ratios.length === 0 ? null : percentile(ratios, 99),
     },
     repetitions: pairs.length,
+    spread: {
+      min: q(0),
+      q1: q(25),
+      q3: q(75),
+      max: q(100),
+      relative: ratio === null || ratio === 0 ? null : (q(100)! - q(0)!) / Math.abs(ratio),
+    },
+    safety: summarizeSafety(row, pairs),
     goal: row.goal,
     met: meets(ratio, row.goal),
     ours: withUnit(median(ours), row.unit),
@@ -129,30 +171,128 @@ export function summarize(benchmark: string, row: RowSpec, pairs: readonly Pair[
   };
 }
 
+/** Sums the safety counts of a row's repetitions (null for rows without safety checks). */
+export function summarizeSafety(row: RowSpec, pairs: readonly Pair[]): RowResult["safety"] {
+  const checks = row.safety;
+  if (checks === undefined) return null;
+  return safetyOf(
+    checks,
+    pairs.map((p) => p.safety?.ours ?? {}),
+    pairs.map((p) => p.safety?.baseline ?? {}),
+    pairs.length,
+  );
+}
+
+function safetyOf(
+  checks: Readonly<Record<string, string>>,
+  ours: readonly SafetyCounts[],
+  baseline: readonly SafetyCounts[],
+  repetitions: number,
+): NonNullable<RowResult["safety"]> {
+  const sum = (list: readonly SafetyCounts[]): Record<string, number> => {
+    const out: Record<string, number> = {};
+    for (const key of Object.keys(checks)) out[key] = list.reduce((s, c) => s + (c[key] ?? 0), 0);
+    return out;
+  };
+  const text = (c: SafetyCounts): string => {
+    const bad = Object.keys(checks).filter((k) => (c[k] ?? 0) > 0);
+    return bad.length === 0
+      ? "none"
+      : bad.map((k) => `${checks[k]!} (${String(c[k])} in ${String(repetitions)} repetitions)`).join("; ");
+  };
+  const o = sum(ours);
+  const b = sum(baseline);
+  return { checks, ours: o, baseline: b, repetitions, text: { ours: text(o), baseline: text(b) } };
+}
+
+/**
+ * Merges the rows of `runs.length` separate runs of the same benchmarks (each its own child process): the
+ * ratio and the medians become the medians of the runs' medians, `spread.runs` lists each run's ratio and
+ * `spread.runSpread` = (max − min) ÷ median of them; safety counts add up.
+ */
+export function mergeRuns(runs: ReadonlyArray<readonly RowResult[]>): RowResult[] {
+  const first = runs[0] ?? [];
+  return first.map((row) => {
+    const same = runs.map((r) => r.find((x) => x.benchmark === row.benchmark && x.id === row.id)).filter((x) => x !== undefined);
+    const ratios = same.map((x) => x.ratio).filter((x): x is number => x !== null && Number.isFinite(x));
+    const ratio = ratios.length === 0 ? null : median(ratios);
+    const oursMedian = median(same.map((x) => x.oursMedian));
+    const bases = same.map((x) => x.baselineMedian).filter((x): x is number => x !== null);
+    const baselineMedian = bases.length === 0 ? null : median(bases);
+    const safety =
+      row.safety === null
+        ? null
+        : safetyOf(
+            row.safety.checks,
+            same.map((x) => x.safety?.ours ?? {}),
+            same.map((x) => x.safety?.baseline ?? {}),
+            same.reduce((n, x) => n + (x.safety?.repetitions ?? 0), 0),
+          );
+    return {
+      ...row,
+      oursMedian,
+      baselineMedian,
+      ratio,
+      repetitions: same.reduce((s, x) => s + x.repetitions, 0),
+      p99s: {
+        ours: Math.max(...same.map((x) => x.p99s.ours)),
+        baseline: row.p99s.baseline === null ? null : Math.max(...same.map((x) => x.p99s.baseline ?? NaN)),
+        ratio: row.p99s.ratio === null ? null : Math.max(...same.map((x) => x.p99s.ratio ?? NaN)),
+      },
+      spread: {
+        min: Math.min(...same.map((x) => x.spread.min ?? NaN)),
+        q1: median(same.map((x) => x.spread.q1 ?? NaN)),
+        q3: median(same.map((x) => x.spread.q3 ?? NaN)),
+        max: Math.max(...same.map((x) => x.spread.max ?? NaN)),
+        relative: median(same.map((x) => x.spread.relative ?? NaN)),
+        runs: ratios,
+        runSpread: ratio === null || ratio === 0 ? null : (Math.max(...ratios) - Math.min(...ratios)) / Math.abs(ratio),
+      },
+      safety,
+      met: meets(ratio, row.goal),
+      ours: withUnit(oursMedian, row.unit),
+      baseline:
+        baselineMedian === null
+          ? "—"
+          : `${withUnit(baselineMedian, row.unit)}${row.baselineLabel === null ? "" : ` (${row.baselineLabel})`}`,
+    };
+  });
+}
+
 /** Runs the selected benchmarks (isolated in child processes when asked) and assembles the results. */
 export async function runHarness(options: HarnessOptions): Promise<Results> {
   const log = options.log ?? defaultLog;
   const selected = select(options.benchmarks ?? registry, options.only);
   const machineAtStart = describeMachine();
   const started = Date.now();
-  const rows: RowResult[] = [];
+  const runs = Math.max(1, Math.floor(options.runs ?? 1));
+  const perRun: RowResult[][] = [];
   const failures: Array<{ benchmark: string; error: string }> = [];
-  for (const bench of selected) {
-    const t0 = Date.now();
-    log(`${bench.name}: ${bench.title}`);
-    try {
-      const got =
-        options.isolate === true
-          ? await runInChild(bench.name, options.quick, requireEntry(options.entry))
-          : await runBenchmark(bench, { quick: options.quick, log });
-      rows.push(...got);
-      log(`${bench.name}: done in ${fmt((Date.now() - t0) / 1000)} s`);
-    } catch (err) {
-      const message = err instanceof Error ? err.message : String(err);
-      failures.push({ benchmark: bench.name, error: message });
-      log(`${bench.name}: FAILED: ${message}`);
+  const failed = new Set<string>();
+  for (let run = 0; run < runs; run++) {
+    const rows: RowResult[] = [];
+    for (const bench of selected) {
+      if (failed.has(bench.name)) continue;
+      const t0 = Date.now();
+      log(`${bench.name}: ${bench.title}${runs > 1 ? ` (run ${String(run + 1)} of ${String(runs)})` : ""}`);
+      try {
+        const got =
+          options.isolate === true
+            ? await runInChild(bench.name, options.quick, requireEntry(options.entry))
+            : await runBenchmark(bench, { quick: options.quick, log });
+        rows.push(...got);
+        log(`${bench.name}: done in ${fmt((Date.now() - t0) / 1000)} s`);
+      } catch (err) {
+        const message = err instanceof Error ? err.message : String(err);
+        failures.push({ benchmark: bench.name, error: message });
+        failed.add(bench.name);
+        log(`${bench.name}: FAILED: ${message}`);
+      }
     }
+    perRun.push(rows);
   }
+  const rows =
+    runs === 1 ? perRun[0]! : mergeRuns(perRun.map((r) => r.filter((x) => !failed.has(x.benchmark))));
   return {
     machine: describeMachine(machineAtStart.loadStart),
     node: process.version,

@@ -5,7 +5,8 @@
  * non-zero only when a benchmark fails to run.
  *
  * Flags: `--quick` (smoke run, under a minute) · `--only <name>[,<name>…]` (repeatable) · `--out <file>` ·
- * `--write-readme` (puts the table into the root README between the bench markers) · `--no-isolate` (run in
+ * `--runs <n>` (n whole runs, each benchmark in a fresh child per run; rows get the median of the runs' ratios
+ * and their spread) · `--write-readme` (puts the table into the root README between the bench markers) · `--no-isolate` (run in
  * this process) · `--list`. From the repository root: `pnpm bench -- --quick --only sharing`.
  * A partial run (`--only` or `--quick`) writes `bench/results.partial.json` unless `--out` says otherwise, so it
  * never replaces the committed full results, and `--write-readme` refuses it.
@@ -25,10 +26,11 @@ interface Cli {
   isolate: boolean;
   list: boolean;
   child: string | undefined;
+  runs: number;
 }
 
 function parse(argv: readonly string[]): Cli {
-  const cli: Cli = { quick: false, only: [], out: undefined, writeReadme: false, isolate: true, list: false, child: undefined };
+  const cli: Cli = { quick: false, only: [], out: undefined, writeReadme: false, isolate: true, list: false, child: undefined, runs: 1 };
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i]!;
     const value = (): string => {
@@ -45,7 +47,12 @@ function parse(argv: readonly string[]): Cli {
     else if (a === "--no-isolate") cli.isolate = false;
     else if (a === "--list") cli.list = true;
     else if (a === "--child") cli.child = value();
-    else throw new Error(`Unknown flag ${a}. Use --quick, --only <name>, --out <file>, --write-readme, --no-isolate or --list.`);
+    else if (a === "--runs") {
+      const v = Number(value());
+      if (!Number.isInteger(v) || v < 1) throw new Error("--runs needs a whole number ≥ 1 (e.g. --runs 3).");
+      cli.runs = v;
+    }
+    else throw new Error(`Unknown flag ${a}. Use --quick, --only <name>, --runs <n>, --out <file>, --write-readme, --no-isolate or --list.`);
   }
   return cli;
 }
@@ -83,6 +90,7 @@ async function main(): Promise<void> {
     quick: cli.quick,
     only: cli.only,
     isolate: cli.isolate,
+    runs: cli.runs,
     entry: fileURLToPath(import.meta.url),
   });
   console.log(`\n${textTable(results)}`);

@@ -3,6 +3,7 @@
  * under `benchmarks/` exporting a `Benchmark` and one line here; the harness needs no change.
  */
 import type { Benchmark } from "./types.js";
+import { asyncReaders } from "./benchmarks/async-readers.js";
 import { backpressure } from "./benchmarks/backpressure.js";
 import { deferral } from "./benchmarks/deferral.js";
 import { effectPeers } from "./benchmarks/effect-peers.js";
@@ -11,6 +12,7 @@ import { mapLookup } from "./benchmarks/map-lookup.js";
 import { mapMemory } from "./benchmarks/map-memory.js";
 import { poolAcquire } from "./benchmarks/pool-acquire.js";
 import { poolChurn } from "./benchmarks/pool-churn.js";
+import { poolPeers } from "./benchmarks/pool-peers.js";
 import { poolTypesafe } from "./benchmarks/pool-typesafe.js";
 import { readSection } from "./benchmarks/read-section.js";
 import { rxjsPeers } from "./benchmarks/rxjs-peers.js";
@@ -35,4 +37,6 @@ export const benchmarks: readonly Benchmark[] = [
   rxjsPeers,
   mapLookup,
   mapMemory,
+  poolPeers,
+  asyncReaders,
 ];

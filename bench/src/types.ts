@@ -37,12 +37,23 @@ export interface RowSpec {
   readonly goal: Goal;
   /** A short name of the baseline (`"fn()"`, `"setImmediate"`); shown in results.json. */
   readonly baselineLabel?: string;
+  /**
+   * Safety checks this row runs in the same repetitions (key → what a violation is, e.g.
+   * `staleRelease: "stale second release accepted"`). `run` then returns {@link Pair.safety} counts for both
+   * sides, and the harness sums them into {@link RowResult.safety}.
+   */
+  readonly safety?: Readonly<Record<string, string>>;
 }
+
+/** Violations seen in one repetition, by safety-check key (see {@link RowSpec.safety}). */
+export type SafetyCounts = Readonly<Record<string, number>>;
 
 /** One repetition's measurement of one row. `baseline` is absent for `'ours'` rows. */
 export interface Pair {
   readonly ours: number;
   readonly baseline?: number;
+  /** Safety violations counted for each side in this repetition (rows that declare `safety`). */
+  readonly safety?: { readonly ours: SafetyCounts; readonly baseline: SafetyCounts };
 }
 
 /** One repetition's measurements, by row id. */
@@ -62,6 +73,8 @@ export interface RunContext {
   readonly repetition: number;
   /** Whether this repetition is a warm-up (its sample is discarded). */
   readonly warmup: boolean;
+  /** Whether this is the last measured repetition (for diagnostics logged once, at the end). */
+  readonly last: boolean;
   /** A progress note on stderr. */
   log(this: void, message: string): void;
 }
@@ -77,6 +90,11 @@ export interface Benchmark {
   readonly repetitions?: { readonly full: number; readonly quick: number };
   /** Discarded warm-up repetitions. Default `{ full: 1, quick: 1 }`. */
   readonly warmup?: { readonly full: number; readonly quick: number };
+  /**
+   * Up to this many more warm-up repetitions (full runs only), stopping as soon as two in a row give every
+   * row's ratio within 10 % of each other: warm-up that reaches a steady state instead of a fixed count.
+   */
+  readonly steadyWarmup?: number;
   /** Runs one repetition: measures ours and the baseline for every row (interleaved, so load drift cancels). */
   run(ctx: RunContext): Sample | Promise<Sample>;
 }
@@ -98,6 +116,32 @@ export interface RowResult {
   /** p99 (nearest rank) of the per-repetition values; with fewer than 100 repetitions this is the worst one. */
   readonly p99s: { readonly ours: number; readonly baseline: number | null; readonly ratio: number | null };
   readonly repetitions: number;
+  /**
+   * How far the per-repetition figures spread: their min, quartiles and max, and `relative` =
+   * (max − min) ÷ median of the ratio. `runs`, with `--runs N`, holds each run's median ratio (each run in
+   * its own child process), and `runSpread` = (max − min) ÷ median of those: the reproducibility figure.
+   */
+  readonly spread: {
+    readonly min: number | null;
+    readonly q1: number | null;
+    readonly q3: number | null;
+    readonly max: number | null;
+    readonly relative: number | null;
+    readonly runs?: readonly number[];
+    readonly runSpread?: number | null;
+  };
+  /**
+   * Safety violations summed over the measured repetitions, for ours and the baseline, with the text of each
+   * check and the number of repetitions that ran it; `null` for rows without safety checks.
+   */
+  readonly safety: {
+    readonly checks: Readonly<Record<string, string>>;
+    readonly ours: SafetyCounts;
+    readonly baseline: SafetyCounts;
+    readonly repetitions: number;
+    /** For people: `"none"` or the violated checks with counts, for each side. */
+    readonly text: { readonly ours: string; readonly baseline: string };
+  } | null;
   readonly goal: Goal;
   readonly met: boolean;
   /** Formatted for people (and for the docs site's table). */

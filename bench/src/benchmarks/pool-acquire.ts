@@ -63,30 +63,24 @@ const engine = createPending<Obj>(domain, {
 });
 const spare = create();
 
-async function engineRounds(rounds: number): Promise<void> {
-  for (let r = 0; r < rounds; r++) {
-    for (let i = 0; i < ROUND; i++) {
-      const obj = engineFree.pop()!;
-      obj.n++;
-      held[i] = obj;
-    }
-    for (let i = 0; i < ROUND; i++) {
-      engine.enqueue(held[i]!);
-      held[i] = undefined;
-    }
-    await nextTurn();
+function engineRound(): void {
+  for (let i = 0; i < ROUND; i++) {
+    const obj = engineFree.pop()!;
+    obj.n++;
+    held[i] = obj;
+  }
+  for (let i = 0; i < ROUND; i++) {
+    engine.enqueue(held[i]!);
+    held[i] = undefined;
   }
 }
 
-async function engineOneAtATime(rounds: number): Promise<void> {
-  for (let r = 0; r < rounds; r++) {
-    let obj = spare;
-    for (let i = 0; i < ROUND; i++) {
-      engine.enqueue(obj);
-      obj = engine.dequeue()!;
-      obj.n++;
-    }
-    await nextTurn();
+function engineOneAtATime(): void {
+  let obj = spare;
+  for (let i = 0; i < ROUND; i++) {
+    engine.enqueue(obj);
+    obj = engine.dequeue()!;
+    obj.n++;
   }
 }
 
@@ -128,90 +122,85 @@ function floorReclaim(): void {
   for (let slot = floorPending.pop(); slot !== undefined; slot = floorPending.pop()) floorFree.push(slot);
 }
 
-async function floorRounds(rounds: number): Promise<void> {
-  for (let r = 0; r < rounds; r++) {
-    for (let i = 0; i < ROUND; i++) {
-      const lease = floorAcquire();
-      lease.value.n++;
-      floorLeases[i] = lease;
-    }
-    for (let i = 0; i < ROUND; i++) {
-      floorLeases[i]!.release();
-      floorLeases[i] = undefined;
-    }
-    await nextTurn();
-    floorReclaim();
+function floorRound(): void {
+  floorReclaim(); // the previous round's grace period ended at the turn boundary
+  for (let i = 0; i < ROUND; i++) {
+    const lease = floorAcquire();
+    lease.value.n++;
+    floorLeases[i] = lease;
+  }
+  for (let i = 0; i < ROUND; i++) {
+    floorLeases[i]!.release();
+    floorLeases[i] = undefined;
   }
 }
 
-async function floorOneAtATime(rounds: number): Promise<void> {
-  for (let r = 0; r < rounds; r++) {
-    for (let i = 0; i < ROUND; i++) {
-      const lease = floorAcquire();
-      lease.value.n++;
-      lease.release();
-    }
-    await nextTurn();
-    floorReclaim();
+function floorOneAtATime(): void {
+  floorReclaim();
+  for (let i = 0; i < ROUND; i++) {
+    const lease = floorAcquire();
+    lease.value.n++;
+    lease.release();
   }
 }
 
-async function poolRounds(rounds: number): Promise<void> {
-  for (let r = 0; r < rounds; r++) {
-    for (let i = 0; i < ROUND; i++) {
-      const lease = gracePool.acquire();
-      lease.value.n++;
-      leases[i] = lease;
-    }
-    for (let i = 0; i < ROUND; i++) {
-      leases[i]!.release();
-      leases[i] = undefined;
-    }
-    await nextTurn();
+function poolRound(): void {
+  for (let i = 0; i < ROUND; i++) {
+    const lease = gracePool.acquire();
+    lease.value.n++;
+    leases[i] = lease;
+  }
+  for (let i = 0; i < ROUND; i++) {
+    leases[i]!.release();
+    leases[i] = undefined;
   }
 }
 
-async function arrayRounds(rounds: number): Promise<void> {
-  for (let r = 0; r < rounds; r++) {
-    for (let i = 0; i < ROUND; i++) {
-      const obj = free.pop()!;
-      obj.n++;
-      held[i] = obj;
-    }
-    for (let i = 0; i < ROUND; i++) {
-      free.push(held[i]!);
-      held[i] = undefined;
-    }
-    await nextTurn();
+function arrayRound(): void {
+  for (let i = 0; i < ROUND; i++) {
+    const obj = free.pop()!;
+    obj.n++;
+    held[i] = obj;
+  }
+  for (let i = 0; i < ROUND; i++) {
+    free.push(held[i]!);
+    held[i] = undefined;
   }
 }
 
-async function poolOneAtATime(rounds: number): Promise<void> {
-  for (let r = 0; r < rounds; r++) {
-    for (let i = 0; i < ROUND; i++) {
-      const lease = typesafePool.acquire();
-      lease.value.n++;
-      lease.release();
-    }
-    await nextTurn();
+function poolOneAtATime(): void {
+  for (let i = 0; i < ROUND; i++) {
+    const lease = typesafePool.acquire();
+    lease.value.n++;
+    lease.release();
   }
 }
 
-async function arrayOneAtATime(rounds: number): Promise<void> {
-  for (let r = 0; r < rounds; r++) {
-    for (let i = 0; i < ROUND; i++) {
-      const obj = free.pop()!;
-      obj.n++;
-      free.push(obj);
-    }
+function arrayOneAtATime(): void {
+  for (let i = 0; i < ROUND; i++) {
+    const obj = free.pop()!;
+    obj.n++;
+    free.push(obj);
+  }
+}
+
+/**
+ * `rounds` rounds of `round()`, each followed by a turn boundary. The hot loops live in their own synchronous
+ * top-level functions: written inline in this async function, V8 only reaches them through on-stack
+ * replacement of the async function's generator body, and after every forced `gc()` the first ≈ 300k
+ * operations then ran 4–8× slower while it re-optimised (the harness pitfall recorded in bench/README.md).
+ */
+async function rounds(count: number, round: () => void): Promise<void> {
+  for (let r = 0; r < count; r++) {
+    round();
     await nextTurn();
   }
 }
 
 /** CPU ns per acquire+release: one untimed run first (after a forced gc() V8 re-optimises), then the timed one. */
-async function nsPerOp(rounds: number, fn: (rounds: number) => Promise<void>): Promise<number> {
-  await fn(Math.max(1, rounds >> 3));
-  return ((await timeMsAsync(() => fn(rounds))) * 1e6) / (rounds * ROUND);
+async function nsPerOp(count: number, round: () => void): Promise<number> {
+  await rounds(Math.max(1, count >> 3), round);
+  return ((await timeMsAsync(() => rounds(count, round))) * 1e6) / (count * ROUND);
 }
 
 const REPETITIONS = { full: 9, quick: 2 };
@@ -222,6 +211,7 @@ export const poolAcquire: Benchmark = {
   title: "createPool acquire+release (grace periods; typesafe dequeue) vs a bare array free list",
   repetitions: REPETITIONS,
   warmup: WARMUP,
+  steadyWarmup: 4,
   rows: [
     {
       id: "grace",
@@ -241,28 +231,28 @@ export const poolAcquire: Benchmark = {
     },
   ],
   async run(ctx) {
-    const rounds = ctx.scale(2_000, 300);
+    const count = ctx.scale(2_000, 300);
     const created0 = gracePool.stats().created;
     const fromPending0 = typesafePool.stats().reusedFromPending;
     const acquired0 = typesafePool.stats().acquired;
     const [g, ga] = await interleaveAsync(
       ctx.repetition,
-      () => nsPerOp(rounds, poolRounds),
-      () => nsPerOp(rounds, arrayRounds),
+      () => nsPerOp(count, poolRound),
+      () => nsPerOp(count, arrayRound),
     );
     const [t, ta] = await interleaveAsync(
       ctx.repetition,
-      () => nsPerOp(rounds, poolOneAtATime),
-      () => nsPerOp(rounds, arrayOneAtATime),
+      () => nsPerOp(count, poolOneAtATime),
+      () => nsPerOp(count, arrayOneAtATime),
     );
     if (ctx.repetition > 0 && gracePool.stats().created !== created0) {
       throw new Error(`grace pool created ${gracePool.stats().created - created0} objects after warm-up; expected 0`);
     }
-    if (ctx.repetition === ctx.scale(WARMUP.full + REPETITIONS.full, WARMUP.quick + REPETITIONS.quick) - 1) {
-      const e = await nsPerOp(rounds, engineRounds);
-      const e1 = await nsPerOp(rounds, engineOneAtATime);
-      const f = await nsPerOp(rounds, floorRounds);
-      const f1 = await nsPerOp(rounds, floorOneAtATime);
+    if (ctx.last) {
+      const e = await nsPerOp(count, engineRound);
+      const e1 = await nsPerOp(count, engineOneAtATime);
+      const f = await nsPerOp(count, floorRound);
+      const f1 = await nsPerOp(count, floorOneAtATime);
       ctx.log(
         `bare engine: enqueue→grace period→process ${e.toFixed(1)} ns/op (${(e / ga).toFixed(1)}× the array), ` +
           `enqueue→dequeue ${e1.toFixed(1)} ns/op (${(e1 / ta).toFixed(1)}×); ` +

@@ -64,6 +64,7 @@ export const readSection: Benchmark = {
   title: "loop read(fn) and readLock/unlock vs a plain call and a counter",
   repetitions: { full: 21, quick: 5 },
   warmup: { full: 3, quick: 2 },
+  steadyWarmup: 6,
   rows: [
     {
       id: "read",

@@ -98,6 +98,7 @@ export const srcuGuard: Benchmark = {
   title: "srcu readLock/unlock vs the loop guard and a promise-based reader-writer lock",
   repetitions: { full: 21, quick: 5 },
   warmup: { full: 3, quick: 2 },
+  steadyWarmup: 6,
   rows: [
     {
       id: "vsLoop",

@@ -14,6 +14,13 @@ export interface BenchRow {
   readonly met: boolean | null;
   /** How `ratio` is formed: `ours/baseline`, `baseline/ours` (a speed-up) or `ours` (an absolute figure). */
   readonly kind: string;
+  /**
+   * Rows against a peer package: the safety checks run in the same repetitions, as text for each side
+   * ("none" or the violated checks with counts); null for rows without them.
+   */
+  readonly safety: { readonly ours: string; readonly baseline: string } | null;
+  /** (max − min) ÷ median of the per-run ratios (`--runs N`), else of the per-repetition ones; null if unknown. */
+  readonly spread: number | null;
 }
 
 export interface BenchData {
@@ -63,6 +70,11 @@ function parseGoal(goal: unknown): { text: string; bound: number | null; directi
   return { text, bound: Number(m[2]), direction };
 }
 
+function safetyOf(v: unknown): BenchRow["safety"] {
+  if (!isObj(v) || !isObj(v.text)) return null;
+  return { ours: str(v.text.ours), baseline: str(v.text.baseline) };
+}
+
 export function normalise(raw: unknown, file: string): BenchData {
   const root = isObj(raw) ? raw : { rows: raw };
   const list = [root.results, root.rows, root.benchmarks].find(Array.isArray) ?? [];
@@ -80,6 +92,8 @@ export function normalise(raw: unknown, file: string): BenchData {
       direction: goal.direction,
       met: typeof metRaw === "boolean" ? metRaw : null,
       kind: str(r.ratioKind ?? "ours/baseline"),
+      safety: safetyOf(r.safety),
+      spread: isObj(r.spread) ? (num(r.spread.runSpread) ?? num(r.spread.relative)) : null,
     };
   });
   return {
