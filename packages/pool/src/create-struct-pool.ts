@@ -30,7 +30,7 @@
  * lock-protected ring append. No objects are made per call (the BigInt `'tagged'` free list excepted).
  */
 import { onDomainClose } from "@rcu/core";
-import { attachSharedPending, createSharedPending } from "@rcu/core/shared";
+import { attachSharedPending, createSharedLock, createSharedPending } from "@rcu/core/shared";
 import type { SharedDomain, SharedPending, SharedPendingHandle } from "@rcu/core/shared";
 import { PoolError } from "./pool-error.js";
 import {
@@ -113,6 +113,8 @@ export interface StructPoolStats {
   readonly reusedFromPending: number;
   /** Records re-lent before their grace period ended (typesafe, all threads). */
   readonly reusedEarly: number;
+  /** Times a thread took the free list's or the pending ring's lock over from a holder whose thread had died. */
+  readonly recoveredLocks: number;
 }
 
 /**
@@ -235,7 +237,7 @@ class StructPoolImpl<L extends StructLayout> implements StructPool<L> {
     this.free =
       handle.freeList === "tagged"
         ? new TaggedFreeList(views.tagged, views.next)
-        : new LockFreeList(views.control, views.next, FREE_LOCK, FREE_HEAD, this.me);
+        : new LockFreeList(createSharedLock(domain, views.control, FREE_LOCK), views.control, views.next, FREE_HEAD, RECOVERED);
   }
 
   get closed(): boolean {
@@ -423,6 +425,7 @@ class StructPoolImpl<L extends StructLayout> implements StructPool<L> {
       pendingFree,
       reusedFromPending: Atomics.load(this.counters, REUSED_FROM_PENDING) >>> 0,
       reusedEarly: Atomics.load(this.counters, REUSED_EARLY) >>> 0,
+      recoveredLocks: ((Atomics.load(this.counters, RECOVERED) >>> 0) + this.pending.stats().recoveredLocks) >>> 0,
     };
   }
 
@@ -454,6 +457,7 @@ function abortedError(signal: AbortSignal): PoolError {
 /** Counter words (control line 3, after the metadata words). */
 const REUSED_FROM_PENDING = CLOSED + 8;
 const REUSED_EARLY = CLOSED + 9;
+const RECOVERED = CLOSED + 10;
 
 function checkShared(domain: unknown): asserts domain is SharedDomain {
   const d = domain as Partial<SharedDomain> | null;

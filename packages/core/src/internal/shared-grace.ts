@@ -47,6 +47,7 @@ import {
   plausible32,
   slotCtr,
   slotOwner,
+  slotTid,
   snap32,
 } from "./shared-layout.js";
 import { scheduleMicrotask, scheduleTurn } from "./turn.js";
@@ -220,8 +221,11 @@ export class SharedGrace implements Grace {
   }
 
   onComplete(cookie: GpCookie, cb: () => void): GraceWaiter {
-    const waiter = this.waiters.add(cookie, cb);
+    const waiter = this.waiters.add(cookie, cb); // A1: arm first ...
+    // A2: ... then request, and run the driver whatever `request` found: another thread may have ended this
+    // grace period since the caller's own "done?" check, and only the driver runs this thread's waiters.
     this.request(cookie);
+    this.scheduleDrive();
     return waiter;
   }
 
@@ -382,6 +386,7 @@ export class SharedGrace implements Grace {
     for (let i = 0; i < maxThreads; i++) {
       if (Atomics.load(i32, slotOwner(i)) === owner) {
         Atomics.store(i32, slotCtr(i), 0);
+        Atomics.store(i32, slotTid(i), 0);
         Atomics.store(i32, slotOwner(i), 0);
         freed++;
       }
