@@ -27,6 +27,11 @@
  * polled in thread B: `SEQ` is shared. Waiters are per thread; each thread with waiters runs a driver loop
  * that either runs grace periods itself or sleeps on `SEQ` (a ref'd timer keeps the process alive while it
  * waits, since a pending `waitAsync` does not).
+ *
+ * Polled waits (`waitFor`): A1 arm the waiter, A2 request the cookie and schedule the driver *unconditionally*.
+ * Another thread may end the grace period between the caller's "done?" check and `request`'s; `request` then
+ * records nothing, but the driver still runs and resolves the waiter (only this thread's driver runs its
+ * waiters). The model's WAITFOR configuration checks it; its LOST_WAKE mutant skips the driver and is caught.
  */
 import { RcuError } from "../errors.js";
 import type { GpCookie, ReadGuard } from "../types.js";
