@@ -66,6 +66,11 @@ export interface SharedRunOptions {
   readonly readerUrl?: URL;
   /** Where the compiled liveness worker is (same default rule). */
   readonly livenessUrl?: URL;
+  /**
+   * Run the liveness workers (default true). The self-test turns them off: its switch ends grace periods early in
+   * the main thread only, and a `waitFor` worker would run real grace periods for everyone.
+   */
+  readonly liveness?: boolean;
 }
 
 /** How long stopping may take before the run is declared stalled (ms). */
@@ -235,7 +240,8 @@ export async function runShared(options: SharedRunOptions): Promise<void> {
       if (!stopping) spawnHelper(i);
     });
   };
-  for (let i = 0; i < CHURNERS + WAITERS; i++) spawnHelper(i);
+  const withLiveness = options.liveness ?? true;
+  if (withLiveness) for (let i = 0; i < CHURNERS + WAITERS; i++) spawnHelper(i);
   /** Right after a churner's terminate(), before its exit event can run: every record the pool can lend, then back. */
   const useChurnPoolNow = (): void => {
     const lent: number[] = [];
@@ -250,7 +256,7 @@ export async function runShared(options: SharedRunOptions): Promise<void> {
   };
   const lockKiller = async (): Promise<void> => {
     const mean = options.killEveryMs ?? 600;
-    if (mean <= 0) return;
+    if (mean <= 0 || !withLiveness) return;
     while (!shouldStop()) {
       await sleep(mean / 4 + (Math.random() * mean) / 2);
       if (shouldStop()) return;
@@ -389,7 +395,7 @@ export async function runShared(options: SharedRunOptions): Promise<void> {
     stats.stalled++;
     for (const l of all) if (l !== undefined) await l.worker.terminate();
   }
-  if (ok) {
+  if (ok && withLiveness) {
     let counted = 0;
     if (await within(countChurnRecords().then((n) => (counted = n)), STOP_TIMEOUT_MS)) stats.liveness.leaked = CHURN_CAPACITY - counted;
     else stats.stalled++;
