@@ -53,7 +53,7 @@ describe("struct pool liveness across worker threads", () => {
         // event loop, were nothing keeping it alive)
         while (pending.stats().waiters === 0 && exitCode === undefined) await sleep(1);
         await sleep(2);
-        if (exitCode !== undefined) failures.push(`round ${round}: the worker exited (code ${exitCode}) before the release`);
+        if (exitCode !== undefined) failures.push(`round ${round}: the worker exited (code ${String(exitCode)}) before the release`);
         pool.release(held);
         while (got.length === round && exitCode === undefined) await sleep(1);
         if (got.length > round && pool.indexOf(got[round]!) !== pool.indexOf(held)) failures.push(`round ${round}: got ${got[round]}`);
