@@ -25,9 +25,9 @@ export function createNaiveStore(): Store {
   let swaps = 0;
   let closed = false;
 
-  function newParser(seed: number): Parser {
+  function newParser(version: number): Parser {
     const p = new Parser(counters);
-    p.configure(seed);
+    p.configure(version);
     return p;
   }
 

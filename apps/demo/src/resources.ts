@@ -114,9 +114,9 @@ export class Parser {
   }
 
   /** Loads the lookup table for one config version. */
-  configure(seed: number): void {
+  configure(version: number): void {
     const table = this.#table;
-    for (let i = 0; i < table.length; i++) table[i] = (i * 31 + seed * 17) & 0xff;
+    for (let i = 0; i < table.length; i++) table[i] = (i * 31 + version * 17) & 0xff;
   }
 
   /** Encodes `input` into the scratch buffer and folds it through the table (a stand-in for real parsing). */

@@ -17,7 +17,7 @@ import { attachSharedDomain } from "@rcu/core/shared";
 import type { SharedDomainHandle } from "@rcu/core/shared";
 import { attachStructPool } from "@rcu/pool";
 import type { StructPoolHandle } from "@rcu/pool";
-import { sharedLockTestHooks } from "../../../packages/core/dist/internal/shared-lock.js";
+import { sharedLockTestHooks } from "../../../packages/core/dist/flavor/shared/lock.js";
 import { LIVENESS_DOUBLE_LENT, LIVENESS_HOLDERS, LIVENESS_WAITS, STOP } from "./shared-records.js";
 import type { STRUCT_LAYOUT } from "./shared-records.js";
 

@@ -8,7 +8,7 @@
  * - ours: a `createPending` engine with the default `maxPerTurn` (10 000) — the same engine and bound that
  *   `domain.retire()` uses — whose `process` disposes the item;
  * - baseline: the identical engine with `maxPerTurn: Infinity`, i.e. processing everything at once when the
- *   grace period ends (what the seed does, and what a single `setImmediate(() => backlog.forEach(dispose))`
+ *   grace period ends (what bcachefs `rcu_pending.c` does, and what a single `setImmediate(() => backlog.forEach(dispose))`
  *   does).
  * Goal: ours ≤ 1/10 of the baseline's worst stall.
  *

@@ -1,6 +1,6 @@
 /*
  * Promela model of the `shared` flavour's grace-period protocol, step by step as in
- * packages/core/src/internal/shared-grace.ts (labels R1..R4 and W1..W9 are the comments there).
+ * packages/core/src/flavor/shared/shared-grace.ts (labels R1..R4 and W1..W9 are the comments there).
  *
  * Checked by `spin` exhaustively (model/check.mjs):
  *   - safety: when synchronize() returns, no reader that was inside a section when it was called is still
@@ -16,7 +16,7 @@
  * being requested (the writer stops after CALLS calls; a stranded waiter is an invalid end state). Mutant
  * LOST_WAKE: request() finds the cookie already done and returns without running the driver — the old code.
  *
- * -DLOCK_MODEL checks the robust spinlock instead (internal/shared-lock.ts), see the second half of this file.
+ * -DLOCK_MODEL checks the robust spinlock instead (flavor/shared/lock.ts), see the second half of this file.
  *
  * JS Atomics are sequentially consistent, so each shared load/store is one interleaving step here.
  */
@@ -213,7 +213,7 @@ finished:
 
 
 /*
- * ---- LOCK_MODEL: the robust spinlock (internal/shared-lock.ts) ------------------------------------------------
+ * ---- LOCK_MODEL: the robust spinlock (flavor/shared/lock.ts) ------------------------------------------------
  *
  * NT threads each run OPS critical sections on one structure under one lock word. Thread 0 may die at any step
  * while it holds the lock (a worker terminated inside). `alive[t]` is the kernel's task list: it turns false only

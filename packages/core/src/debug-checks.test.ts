@@ -1,15 +1,15 @@
 /**
- * Debug-only misuse checks (DESIGN.md "Misuse"): a `loop` guard held across a turn boundary
+ * Debug-only misuse checks (docs: concepts/misuse.md): a `loop` guard held across a turn boundary
  * (GUARD_ACROSS_TURN), the same object retired twice while pending (DOUBLE_RETIRE), a promise-returning section
  * on `loop` (ASYNC_SECTION, and the section is still held), and `synchronize`/`barrier`/`close`/`waitFor`
  * awaited inside a `read(fn)` section after an `await` (SELF_DEADLOCK through AsyncLocalStorage). Each test
  * asserts the code and that the work pending at the time still runs.
  */
 import { describe, expect, it } from "vitest";
-import { createCell } from "./create-cell.js";
-import { createDomain } from "./create-domain.js";
-import { createPending } from "./create-pending.js";
-import { deferred, expectCode, expectRejectCode, probe, Res, turn } from "./domain.contract.js";
+import { createCell } from "./cell.js";
+import { createDomain } from "./domain.js";
+import { createPending } from "./pending.js";
+import { deferred, expectCode, expectRejectCode, probe, Res, turn } from "./test-support/index.js";
 import { isRcuError } from "./errors.js";
 import { createManualDomain } from "./testing.js";
 import type { DomainOptions, RcuDomain, ReadGuard } from "./types.js";

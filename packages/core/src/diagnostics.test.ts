@@ -1,23 +1,20 @@
 /**
- * Diagnostics channels (DESIGN.md, fixed names): `rcu:gp:start`, `rcu:gp:end`, `rcu:stall`, `rcu:error` and
+ * Diagnostics channels (fixed public names): `rcu:gp:start`, `rcu:gp:end`, `rcu:stall`, `rcu:error` and
  * `rcu:pressure` are published on `node:diagnostics_channel`. The test subscribes like an APM tool would and
  * filters by domain name (channels are process-wide).
  */
 import dc from "node:diagnostics_channel";
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
-import { createDomain } from "./create-domain.js";
-import { createPending } from "./create-pending.js";
+import { createDomain } from "./domain.js";
+import { createPending } from "./pending.js";
 import { isRcuError } from "./errors.js";
+import { turn } from "./test-support/index.js";
 
 const NAMES = ["rcu:gp:start", "rcu:gp:end", "rcu:stall", "rcu:error", "rcu:pressure"] as const;
 type Name = (typeof NAMES)[number];
 
 let received: Record<Name, Array<Record<string, unknown>>>;
 const listeners = new Map<Name, (message: unknown) => void>();
-
-function turn(): Promise<void> {
-  return new Promise((resolve) => setImmediate(resolve));
-}
 
 function of(name: Name, domain: string): Array<Record<string, unknown>> {
   return received[name].filter((m) => m.domain === domain);

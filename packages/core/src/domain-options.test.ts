@@ -1,15 +1,15 @@
 /**
- * Bad input to the domain layer is a clear RcuError with a code (DESIGN.md "Misuse": options out of range,
+ * Bad input to the domain layer is a clear RcuError with a code (docs: concepts/misuse.md — options out of range,
  * flavours that live elsewhere, objects from another copy of the package), and a failure with no `onError`
  * becomes a process warning — never an unhandled rejection.
  */
 import { describe, expect, it } from "vitest";
-import { createCell } from "./create-cell.js";
-import { createDomain } from "./create-domain.js";
-import { createPending } from "./create-pending.js";
-import { expectCode, expectRejectCode, Res, turn } from "./domain.contract.js";
+import { createCell } from "./cell.js";
+import { createDomain } from "./domain.js";
+import { createPending } from "./pending.js";
+import { expectCode, expectRejectCode, Res, turn } from "./test-support/index.js";
 import { isRcuError } from "./errors.js";
-import { onDomainClose } from "./on-domain-close.js";
+import { onDomainClose } from "./domain/on-close.js";
 import { createManualDomain } from "./testing.js";
 import type { DomainOptions } from "./types.js";
 

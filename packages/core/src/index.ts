@@ -2,11 +2,13 @@
  * `@rcu/core`: read-copy-update for JavaScript — domains and grace periods, deferred reclamation, the
  * `rcu_pending` engine, cells, errors.
  */
-export { createDomain } from "./create-domain.js";
-export { createPending } from "./create-pending.js";
-export { createCell } from "./create-cell.js";
-export { onDomainClose } from "./on-domain-close.js";
-export { GP_COMPLETED } from "./gp-completed.js";
+export { createDomain } from "./domain.js";
+export { createPending } from "./pending.js";
+export { createCell } from "./cell.js";
+export { onDomainClose } from "./domain/on-close.js";
+export { GP_COMPLETED } from "./grace-period.js";
+export { domainCapabilities } from "./flavor/capabilities.js";
+export type { FlavorCapabilities } from "./flavor/capabilities.js";
 export { RcuError, isRcuError } from "./errors.js";
 export type { RcuErrorCode } from "./errors.js";
 export type {

@@ -1,5 +1,5 @@
 /**
- * Process lifetime (DESIGN.md "Lifecycle"), proven in child processes running the built package
+ * Process lifetime (docs: concepts/lifecycle.md), proven in child processes running the built package
  * (`packages/core/dist`; the root `pnpm test` builds it first): turn hooks are one-shot and ref'd, so a script
  * that retires something and returns still disposes it; top-level `await` of `synchronize()` completes; long
  * timers (stall detector, settle timeout) are unref'd; `process.exit()` drops pending work.

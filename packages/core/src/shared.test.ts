@@ -1,28 +1,15 @@
 /**
- * `@rcu/core/shared` with real worker threads: the domain contract, a multi-worker stress test whose check is
+ * `@rcu/core/shared` with real worker threads (the domain contract for `shared` is registered with the other
+ * flavours in domain.contract.test.ts): a multi-worker stress test whose check is
  * proven able to fail (a test-only switch ends grace periods early), cross-thread cookies, slot limits, and a
  * worker terminated inside its section.
  */
 import { Worker } from "node:worker_threads";
 import { afterEach, describe, expect, it } from "vitest";
-import { describeFlavor } from "./domain.contract.js";
 import { isRcuError } from "./errors.js";
-import { sharedTestHooks } from "./internal/shared-grace.js";
+import { graceTestHooks } from "./internal/test-hooks.js";
 import { attachSharedDomain, createSharedDomain } from "./shared.js";
 import type { SharedDomain } from "./shared.js";
-
-const IDLE_READER = new URL("../test/fixtures/shared-idle-reader.mjs", import.meta.url);
-
-// The contract with a real second thread attached: a worker enters short read sections during the test.
-describeFlavor("shared", async (options) => {
-  const domain = createSharedDomain({ ...options, maxThreads: 4 });
-  const worker = new Worker(IDLE_READER, { workerData: { handle: domain.handle, ms: 400 } });
-  domain.watch(worker);
-  worker.unref();
-  const { slot } = await new Promise<{ slot: number }>((resolve) => worker.once("message", resolve));
-  expect(slot).not.toBe(domain.slot); // a second thread really holds a reader slot
-  return domain;
-});
 
 const READER = new URL("../test/fixtures/shared-reader.mjs", import.meta.url);
 const STRESS_MS = Number(process.env.RCU_SHARED_STRESS_MS ?? 1500);
@@ -72,7 +59,7 @@ describe("shared domain across worker threads", () => {
     return d;
   };
   afterEach(async () => {
-    sharedTestHooks.endGracePeriodsEarly = false;
+    graceTestHooks.endGracePeriodsEarly = false;
     for (const d of domains.splice(0)) await d.close();
   });
 
@@ -94,7 +81,7 @@ describe("shared domain across worker threads", () => {
     "the same check fails when grace periods end early (test-only switch): it can catch a broken protocol",
     async () => {
       const domain = make(8);
-      sharedTestHooks.endGracePeriodsEarly = true;
+      graceTestHooks.endGracePeriodsEarly = true;
       const { results } = await stress(domain, 4, Math.min(STRESS_MS, 1500));
       expect(results.reduce((n, r) => n + r.violations, 0)).toBeGreaterThan(0);
     },

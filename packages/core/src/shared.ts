@@ -11,7 +11,7 @@
  */
 import { RcuError } from "./errors.js";
 import { builtin } from "./internal/diagnostics.js";
-import { DomainImpl } from "./internal/domain-impl.js";
+import { DomainImpl } from "./domain/domain-impl.js";
 import {
   MAGIC,
   MAGIC_WORD,
@@ -20,9 +20,9 @@ import {
   slotCtr,
   slotOwner,
   slotTid,
-} from "./internal/shared-layout.js";
-import { SharedLock, currentTid } from "./internal/shared-lock.js";
-import { SharedGrace } from "./internal/shared-grace.js";
+} from "./flavor/shared/layout.js";
+import { SharedLock, currentTid } from "./flavor/shared/lock.js";
+import { SharedGrace } from "./flavor/shared/shared-grace.js";
 import type { DomainOptions, RcuDomain } from "./types.js";
 
 /**
@@ -105,9 +105,11 @@ class SharedDomainImpl extends DomainImpl implements SharedDomain {
     const slot = claimSlot(i32, handle.maxThreads, owner);
     let grace!: SharedGrace;
     super(
-      "shared",
-      "auto",
-      (observer, debug) => (grace = new SharedGrace(i32, slot, owner, handle.maxThreads, observer, debug)),
+      {
+        flavor: "shared",
+        mode: "auto",
+        makeGrace: (observer, debug) => (grace = new SharedGrace(i32, slot, owner, handle.maxThreads, observer, debug)),
+      },
       { ...options, name: options.name ?? handle.name },
     );
     this.handle = handle;
@@ -260,5 +262,5 @@ export function createSharedLock(domain: SharedDomain, words: Int32Array, index:
   return new SharedLock(words, index, currentThreadId() + 1, new Int32Array(domain.handle.buffer), domain.handle.maxThreads);
 }
 
-export { attachSharedPending, createSharedPending } from "./shared-pending.js";
-export type { SharedPending, SharedPendingHandle, SharedPendingOptions, SharedPendingStats } from "./shared-pending.js";
+export { attachSharedPending, createSharedPending } from "./pending/shared-pending.js";
+export type { SharedPending, SharedPendingHandle, SharedPendingOptions, SharedPendingStats } from "./pending/shared-pending.js";

@@ -1,21 +1,18 @@
 /**
- * Stall detection (DESIGN.md "Misuse", last item): a reader held past `stallTimeoutMs` is reported — never
+ * Stall detection (docs: concepts/misuse.md): a reader held past `stallTimeoutMs` is reported — never
  * thrown — exactly once per grace period, with the number of readers on the old index and the age, and with
  * `debug` the stack where each of those readers entered. Timers are faked (`setTimeout`, `Date`); the turn hook
  * (`setImmediate`) stays real, so grace periods still flip at real turn boundaries.
  */
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
-import { createDomain } from "./create-domain.js";
+import { createDomain } from "./domain.js";
 import { isRcuError } from "./errors.js";
 import type { RcuError } from "./errors.js";
 import { createManualDomain } from "./testing.js";
 import type { DomainOptions, RcuDomain, ReadGuard } from "./types.js";
+import { turn } from "./test-support/index.js";
 
 type StallReport = RcuError & { readers: number; ageMs: number; stacks: string[] };
-
-function turn(): Promise<void> {
-  return new Promise((resolve) => setImmediate(resolve));
-}
 
 function setup(options: DomainOptions): { domain: RcuDomain; stalls: StallReport[]; others: unknown[] } {
   const stalls: StallReport[] = [];

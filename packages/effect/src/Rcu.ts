@@ -15,7 +15,7 @@
  *
  * @since 0.1.0
  */
-import { createDomain, type DomainOptions, type RcuDomain, type RcuError as CoreRcuError } from "@rcu/core";
+import { createDomain, domainCapabilities, type DomainOptions, type RcuDomain, type RcuError as CoreRcuError } from "@rcu/core";
 import { createManualDomain, type ManualDomain } from "@rcu/core/testing";
 import { Context, Effect, Layer, type Exit, type Fiber, type Scope } from "effect";
 import {
@@ -51,15 +51,13 @@ export interface LayerOptions extends Omit<DomainOptions, "flavor"> {
   readonly flavor?: "srcu";
 }
 
-const asyncSectionFlavors: ReadonlySet<string> = new Set(["srcu", "manual"]);
-
-const checkFlavor = (where: string, flavor: string): Effect.Effect<void, RcuError> =>
-  asyncSectionFlavors.has(flavor)
+const checkFlavor = (where: string, domain: RcuDomain): Effect.Effect<void, RcuError> =>
+  domainCapabilities(domain).asyncSections
     ? Effect.void
     : Effect.fail(
         rcuError(
           "ASYNC_SECTION",
-          `${where}: an Effect read section may span async boundaries, but a '${flavor}' domain only allows ` +
+          `${where}: an Effect read section may span async boundaries, but a '${domain.flavor}' domain only allows ` +
             `synchronous readers. Use flavor 'srcu' (the default of Rcu.layer), or pass an 'srcu' domain to ` +
             `Rcu.layerFrom.`,
         ),
@@ -260,7 +258,6 @@ export class Rcu extends Context.Service<
     Layer.effect(
       Rcu,
       Effect.gen(function* () {
-        yield* checkFlavor("Rcu.layer", options.flavor ?? "srcu");
         const context = yield* Effect.context<never>();
         const domain = yield* Effect.acquireRelease(
           attempt(() =>
@@ -268,6 +265,7 @@ export class Rcu extends Context.Service<
           ),
           (domain) => closeDomain(domain, "Rcu.layer"),
         );
+        yield* checkFlavor("Rcu.layer", domain);
         return Rcu.of({ domain });
       }),
     );
@@ -292,7 +290,7 @@ export class Rcu extends Context.Service<
   static readonly layerFrom = (domain: RcuDomain): Layer.Layer<Rcu, RcuError> =>
     Layer.effect(
       Rcu,
-      Effect.as(checkFlavor("Rcu.layerFrom", domain.flavor), Rcu.of({ domain })),
+      Effect.as(checkFlavor("Rcu.layerFrom", domain), Rcu.of({ domain })),
     );
 
   /**

@@ -9,6 +9,7 @@
  * where sections may span `await`, so that scope is refused for `loop` and `shared` domains.
  */
 import type { RcuDomain } from "@rcu/core";
+import { domainCapabilities } from "@rcu/core";
 import { RcuError } from "@rcu/core";
 import type { MonoTypeOperatorFunction } from "rxjs";
 import { Observable } from "rxjs";
@@ -86,7 +87,7 @@ export function withReadLock<T>(domain: RcuDomain, options: WithReadLockOptions 
       `withReadLock: unknown scope ${JSON.stringify(scope)}; use 'value' (a section per value) or 'subscription'.`,
     );
   }
-  if (domain.flavor !== "srcu" && domain.flavor !== "manual") {
+  if (!domainCapabilities(domain).asyncSections) {
     throw new RcuError(
       "INVALID_OPTION",
       `withReadLock(domain, { scope: 'subscription' }) holds a read section across turns, which a '${domain.flavor}' ` +
