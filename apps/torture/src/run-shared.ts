@@ -360,7 +360,12 @@ export async function runShared(options: SharedRunOptions): Promise<void> {
   };
   const abortSome = (): void => {
     const ac = new AbortController();
-    const waits = [domain.synchronize({ signal: ac.signal }), domain.waitFor(domain.startPoll(), { signal: ac.signal })];
+    const cookie = domain.startPoll();
+    const waits = [domain.synchronize({ signal: ac.signal }), domain.waitFor(cookie, { signal: ac.signal })];
+    // Another thread (a waitFor worker drives grace periods too) may have ended that grace period before waitFor
+    // checked it: then waitFor resolved at once, before the abort, which is right. Count only waits that can
+    // still be aborted.
+    if (domain.poll(cookie)) waits.pop();
     ac.abort();
     for (const p of waits) {
       stats.aborts.issued++;
