@@ -71,22 +71,27 @@ describe("struct pool: a dead lock holder never wedges a live thread", () => {
   it(
     `workers terminated inside the free list's or the pending ring's lock; the main thread uses the pool at once (${ROUNDS} kills)`,
     async () => {
-      const domain = createSharedDomain({ maxThreads: 2 });
+      const domain = createSharedDomain({ maxThreads: 3 });
       const failures: string[] = [];
       let recovered = 0;
+      /** One round's pool and worker; the next round's is started while this one runs (worker start-up is slow). */
+      const prepare = (round: number) => {
+        const pool = createStructPool({ domain, layout, capacity: 4 });
+        const words = new SharedArrayBuffer(12);
+        const park = round % 2 === 0; // half: parked inside for sure; half: killed at a random point nearby
+        const at = 1 + Math.floor(Math.random() * 40);
+        const spin = Math.floor(Math.random() * 20_000);
+        const w = new Worker(WORKER, {
+          workerData: { rcu: domain.handle, pool: pool.handle, mode: "churn-in-lock", words, at, park, spin },
+        });
+        pool.watch(w);
+        return { pool, w, inside: new Int32Array(words), gone: exited(w) };
+      };
       try {
+        let next = prepare(0);
         for (let round = 0; round < ROUNDS; round++) {
-          const pool = createStructPool({ domain, layout, capacity: 4 });
-          const words = new SharedArrayBuffer(12);
-          const inside = new Int32Array(words);
-          const park = round % 2 === 0; // half: parked inside for sure; half: killed at a random point nearby
-          const at = 1 + Math.floor(Math.random() * 40);
-          const spin = Math.floor(Math.random() * 20_000);
-          const w = new Worker(WORKER, {
-            workerData: { rcu: domain.handle, pool: pool.handle, mode: "churn-in-lock", words, at, park, spin },
-          });
-          pool.watch(w);
-          const gone = exited(w);
+          const { pool, w, inside, gone } = next;
+          if (round + 1 < ROUNDS) next = prepare(round + 1);
           while (Atomics.load(inside, 0) === 0) {
             const r = Atomics.waitAsync(inside, 0, 0, 1000);
             if (r.async) await r.value;
