@@ -365,7 +365,7 @@ export async function runShared(options: SharedRunOptions): Promise<void> {
     // Another thread (a waitFor worker drives grace periods too) may have ended that grace period before waitFor
     // checked it: then waitFor resolved at once, before the abort, which is right. Count only waits that can
     // still be aborted.
-    if (domain.poll(cookie)) waits.pop();
+    if (domain.poll(cookie)) void waits.pop();
     ac.abort();
     for (const p of waits) {
       stats.aborts.issued++;

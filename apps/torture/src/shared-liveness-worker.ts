@@ -15,9 +15,9 @@
 import { workerData } from "node:worker_threads";
 import { attachSharedDomain } from "@rcu/core/shared";
 import type { SharedDomainHandle } from "@rcu/core/shared";
+import { whileHoldingSharedLocks } from "@rcu/core/testing";
 import { attachStructPool } from "@rcu/pool";
 import type { StructPoolHandle } from "@rcu/pool";
-import { sharedLockTestHooks } from "../../../packages/core/dist/flavor/shared/lock.js";
 import { LIVENESS_DOUBLE_LENT, LIVENESS_HOLDERS, LIVENESS_WAITS, STOP } from "./shared-records.js";
 import type { STRUCT_LAYOUT } from "./shared-records.js";
 
@@ -38,9 +38,9 @@ const control = new Int32Array(data.control);
 const words = new Int32Array(data.liveness);
 
 if (data.mode === "churn") {
-  sharedLockTestHooks.insideLock = () => {
+  whileHoldingSharedLocks(() => {
     if (Math.random() < 0.2) for (let k = (Math.random() * 20_000) | 0; k > 0; k--) Atomics.load(words, LIVENESS_WAITS);
-  };
+  });
   const mine: number[] = [];
   while (Atomics.load(control, STOP) === 0) {
     for (let k = 0; k < 64; k++) {

@@ -30,6 +30,7 @@
  * only make a dead holder look alive, never the reverse.
  */
 import { builtin } from "../../internal/diagnostics.js";
+import { sharedLockTestHooks } from "../../internal/test-hooks.js";
 import { slotOwner, slotTid } from "./layout.js";
 
 /** Lock attempts before parking between attempts. */
@@ -87,13 +88,6 @@ export function ownerDied(domainWords: Int32Array, maxThreads: number, owner: nu
   return false;
 }
 
-/**
- * Test-only hooks (not exported from any entry point). `insideLock` runs right after every acquisition, with
- * the lock held: tests use it to pause a worker there and terminate it.
- */
-export const sharedLockTestHooks: { insideLock: ((words: Int32Array, index: number) => void) | undefined } = {
-  insideLock: undefined,
-};
 
 /**
  * One lock word at `words[index]`, used by one thread (its tag is fixed at creation). See the header for the
@@ -132,7 +126,7 @@ export class SharedLock {
       }
       Atomics.wait(words, index, holder, PARK_MS);
     }
-    if (sharedLockTestHooks.insideLock !== undefined) sharedLockTestHooks.insideLock(words, index);
+    if (sharedLockTestHooks.insideLock !== undefined) sharedLockTestHooks.insideLock();
     return took;
   }
 
