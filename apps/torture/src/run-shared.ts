@@ -363,19 +363,20 @@ export async function runShared(options: SharedRunOptions): Promise<void> {
     const cookie = domain.startPoll();
     const waits = [domain.synchronize({ signal: ac.signal }), domain.waitFor(cookie, { signal: ac.signal })];
     // Another thread (a waitFor worker drives grace periods too) may have ended that grace period before waitFor
-    // checked it: then waitFor resolved at once, before the abort, which is right. Count only waits that can
-    // still be aborted.
-    if (domain.poll(cookie)) void waits.pop();
+    // checked it: then waitFor resolved at once, before the abort, which is right. Count only waits that surely
+    // could still be aborted (every one keeps its handlers).
+    const waitForMayBeDone = domain.poll(cookie);
     ac.abort();
-    for (const p of waits) {
-      stats.aborts.issued++;
+    waits.forEach((p, i) => {
+      const counted = i === 0 || !waitForMayBeDone;
+      if (counted) stats.aborts.issued++;
       p.then(
         () => undefined,
         (err: unknown) => {
-          if (err instanceof Error && err.name === "AbortError") stats.aborts.honoured++;
+          if (counted && err instanceof Error && err.name === "AbortError") stats.aborts.honoured++;
         },
       );
-    }
+    });
   };
   const writer = async (): Promise<void> => {
     let round = 0;
