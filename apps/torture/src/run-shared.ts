@@ -325,8 +325,8 @@ export async function runShared(options: SharedRunOptions): Promise<void> {
       return;
     }
     const old = Number(Atomics.load(structCur, 0));
-    structs.set(old, "retiredAt", completed());
     Atomics.store(structCur, 0, BigInt(next));
+    structs.set(old, "retiredAt", completed()); // stamped after unpublishing: other threads end grace periods too
     structs.release(old);
     stats.updates++;
   };
@@ -341,9 +341,10 @@ export async function runShared(options: SharedRunOptions): Promise<void> {
     Atomics.store(records, r + RETIRED_AT, -1);
     Atomics.store(records, r + FREED, 0);
     const old = Atomics.load(control, CUR);
-    // No grace period can end between these two stores: only this thread runs them, synchronously.
-    Atomics.store(records, old * RECORD_WORDS + RETIRED_AT, completed());
+    // Stamped after unpublishing: waitFor workers end grace periods in other threads, so one may end between
+    // the two stores; a stamp taken before the swap would count it (a pipe count the reader never had).
     Atomics.store(control, CUR, next);
+    Atomics.store(records, old * RECORD_WORDS + RETIRED_AT, completed());
     stats.updates++;
     updateStruct();
     if (Math.random() < 0.5) {
