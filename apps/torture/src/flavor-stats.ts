@@ -60,6 +60,13 @@ export interface FlavorStats {
   pool: { leases: number; exhausted: number; acquireAsyncAborted: number };
   /** Shared flavour only: `lanes` = workers alive at once. */
   workers: { lanes: number; started: number; killed: number; crashed: number };
+  /**
+   * Shared flavour only. `lockKills`: churn workers terminated (often inside a lock) while the main thread then
+   * used their pool synchronously; `recoveredLocks`: locks taken over from a dead holder; `doubleLent`: churn-pool
+   * records lent twice; `leaked`: churn-pool records lost (at most one per kill: a record the dead thread was
+   * moving); `waits`: resolved waits of `waitFor` workers; `stranded`: those workers that exited by themselves.
+   */
+  liveness: { lockKills: number; recoveredLocks: number; doubleLent: number; leaked: number; waits: number; stranded: number };
   /** The run could not stop (a grace period never ended): a failure. */
   stalled: number;
 }
@@ -90,6 +97,7 @@ export function emptyStats(): FlavorStats {
     aborts: { issued: 0, honoured: 0 },
     pool: { leases: 0, exhausted: 0, acquireAsyncAborted: 0 },
     workers: { lanes: 0, started: 0, killed: 0, crashed: 0 },
+    liveness: { lockKills: 0, recoveredLocks: 0, doubleLent: 0, leaked: 0, waits: 0, stranded: 0 },
     stalled: 0,
   };
 }

@@ -48,7 +48,7 @@ async function run(settings: TortureSettings): Promise<number> {
     flavors.map((flavor) => {
       const stats = results.get(flavor)!;
       return flavor === "shared"
-        ? runShared({ stats, shouldStop, workers: settings.workers })
+        ? runShared({ stats, shouldStop, workers: settings.workers, liveness: !selfTest })
         : runLocal({ flavor, stats, shouldStop });
     }),
   );

@@ -12,6 +12,12 @@
  * an injected crash (`process.exit` inside a section) — and starts a replacement; `domain.watch(worker)` must
  * free the dead one's slot, or grace periods would stop (reported as a stall). At the end every record is
  * accounted for: free, pending, or the published one.
+ *
+ * Liveness (shared-liveness-worker.ts): two churn workers hammer the locks of a second struct pool; a lock killer
+ * terminates one at random moments (often inside a lock) without awaiting it and at once lends and returns every
+ * record of that pool on the main thread, synchronously — a dead holder must not wedge it (the lock is taken
+ * over), and no record may be lent twice; at most one record per kill may leak. Two more workers loop on
+ * `waitFor(getState())` / `reclaimable()`; one that exits by itself was stranded by a lost wake-up.
  */
 import { setImmediate as nextTurn, setTimeout as sleep } from "node:timers/promises";
 import { Worker } from "node:worker_threads";
@@ -33,6 +39,9 @@ import {
   LANE_RECLAIMED,
   LANE_REUSED,
   LANE_WORDS,
+  LIVENESS_DOUBLE_LENT,
+  LIVENESS_HOLDERS,
+  LIVENESS_WAITS,
   RECORD_WORDS,
   RETIRED_AT,
   STOP,
@@ -55,15 +64,27 @@ export interface SharedRunOptions {
   readonly killEveryMs?: number;
   /** Where the compiled reader worker is (default: next to this file, or in dist/ when run from src/). */
   readonly readerUrl?: URL;
+  /** Where the compiled liveness worker is (same default rule). */
+  readonly livenessUrl?: URL;
+  /**
+   * Run the liveness workers (default true). The self-test turns them off: its switch ends grace periods early in
+   * the main thread only, and a `waitFor` worker would run real grace periods for everyone.
+   */
+  readonly liveness?: boolean;
 }
 
 /** How long stopping may take before the run is declared stalled (ms). */
 const STOP_TIMEOUT_MS = 30_000;
 
-function defaultReaderUrl(): URL {
+function builtUrl(file: string): URL {
   const here = import.meta.url;
-  return here.endsWith(".ts") ? new URL("../dist/shared-reader.js", here) : new URL("./shared-reader.js", here);
+  return here.endsWith(".ts") ? new URL(`../dist/${file}`, here) : new URL(`./${file}`, here);
 }
+
+/** Liveness workers: two churners of the churn pool's locks, two `waitFor` loops. */
+const CHURNERS = 2;
+const WAITERS = 2;
+const CHURN_CAPACITY = 16;
 
 function exited(worker: Worker): Promise<void> {
   return new Promise((resolve) => worker.once("exit", () => resolve()));
@@ -82,7 +103,7 @@ export async function runShared(options: SharedRunOptions): Promise<void> {
   const recordCount = options.records ?? 256;
   const faults = new FaultInjector(stats, options.rates ?? DEFAULT_RATES);
   const domain = createSharedDomain({
-    maxThreads: laneCount + 2,
+    maxThreads: laneCount + CHURNERS + WAITERS + 2,
     name: "torture-shared",
     onError: errorCounter(stats),
     settleTimeoutMs: 200,
@@ -92,7 +113,7 @@ export async function runShared(options: SharedRunOptions): Promise<void> {
   const control = new Int32Array(buffers.control);
   const records = new Int32Array(buffers.records);
   const lanes = new BigInt64Array(buffers.lanes);
-  const readerUrl = options.readerUrl ?? defaultReaderUrl();
+  const readerUrl = options.readerUrl ?? builtUrl("shared-reader.js");
   const structCapacity = options.structRecords ?? 128;
   const structs = createStructPool({ domain, capacity: structCapacity, layout: STRUCT_LAYOUT });
   const structCur = new BigInt64Array(buffers.structCur);
@@ -151,6 +172,9 @@ export async function runShared(options: SharedRunOptions): Promise<void> {
     stats.pipe = [Number(pipe[0]), Number(pipe[1]), Number(pipe[2]), Number(pipe[3])];
     stats.maxPipe = Number(maxPipe);
     stats.violations.pipe = stats.pipe[2] + stats.pipe[3];
+    stats.liveness.waits = Atomics.load(livenessWords, LIVENESS_WAITS);
+    stats.liveness.doubleLent = Atomics.load(livenessWords, LIVENESS_DOUBLE_LENT);
+    stats.liveness.recoveredLocks = churnPool.stats().recoveredLocks;
   };
 
   // ---- workers --------------------------------------------------------------------------------------------
@@ -186,6 +210,87 @@ export async function runShared(options: SharedRunOptions): Promise<void> {
   };
   for (let lane = 0; lane < laneCount; lane++) spawn(lane);
 
+  // ---- liveness: lock holders killed while the main thread uses their pool; waitFor loops -------------------
+
+  const churnPool = createStructPool({ domain, capacity: CHURN_CAPACITY, layout: STRUCT_LAYOUT });
+  const liveness = new SharedArrayBuffer(4 * (LIVENESS_HOLDERS + CHURN_CAPACITY));
+  const livenessWords = new Int32Array(liveness);
+  const livenessUrl = options.livenessUrl ?? builtUrl("shared-liveness-worker.js");
+  const helpers: Array<{ worker: Worker; killed: boolean } | undefined> = new Array<undefined>(CHURNERS + WAITERS).fill(undefined);
+  let nextTag = 1;
+  const spawnHelper = (i: number): void => {
+    const mode = i < CHURNERS ? "churn" : "wait";
+    const tag = nextTag++;
+    const worker = new Worker(livenessUrl, {
+      workerData: { handle: domain.handle, control: buffers.control, liveness, pool: churnPool.handle, mode, tag },
+    });
+    const helper = { worker, killed: false };
+    helpers[i] = helper;
+    // Registered before the pool's watch: its tags are cleared while its records are still lent.
+    worker.once("exit", () => {
+      for (let r = 0; r < CHURN_CAPACITY; r++) Atomics.compareExchange(livenessWords, LIVENESS_HOLDERS + r, tag, 0);
+    });
+    churnPool.watch(worker);
+    worker.on("error", (err) => {
+      if (stats.unexpectedErrorSamples.length < 5) stats.unexpectedErrorSamples.push(`liveness worker: ${err.message}`);
+    });
+    worker.once("exit", () => {
+      if (mode === "wait" && !helper.killed && !stopping) stats.liveness.stranded++; // fell out of its event loop
+      if (helpers[i] === helper) helpers[i] = undefined;
+      if (!stopping) spawnHelper(i);
+    });
+  };
+  const withLiveness = options.liveness ?? true;
+  if (withLiveness) for (let i = 0; i < CHURNERS + WAITERS; i++) spawnHelper(i);
+  /** Right after a churner's terminate(), before its exit event can run: every record the pool can lend, then back. */
+  const useChurnPoolNow = (): void => {
+    const lent: number[] = [];
+    for (let h = churnPool.tryAcquire(); h !== -1; h = churnPool.tryAcquire()) {
+      lent.push(h);
+      if (Atomics.exchange(livenessWords, LIVENESS_HOLDERS + churnPool.indexOf(h), -1) !== 0) Atomics.add(livenessWords, LIVENESS_DOUBLE_LENT, 1);
+    }
+    for (const h of lent) {
+      Atomics.store(livenessWords, LIVENESS_HOLDERS + churnPool.indexOf(h), 0);
+      churnPool.release(h);
+    }
+  };
+  const lockKiller = async (): Promise<void> => {
+    const mean = options.killEveryMs ?? 600;
+    if (mean <= 0 || !withLiveness) return;
+    while (!shouldStop()) {
+      await sleep(mean / 4 + (Math.random() * mean) / 2);
+      if (shouldStop()) return;
+      const churn = Math.random() < 0.8;
+      const i = churn ? Math.floor(Math.random() * CHURNERS) : CHURNERS + Math.floor(Math.random() * WAITERS);
+      const victim = helpers[i];
+      if (victim === undefined) continue;
+      victim.killed = true;
+      const gone = exited(victim.worker);
+      void victim.worker.terminate(); // not awaited: the synchronous use below runs before its exit event
+      if (churn) {
+        stats.liveness.lockKills++;
+        useChurnPoolNow();
+      }
+      await gone;
+    }
+  };
+  /** After every liveness worker stopped: records the churn pool can still lend (the rest leaked). */
+  const countChurnRecords = async (): Promise<number> => {
+    const all: number[] = [];
+    for (;;) {
+      const h = churnPool.tryAcquire();
+      if (h !== -1) {
+        all.push(h);
+        continue;
+      }
+      if (churnPool.stats().pendingFree === 0) break;
+      await churnPool.reclaimable();
+    }
+    if (new Set(all.map((h) => churnPool.indexOf(h))).size !== all.length) Atomics.add(livenessWords, LIVENESS_DOUBLE_LENT, 1);
+    for (const h of all) churnPool.release(h);
+    return all.length;
+  };
+
   const killer = async (): Promise<void> => {
     const mean = options.killEveryMs ?? 600;
     if (mean <= 0) return;
@@ -220,8 +325,8 @@ export async function runShared(options: SharedRunOptions): Promise<void> {
       return;
     }
     const old = Number(Atomics.load(structCur, 0));
-    structs.set(old, "retiredAt", completed());
     Atomics.store(structCur, 0, BigInt(next));
+    structs.set(old, "retiredAt", completed()); // stamped after unpublishing: other threads end grace periods too
     structs.release(old);
     stats.updates++;
   };
@@ -236,9 +341,10 @@ export async function runShared(options: SharedRunOptions): Promise<void> {
     Atomics.store(records, r + RETIRED_AT, -1);
     Atomics.store(records, r + FREED, 0);
     const old = Atomics.load(control, CUR);
-    // No grace period can end between these two stores: only this thread runs them, synchronously.
-    Atomics.store(records, old * RECORD_WORDS + RETIRED_AT, completed());
+    // Stamped after unpublishing: waitFor workers end grace periods in other threads, so one may end between
+    // the two stores; a stamp taken before the swap would count it (a pipe count the reader never had).
     Atomics.store(control, CUR, next);
+    Atomics.store(records, old * RECORD_WORDS + RETIRED_AT, completed());
     stats.updates++;
     updateStruct();
     if (Math.random() < 0.5) {
@@ -255,17 +361,23 @@ export async function runShared(options: SharedRunOptions): Promise<void> {
   };
   const abortSome = (): void => {
     const ac = new AbortController();
-    const waits = [domain.synchronize({ signal: ac.signal }), domain.waitFor(domain.startPoll(), { signal: ac.signal })];
+    const cookie = domain.startPoll();
+    const waits = [domain.synchronize({ signal: ac.signal }), domain.waitFor(cookie, { signal: ac.signal })];
+    // Another thread (a waitFor worker drives grace periods too) may have ended that grace period before waitFor
+    // checked it: then waitFor resolved at once, before the abort, which is right. Count only waits that surely
+    // could still be aborted (every one keeps its handlers).
+    const waitForMayBeDone = domain.poll(cookie);
     ac.abort();
-    for (const p of waits) {
-      stats.aborts.issued++;
+    waits.forEach((p, i) => {
+      const counted = i === 0 || !waitForMayBeDone;
+      if (counted) stats.aborts.issued++;
       p.then(
         () => undefined,
         (err: unknown) => {
-          if (err instanceof Error && err.name === "AbortError") stats.aborts.honoured++;
+          if (counted && err instanceof Error && err.name === "AbortError") stats.aborts.honoured++;
         },
       );
-    }
+    });
   };
   const writer = async (): Promise<void> => {
     let round = 0;
@@ -279,15 +391,21 @@ export async function runShared(options: SharedRunOptions): Promise<void> {
   };
 
   const progress = setInterval(refresh, 250);
-  const stopped = Promise.all([writer(), killer()]).then(() => true);
+  const stopped = Promise.all([writer(), killer(), lockKiller()]).then(() => true);
   let ok = await Promise.race([stopped, sleepUntilStopThenTimeout(shouldStop)]);
   stopping = true;
   Atomics.store(control, STOP, 1);
-  const workersGone = Promise.all(live.flatMap((l) => (l === undefined ? [] : [exited(l.worker)])));
+  const all = [...live, ...helpers];
+  const workersGone = Promise.all(all.flatMap((l) => (l === undefined ? [] : [exited(l.worker)])));
   ok = ok && (await within(workersGone, STOP_TIMEOUT_MS));
   if (!ok) {
     stats.stalled++;
-    for (const l of live) if (l !== undefined) await l.worker.terminate();
+    for (const l of all) if (l !== undefined) await l.worker.terminate();
+  }
+  if (ok && withLiveness) {
+    let counted = 0;
+    if (await within(countChurnRecords().then((n) => (counted = n)), STOP_TIMEOUT_MS)) stats.liveness.leaked = CHURN_CAPACITY - counted;
+    else stats.stalled++;
   }
   structs.release(Number(Atomics.load(structCur, 0)));
   if (!(await within(domain.close(), STOP_TIMEOUT_MS))) stats.stalled++;

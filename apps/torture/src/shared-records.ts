@@ -33,6 +33,11 @@ export const LANE_MAX_PIPE = 6;
 export const LANE_REUSED = 7;
 export const LANE_WORDS = 8;
 
+/** Liveness words (an `Int32Array`): resolved waits, records lent twice, then one holder count per churn-pool record. */
+export const LIVENESS_WAITS = 0;
+export const LIVENESS_DOUBLE_LENT = 1;
+export const LIVENESS_HOLDERS = 2;
+
 /** The layout of the struct-pool records. */
 export const STRUCT_LAYOUT = { lend: "i32", retiredAt: "i32" } as const;
 

@@ -44,7 +44,7 @@ describe("report", () => {
       "every injected fault reported, nothing else",
       "made progress and stopped",
     ]);
-    expect(checksOf("shared", good, false)).toHaveLength(7);
+    expect(checksOf("shared", good, false)).toHaveLength(8);
     const text = formatReport(new Map([["loop", bad]]), checksOf("loop", bad, false), false, 1);
     expect(text.endsWith("2 passed, 4 failed\n")).toBe(true);
   });

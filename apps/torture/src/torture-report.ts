@@ -66,6 +66,12 @@ export function checksOf(flavor: TortureFlavor, s: FlavorStats, selfTest: boolea
         s.workers.lanes >= 4 && s.workers.started >= s.workers.lanes + deaths,
         `${s.workers.lanes} at once, started ${s.workers.started}, killed ${s.workers.killed}, crashed ${s.workers.crashed}`,
       ),
+      c(
+        "lock holders killed never wedged a thread; waitFor workers never stranded",
+        s.liveness.lockKills > 0 && s.liveness.waits > 0 && s.liveness.stranded === 0 && s.liveness.doubleLent === 0 && s.liveness.leaked <= s.liveness.lockKills,
+        `${s.liveness.lockKills} lock-holder kills, ${s.liveness.recoveredLocks} locks taken over, ${s.liveness.doubleLent} lent twice, ` +
+          `${s.liveness.leaked} records leaked (≤ kills), ${s.liveness.waits} waits resolved, ${s.liveness.stranded} waiters stranded`,
+      ),
     );
   }
   return checks;

@@ -20,6 +20,13 @@ function deadline(ms: number): () => boolean {
   return () => Date.now() >= end;
 }
 
+/** After `ms`, once `enough()` holds (worker threads start slowly on a loaded machine), or after 30 s whatever. */
+function deadlineAnd(ms: number, enough: () => boolean): () => boolean {
+  const end = Date.now() + ms;
+  const cap = Date.now() + 30_000;
+  return () => (Date.now() >= end && enough()) || Date.now() >= cap;
+}
+
 const failing = (flavor: "loop" | "srcu" | "shared", stats: FlavorStats, selfTest = false): string[] =>
   checksOf(flavor, stats, selfTest)
     .filter((c) => !c.ok)
@@ -51,23 +58,27 @@ describe.each(["loop", "srcu"] as const)("%s torture", (flavor) => {
 
 describe("shared torture", () => {
   beforeAll(() => {
-    const reader = new URL("../dist/shared-reader.js", import.meta.url);
+    const reader = new URL("../dist/shared-liveness-worker.js", import.meta.url);
     if (!existsSync(reader)) throw new Error(`${reader.pathname} is missing: run \`pnpm --filter @rcu/torture build\` first.`);
   });
 
   it("passes every check while workers are killed and crash inside sections", async () => {
     const stats = emptyStats();
-    await runShared({ stats, shouldStop: deadline(1500), workers: 4, killEveryMs: 120, rates: HEAVY });
+    const enough = (): boolean => stats.reads > 0 && stats.liveness.lockKills > 0 && stats.liveness.waits > 0;
+    await runShared({ stats, shouldStop: deadlineAnd(1500, enough), workers: 4, killEveryMs: 120, rates: HEAVY });
     expect(failing("shared", stats)).toEqual([]);
     expect(stats.workers.killed + stats.workers.crashed).toBeGreaterThan(0);
     expect(stats.reads).toBeGreaterThan(0);
     expect(stats.pool.leases).toBeGreaterThan(1); // struct-pool records published and released
+    expect(stats.liveness.lockKills).toBeGreaterThan(0); // lock holders killed while the main thread used their pool
+    expect(stats.liveness.waits).toBeGreaterThan(0);
   }, 60_000);
 
   it("reports violations when grace periods end early (self-test)", async () => {
     endGracePeriodsEarly(true);
     const stats = emptyStats();
-    await runShared({ stats, shouldStop: deadline(1500), workers: 4, killEveryMs: 0 });
+    const enough = (): boolean => stats.violations.reclaimed + stats.violations.pipe + stats.violations.reused > 0;
+    await runShared({ stats, shouldStop: deadlineAnd(1500, enough), workers: 4, killEveryMs: 0, liveness: false });
     expect(stats.violations.reclaimed + stats.violations.pipe + stats.violations.reused).toBeGreaterThan(0);
     expect(failing("shared", stats, true)).toEqual([]);
   }, 60_000);

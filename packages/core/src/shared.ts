@@ -23,7 +23,9 @@ import {
   randomId,
   slotCtr,
   slotOwner,
+  slotTid,
 } from "./flavor/shared/layout.js";
+import { SharedLock, currentTid } from "./flavor/shared/lock.js";
 import { checkOptions, checkWorker } from "./internal/validate.js";
 import { SharedGrace } from "./flavor/shared/shared-grace.js";
 import type { DomainOptions, RcuDomain } from "./types.js";
@@ -85,6 +87,7 @@ function claimSlot(i32: Int32Array, maxThreads: number, owner: number): number {
   for (let i = 0; i < maxThreads; i++) {
     if (Atomics.compareExchange(i32, slotOwner(i), 0, owner) === 0) {
       Atomics.store(i32, slotCtr(i), 0);
+      Atomics.store(i32, slotTid(i), currentTid()); // lets lock waiters ask the kernel whether we still exist
       return i;
     }
   }
@@ -134,6 +137,7 @@ class SharedDomainImpl extends DomainImpl implements SharedDomain {
     }
     this.sharedGrace.detached = true;
     Atomics.store(this.i32, slotCtr(this.slot), 0);
+    Atomics.store(this.i32, slotTid(this.slot), 0);
     Atomics.store(this.i32, slotOwner(this.slot), 0);
     attached.delete(this.handle.buffer);
   }
@@ -230,6 +234,54 @@ export function attachSharedDomain(
   const domain = new SharedDomainImpl(handle, options);
   attached.set(handle.buffer, domain);
   return domain;
+}
+
+/**
+ * A spinlock word in shared memory that never wedges a thread because its holder died: see
+ * {@link createSharedLock}.
+ *
+ * @example
+ * const lock = createSharedLock(domain, words, 0)
+ * lock.lock()
+ * try { words[1] = next } finally { lock.unlock() } // one final store publishes the change
+ * @since 0.1.0
+ */
+export interface SharedSpinLock {
+  /** This thread's tag in the lock word (`threadId + 1`). */
+  readonly owner: number;
+  /** Takes the lock; `true` when it was taken over from a holder whose thread had died. Never waits on the event loop. */
+  lock(): boolean;
+  /** Frees the lock (call only while holding it). */
+  unlock(): void;
+  /** Frees the lock if the thread tagged `owner` holds it: call from a dead worker's `exit` event. */
+  releaseOf(owner: number): void;
+}
+
+/**
+ * A spinlock at `words[index]` (0 when free, else the holder's `threadId + 1`) for short critical sections
+ * shared by the threads attached to `domain`. A waiter spins, then parks 50 µs at a time, and takes the lock over
+ * as soon as the holder's thread no longer exists (on Linux the kernel's thread list says so synchronously,
+ * without waiting for a `Worker`'s `exit` event; elsewhere call `releaseOf` from that event). Write the critical
+ * section so that one final store publishes its effect: then a holder that died anywhere inside left the data as
+ * before or as after its operation, and the thread that takes the lock over needs no repair.
+ *
+ * @throws {RcuError} `INVALID_OPTION` for a domain that is not `shared`, or `words` not over a `SharedArrayBuffer`.
+ * @example
+ * const words = new Int32Array(new SharedArrayBuffer(8)) // [0] lock, [1] data; send it to workers
+ * const lock = createSharedLock(domain, words, 0)
+ * lock.lock()
+ * Atomics.store(words, 1, Atomics.load(words, 1) + 1)
+ * lock.unlock()
+ * @since 0.1.0
+ */
+export function createSharedLock(domain: SharedDomain, words: Int32Array, index: number): SharedSpinLock {
+  if (!(domain instanceof SharedDomainImpl)) {
+    throw new RcuError("INVALID_OPTION", "createSharedLock needs a domain from createSharedDomain() or attachSharedDomain().");
+  }
+  if (!(words instanceof Int32Array) || !(words.buffer instanceof SharedArrayBuffer) || !Number.isInteger(index) || index < 0 || index >= words.length) {
+    throw new RcuError("INVALID_OPTION", "createSharedLock(domain, words, index): words must be an Int32Array over a SharedArrayBuffer and index a word in it.");
+  }
+  return new SharedLock(words, index, currentThreadId() + 1, new Int32Array(domain.handle.buffer), domain.handle.maxThreads);
 }
 
 export { attachSharedPending, createSharedPending } from "./pending/shared-pending.js";

@@ -4,6 +4,6 @@
  */
 export { createManualDomain } from "./flavor/manual.js";
 export type { ManualControls, ManualDomain } from "./flavor/manual.js";
-export { endGracePeriodsEarly } from "./internal/test-hooks.js";
+export { endGracePeriodsEarly, whileHoldingSharedLocks } from "./internal/test-hooks.js";
 export { drive } from "./flavor/drive.js";
 export type { DriveOptions } from "./flavor/drive.js";

@@ -25,3 +25,26 @@ export const graceTestHooks = { endGracePeriodsEarly: false };
 export function endGracePeriodsEarly(on: boolean): void {
   graceTestHooks.endGracePeriodsEarly = on;
 }
+
+/** Called inside every shared spinlock right after it is taken (`undefined`: nothing); see {@link whileHoldingSharedLocks}. */
+export const sharedLockTestHooks: { insideLock: (() => void) | undefined } = { insideLock: undefined };
+
+/**
+ * Test-only fault injection: `hook` runs inside every shared spinlock this thread takes (the struct pool's free
+ * list, the shared pending ring, `createSharedLock`), right after taking it and before the guarded work — so a
+ * test can linger or park a worker there and terminate it while it holds the lock. `undefined` removes it.
+ * Never set it outside such tests.
+ *
+ * @example
+ * import { whileHoldingSharedLocks } from '@rcu/core/testing'
+ *
+ * // in a worker: park inside the first lock taken, then let the parent terminate this thread
+ * whileHoldingSharedLocks(() => {
+ *   parentPort.postMessage('inside')
+ *   for (;;) Atomics.wait(parkWord, 0, 0)
+ * })
+ * @since 0.1.0
+ */
+export function whileHoldingSharedLocks(hook: (() => void) | undefined): void {
+  sharedLockTestHooks.insideLock = hook;
+}

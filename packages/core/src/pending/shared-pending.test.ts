@@ -62,7 +62,7 @@ describe("shared pending structure", () => {
     pending.enqueue(8);
     expect(pending.dequeue()).toBe(9); // oldest first, before its grace period
     expect(pending.takeExpired()).toBe(-1);
-    expect(pending.stats()).toEqual({ enqueued: 5, taken: 3, dequeued: 1, pending: 1, waiters: 0 });
+    expect(pending.stats()).toEqual({ enqueued: 5, taken: 3, dequeued: 1, pending: 1, waiters: 0, recoveredLocks: 0 });
     await pending.whenExpired();
     expect(pending.drainExpired(() => {}, 10)).toBe(1);
     expect(pending.dequeue()).toBe(-1);

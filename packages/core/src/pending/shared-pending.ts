@@ -9,11 +9,12 @@
  * |---|---|
  * | 0 | `LOCK`: owner (threadId + 1) of the spinlock, 0 when free |
  * | 1 | `HEAD`, `TAIL`: free-running u32 counters (size = TAIL - HEAD mod 2^32) |
- * | 2 | `CAPACITY` (a power of two), `MAGIC`, counters `ENQUEUED`, `TAKEN`, `DEQUEUED`, `WAITERS` |
+ * | 2 | `CAPACITY` (a power of two), `MAGIC`, counters `ENQUEUED`, `TAKEN`, `DEQUEUED`, `WAITERS`, `RECOVERED` |
  * | 3+ | `cookies[capacity]`, then `items[capacity]` (entry `n` lives at `n & (capacity - 1)`) |
  *
- * Protocol. A FIFO ring guarded by a small spinlock (CAS 0 → owner; waiters spin, then park 50 µs at a time
- * with `Atomics.wait` so a descheduled holder can run) held for O(1) straight-line work:
+ * Protocol. A FIFO ring guarded by a small spinlock (flavor/shared/lock.ts: CAS 0 → owner; waiters spin, then
+ * park 50 µs at a time with `Atomics.wait` so a descheduled holder can run, and take the lock over from a holder
+ * whose thread has died) held for O(1) straight-line work:
  * - `enqueue(i)`: lock; `cookie = snap32(SEQ)` read *inside* the lock; write `cookies[t]`, `items[t]`; commit
  *   with one store `TAIL = t + 1`; unlock; then request that grace period (`startPoll`) if this thread has not
  *   requested it yet.
@@ -39,9 +40,10 @@
  * - Dead threads. Each operation commits with a single store, so a thread killed anywhere leaves the ring
  *   consistent: either the entry is in (committed) or not. Entries outlive their thread — they are plain
  *   words in the buffer — and any attached thread's `takeExpired` reclaims them. A thread killed while
- *   *holding the lock* would stall the others: `watch(worker)` releases a lock owned by a worker that exits
- *   (call it for every worker, as with the domain's `watch`). An item whose retiring thread died between
- *   `enqueue`'s lock and its commit was never enqueued (the caller's own window).
+ *   *holding the lock* does not stall the others: a waiting thread sees that the holder's OS thread is gone
+ *   and takes the lock over at once (flavor/shared/lock.ts; the ring needs no repair, by the single-store commits),
+ *   and `watch(worker)` releases it on the worker's `exit` event where the OS cannot tell. An item whose
+ *   retiring thread died between `enqueue`'s lock and its commit was never enqueued (the caller's own window).
  * - Progress. If the thread that requested a grace period dies, a waiting `takeExpired` that finds the head
  *   unexpired requests it again (`startPoll`) from its own thread, so the grace period is driven there.
  *
@@ -53,6 +55,7 @@ import { RcuError } from "../errors.js";
 import { abortReason, abortable } from "../internal/abortable.js";
 import { builtin } from "../internal/diagnostics.js";
 import { DOMAIN_ID, SEQ } from "../flavor/shared/layout.js";
+import { SharedLock } from "../flavor/shared/lock.js";
 import { done32, snap32 } from "../grace-period.js";
 import type { GpCookie } from "../types.js";
 import { checkOptions, checkWorker, readSignal } from "../internal/validate.js";
@@ -69,20 +72,20 @@ const TAKEN = 2 * LINE + 3;
 const DEQUEUED = 2 * LINE + 4;
 /** Threads waiting in `whenEnqueued` (enqueue notifies `TAIL` only when non-zero). */
 const WAITERS = 2 * LINE + 5;
+/** Locks taken over from a holder whose thread had died (all threads). */
+const RECOVERED = 2 * LINE + 6;
 /** The `DOMAIN_ID` of the shared domain the ring was created for (attach checks it). */
 const DOMAIN_WORD = 2 * LINE + 15;
 /** Longest single wait of `whenEnqueued` (ms): a backstop, wake-ups come from `enqueue`'s notify. */
 const SLEEP_MS = 50;
 const ENTRIES = 3 * LINE;
 const MAGIC = 0x52435550; // "RCUP"
-/** Lock attempts before parking between attempts. */
-const SPINS = 128;
-/** One park (ms): bounds the extra latency when the holder is running. */
-const PARK_MS = 0.05;
 /** Items are stored as non-negative int32. */
 const MAX_ITEM = 0x7fffffff;
 /** Largest capacity accepted (2^24 entries: 128 MiB of entries). */
 const MAX_CAPACITY = 1 << 24;
+
+function noop(): void {}
 
 /**
  * What another thread needs to attach to a shared pending structure. Structured-cloneable (it holds the
@@ -128,6 +131,8 @@ export interface SharedPendingStats {
   readonly pending: number;
   /** Waits in `whenEnqueued` now, over every thread. */
   readonly waiters: number;
+  /** Times a thread took the ring's lock over from a holder whose thread had died. */
+  readonly recoveredLocks: number;
 }
 
 /**
@@ -222,7 +227,7 @@ class SharedPendingImpl implements SharedPending {
   private readonly seqWords: Int32Array;
   private readonly mask: number;
   private readonly items: number;
-  private readonly owner: number;
+  private readonly spin: SharedLock;
   private lastRequested = -1;
 
   constructor(
@@ -234,7 +239,7 @@ class SharedPendingImpl implements SharedPending {
     this.capacity = handle.capacity;
     this.mask = handle.capacity - 1;
     this.items = ENTRIES + handle.capacity;
-    this.owner = currentThreadId() + 1;
+    this.spin = new SharedLock(this.i32, LOCK, currentThreadId() + 1, this.seqWords, domain.handle.maxThreads);
   }
 
   get size(): number {
@@ -242,19 +247,11 @@ class SharedPendingImpl implements SharedPending {
   }
 
   private lock(): void {
-    const i32 = this.i32;
-    const owner = this.owner;
-    for (let spins = 0; ; spins++) {
-      const holder = Atomics.compareExchange(i32, LOCK, 0, owner);
-      if (holder === 0) return;
-      // Held for a few stores by another thread: spin, then park briefly so a holder that the OS descheduled
-      // can run (no notify needed: the wait times out). A dead holder is released by watch().
-      if (spins >= SPINS) Atomics.wait(i32, LOCK, holder, PARK_MS);
-    }
+    if (this.spin.lock()) Atomics.add(this.i32, RECOVERED, 1);
   }
 
   private unlock(): void {
-    Atomics.store(this.i32, LOCK, 0);
+    this.spin.unlock();
   }
 
   private seq(): number {
@@ -365,27 +362,31 @@ class SharedPendingImpl implements SharedPending {
     const { signal, error } = readSignal("whenEnqueued", options);
     if (error !== undefined) return Promise.reject(error);
     if (signal?.aborted === true) return Promise.reject(abortReason(signal)); // registers no wait
-    return abortable(this.nextEnqueue(), signal);
+    return abortable(this.nextEnqueue(signal), signal);
   }
 
-  private async nextEnqueue(): Promise<void> {
+  private async nextEnqueue(signal: AbortSignal | undefined): Promise<void> {
     const i32 = this.i32;
     const tail = Atomics.load(i32, TAIL);
     Atomics.add(i32, WAITERS, 1);
+    // A pending `waitAsync` does not keep the event loop alive (a thread awaiting only it would exit before the
+    // enqueue comes): a ref'd timer does while the caller waits, and an abort lets go of it at once.
+    const keepAlive = setInterval(noop, 1 << 30);
+    const letGo = (): void => clearInterval(keepAlive);
+    signal?.addEventListener("abort", letGo, { once: true });
     try {
       const w = Atomics.waitAsync(i32, TAIL, tail, SLEEP_MS); // "not-equal" at once if one came in meanwhile
       if (w.async) await w.value;
     } finally {
+      letGo();
+      signal?.removeEventListener("abort", letGo);
       Atomics.sub(i32, WAITERS, 1);
     }
   }
 
   watch(worker: { readonly threadId: number; once(event: "exit", listener: () => void): unknown }): void {
     const owner = checkWorker("watch(worker)", worker);
-    const i32 = this.i32;
-    worker.once("exit", () => {
-      Atomics.compareExchange(i32, LOCK, owner, 0);
-    });
+    worker.once("exit", () => this.spin.releaseOf(owner));
   }
 
   stats(): SharedPendingStats {
@@ -396,6 +397,7 @@ class SharedPendingImpl implements SharedPending {
       dequeued: Atomics.load(i32, DEQUEUED) >>> 0,
       pending: this.size,
       waiters: Atomics.load(i32, WAITERS),
+      recoveredLocks: Atomics.load(i32, RECOVERED) >>> 0,
     };
   }
 }

@@ -25,6 +25,10 @@
  *   grace period. A worker killed inside the few instructions of an acquire or release (between the free-list
  *   pop and `owner[i] = thread`, or between the owner swap and the enqueue) leaks that one record: it stays out
  *   of circulation for the pool's lifetime.
+ * - Dead lock holders: a worker killed while it holds the free list's or the pending ring's lock wedges nobody —
+ *   a thread waiting for that lock takes it over as soon as the holder's thread is gone (`createSharedLock` of
+ *   `@rcu/core/shared`; no repair is needed, every locked operation commits with one final store), even on the
+ *   main thread before the worker's `exit` event could run.
  *
  * Hot path: acquire = a lock-protected pop + an atomic store and add; release = one CAS + one swap + one
  * lock-protected ring append. No objects are made per call (the BigInt `'tagged'` free list excepted).

@@ -1,11 +1,16 @@
+import type { SharedSpinLock } from "@rcu/core/shared";
+
 /**
  * The struct pool's free list: a LIFO stack of record indices linked through `next[]` in the shared buffer, safe
  * against ABA across threads. Two variants (chosen by `freeList`; compared in bench/src/benchmarks/struct-pool.ts):
  *
- * - `'lock'` (default): a spinlock word (CAS 0 → threadId + 1) held for two or three straight-line atomic
- *   operations (waiters spin, then park 50 µs at a time). Under the lock a pop is `head = next[head]`, a push is `next[i] = head; head = i`: each commits
- *   with one store, so a thread killed inside leaves the list consistent, and `releaseLockOf(dead)` (called from
- *   the pool's `watch`) frees its lock. No ABA: nobody else touches the list while the lock is held.
+ * - `'lock'` (default): a spinlock word (`createSharedLock` of `@rcu/core/shared`: CAS 0 → threadId + 1) held for
+ *   two or three straight-line atomic operations (waiters spin, then park 50 µs at a time). Under the lock a pop
+ *   is `head = next[head]`, a push is `next[i] = head; head = i`: each commits with one store, so a thread killed
+ *   inside leaves the list as before or as after its operation. A waiter takes the lock over as soon as the
+ *   holder's thread no longer exists, with no repair needed (a record the dead thread had just popped leaks);
+ *   `releaseLockOf(dead)` (the pool's `watch`) frees it too. No ABA: nobody else touches the list while the
+ *   lock is held.
  * - `'tagged'`: a Treiber stack whose head is one 64-bit word (`BigInt64Array`): high 32 bits a tag bumped by every
  *   successful CAS, low 32 bits `index + 1`. A pop reads head `(t, i)`, reads `next[i]`, and CASes
  *   `(t, i) → (t + 1, next[i])`: if `i` was popped and pushed back meanwhile (ABA), the tag differs and the CAS
@@ -49,53 +54,35 @@ export function initFreeList(control: Int32Array, tagged: BigInt64Array, next: I
   tagged[0] = n > 0 ? 1n : 0n;
 }
 
-/** Lock attempts before parking between attempts. */
-const SPINS = 128;
-/** One park (ms): bounds the extra latency when the holder is running. */
-const PARK_MS = 0.05;
-
-/**
- * Takes the spinlock at `c[word]`: spin, then park briefly between attempts so a holder the OS descheduled can
- * run (the wait times out, so unlock needs no notify). A dead holder is released by the pool's `watch()`.
- */
-function takeLock(c: Int32Array, word: number, owner: number): void {
-  for (let spins = 0; ; spins++) {
-    const holder = Atomics.compareExchange(c, word, 0, owner);
-    if (holder === 0) return;
-    if (spins >= SPINS) Atomics.wait(c, word, holder, PARK_MS);
-  }
-}
-
 export class LockFreeList implements FreeList {
   constructor(
+    private readonly spin: SharedSpinLock,
     private readonly control: Int32Array,
     private readonly next: Int32Array,
-    private readonly lockWord: number,
     private readonly headWord: number,
-    private readonly owner: number,
+    /** Counter word (in `control`) of locks taken over from a dead holder, over every thread. */
+    private readonly recoveredWord: number,
   ) {}
 
   pop(): number {
     const c = this.control;
-    const lockWord = this.lockWord;
-    takeLock(c, lockWord, this.owner);
+    if (this.spin.lock()) Atomics.add(c, this.recoveredWord, 1);
     const head = Atomics.load(c, this.headWord);
-    if (head !== -1) Atomics.store(c, this.headWord, Atomics.load(this.next, head));
-    Atomics.store(c, lockWord, 0);
+    if (head !== -1) Atomics.store(c, this.headWord, Atomics.load(this.next, head)); // commit
+    this.spin.unlock();
     return head;
   }
 
   push(index: number): void {
     const c = this.control;
-    const lockWord = this.lockWord;
-    takeLock(c, lockWord, this.owner);
+    if (this.spin.lock()) Atomics.add(c, this.recoveredWord, 1);
     Atomics.store(this.next, index, Atomics.load(c, this.headWord));
-    Atomics.store(c, this.headWord, index);
-    Atomics.store(c, lockWord, 0);
+    Atomics.store(c, this.headWord, index); // commit
+    this.spin.unlock();
   }
 
   releaseLockOf(owner: number): void {
-    Atomics.compareExchange(this.control, this.lockWord, owner, 0);
+    this.spin.releaseOf(owner);
   }
 }
 

@@ -2,6 +2,7 @@
  * The struct pool's implementation, shared by the creating thread and every attached one (how it works:
  * create-struct-pool.ts). Each instance is one thread's view of the same `SharedArrayBuffer`.
  */
+import { createSharedLock } from "@rcu/core/shared";
 import type { SharedDomain, SharedPending } from "@rcu/core/shared";
 import { describeValue } from "@rcu/core";
 import { PoolError } from "../pool-error.js";
@@ -44,7 +45,7 @@ export class StructPoolImpl<L extends StructLayout> implements StructPool<L> {
     this.free =
       handle.freeList === "tagged"
         ? new TaggedFreeList(views.tagged, views.next)
-        : new LockFreeList(views.control, views.next, FREE_LOCK, FREE_HEAD, this.me);
+        : new LockFreeList(createSharedLock(domain, views.control, FREE_LOCK), views.control, views.next, FREE_HEAD, RECOVERED);
   }
 
   get closed(): boolean {
@@ -245,6 +246,7 @@ export class StructPoolImpl<L extends StructLayout> implements StructPool<L> {
       pendingFree,
       reusedFromPending: Atomics.load(this.counters, REUSED_FROM_PENDING) >>> 0,
       reusedEarly: Atomics.load(this.counters, REUSED_EARLY) >>> 0,
+      recoveredLocks: ((Atomics.load(this.counters, RECOVERED) >>> 0) + this.pending.stats().recoveredLocks) >>> 0,
     };
   }
 
@@ -276,4 +278,5 @@ function abortedError(signal: AbortSignal): PoolError {
 /** Counter words (control line 3, after the metadata words). */
 const REUSED_FROM_PENDING = CLOSED + 8;
 const REUSED_EARLY = CLOSED + 9;
+const RECOVERED = CLOSED + 10;
 

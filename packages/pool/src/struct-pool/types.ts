@@ -65,6 +65,8 @@ export interface StructPoolStats {
   readonly reusedFromPending: number;
   /** Records re-lent before their grace period ended (typesafe, all threads). */
   readonly reusedEarly: number;
+  /** Times a thread took the free list's or the pending ring's lock over from a holder whose thread had died. */
+  readonly recoveredLocks: number;
 }
 
 /**

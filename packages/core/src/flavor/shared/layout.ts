@@ -12,7 +12,7 @@
  * | 3 | `WAITING` | futex word: -1 while a writer sleeps waiting for readers |
  * | 4 | `REQUESTED` | the newest cookie whose grace period must run (wrap-safe max) |
  * | 5 | `STARTED`, `COMPLETED`, `MAX_THREADS`, `MAGIC`, …, `DOMAIN_ID` (last word) | counters and metadata |
- * | 6+i | slot i: `CTR` (0 inactive, 1 + phase while inside), `OWNER` (threadId + 1, 0 free) |
+ * | 6+i | slot i: `CTR` (0 inactive, 1 + phase while inside), `OWNER` (threadId + 1, 0 free), `TID` (the owner's OS thread id where known, else 0: lock.ts asks the kernel whether it still exists) |
  */
 
 /** Int32 words per 64-byte cache line. */
@@ -47,6 +47,10 @@ export function slotCtr(i: number): number {
 
 export function slotOwner(i: number): number {
   return SLOTS + i * LINE + 1;
+}
+
+export function slotTid(i: number): number {
+  return SLOTS + i * LINE + 2;
 }
 
 export function bufferBytes(maxThreads: number): number {

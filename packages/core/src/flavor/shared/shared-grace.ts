@@ -27,6 +27,11 @@
  * polled in thread B: `SEQ` is shared. Waiters are per thread; each thread with waiters runs a driver loop
  * that either runs grace periods itself or sleeps on `SEQ` (a ref'd timer keeps the process alive while it
  * waits, since a pending `waitAsync` does not).
+ *
+ * Polled waits (`waitFor`): A1 arm the waiter, A2 request the cookie and schedule the driver *unconditionally*.
+ * Another thread may end the grace period between the caller's "done?" check and `request`'s; `request` then
+ * records nothing, but the driver still runs and resolves the waiter (only this thread's driver runs its
+ * waiters). The model's WAITFOR configuration checks it; its LOST_WAKE mutant skips the driver and is caught.
  */
 import { describeValue } from "../../describe-value.js";
 import { RcuError } from "../../errors.js";
@@ -45,6 +50,7 @@ import {
   WAITING,
   slotCtr,
   slotOwner,
+  slotTid,
 } from "./layout.js";
 import { before32, done32, end32, plausible32, snap32 } from "../../grace-period.js";
 import { graceTestHooks } from "../../internal/test-hooks.js";
@@ -216,8 +222,11 @@ export class SharedGrace implements Grace {
   }
 
   onComplete(cookie: GpCookie, cb: () => void): GraceWaiter {
-    const waiter = this.waiters.add(cookie, cb);
+    const waiter = this.waiters.add(cookie, cb); // A1: arm first ...
+    // A2: ... then request, and run the driver whatever `request` found: another thread may have ended this
+    // grace period since the caller's own "done?" check, and only the driver runs this thread's waiters.
     this.request(cookie);
+    this.scheduleDrive();
     return waiter;
   }
 
@@ -378,6 +387,7 @@ export class SharedGrace implements Grace {
     for (let i = 0; i < maxThreads; i++) {
       if (Atomics.load(i32, slotOwner(i)) === owner) {
         Atomics.store(i32, slotCtr(i), 0);
+        Atomics.store(i32, slotTid(i), 0);
         Atomics.store(i32, slotOwner(i), 0);
         freed++;
       }
