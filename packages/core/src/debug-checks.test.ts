@@ -214,11 +214,19 @@ describe("SELF_DEADLOCK across await inside read(fn) (debug, AsyncLocalStorage)"
     g.unlock();
     await p;
     // a timer set inside a section that fires after the section ended
+    // (the timer re-arms itself until the section has ended: under load a 5 ms timer may come due before the
+    // section's own turn does, and a call made while the section is open is rightly SELF_DEADLOCK)
     const later = deferred<{ p: Promise<void> }>();
+    let sectionEnded = false;
     await domain.read(async () => {
-      setTimeout(() => later.resolve({ p: domain.synchronize() }), 5);
+      const fire = (): void => {
+        if (sectionEnded) later.resolve({ p: domain.synchronize() });
+        else setTimeout(fire, 1);
+      };
+      setTimeout(fire, 5);
       await turn();
     });
+    sectionEnded = true;
     await (await later.promise).p;
     // a deferred callback that runs while a section is open, from a turn hook armed inside that section
     const g0 = domain.readLock();
