@@ -305,7 +305,7 @@ describe("rcu_pending.c behavioural cases", () => {
     domain.startGracePeriod();
     eng.enqueue("Y1"); // batch 8, overflow (budget still spent)
     expect(eng.stats().overflow).toBe(3);
-    // Seed (lists, head first): X1, X2, Y1. Ours: uniform oldest-batch/newest-item.
+    // bcachefs rcu_pending.c (lists, head first) would give X1, X2, Y1. Ours: uniform oldest-batch/newest-item.
     expect(drainAll(eng)).toEqual(["X2", "X1", "C0", "Y1"]);
   });
 

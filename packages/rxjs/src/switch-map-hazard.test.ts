@@ -1,5 +1,5 @@
 /**
- * The hazard from reference/anchors-js.md §0.2, as tests: `switchMap(() => using(...))` disposes the old resource
+ * The classic switchMap disposal hazard, as tests: `switchMap(() => using(...))` disposes the old resource
  * the moment the source switches, while an async consumer that received it still uses it inside a read section.
  * The same check fails for plain `switchMap` (the hazard is observed) and passes for `switchMapDeferred` and
  * `retirePrevious`, on a manual domain (deterministic) and on a real `srcu` domain (real timers).
