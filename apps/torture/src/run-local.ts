@@ -14,6 +14,9 @@
  * `synchronize`/`waitFor`/`acquireAsync` calls on purpose. At the end the domain is closed with work still
  * pending, and every item is accounted for: enqueued = processed + dequeued, deferred = run, retired =
  * disposed, pool objects created = destroyed.
+ *
+ * Why this file is over 400 lines: it is one torture run — the readers, the writers and the end-of-run accounting
+ * share the published objects and the counters, and reading them side by side is how a violation is explained.
  */
 import { setImmediate as nextTurn, setTimeout as sleep } from "node:timers/promises";
 import { createCell, createDomain, createPending, isRcuError } from "@rcu/core";

@@ -18,6 +18,9 @@
  * record of that pool on the main thread, synchronously — a dead holder must not wedge it (the lock is taken
  * over), and no record may be lent twice; at most one record per kill may leak. Two more workers loop on
  * `waitFor(getState())` / `reclaimable()`; one that exits by itself was stranded by a lost wake-up.
+ *
+ * Why this file is over 400 lines: it is one torture run across threads — spawning, killing and replacing workers,
+ * the main-thread writer and the final accounting share the same records and counters.
  */
 import { setImmediate as nextTurn, setTimeout as sleep } from "node:timers/promises";
 import { Worker } from "node:worker_threads";

@@ -32,6 +32,9 @@
  * Another thread may end the grace period between the caller's "done?" check and `request`'s; `request` then
  * records nothing, but the driver still runs and resolves the waiter (only this thread's driver runs its
  * waiters). The model's WAITFOR configuration checks it; its LOST_WAKE mutant skips the driver and is caught.
+ *
+ * Why this file is over 400 lines: the reader and writer steps R1..R4 and W1..W9 are one protocol, model-checked
+ * together (packages/core/model); splitting them would separate each step from the step it pairs with.
  */
 import { describeValue } from "../../describe-value.js";
 import { RcuError } from "../../errors.js";
