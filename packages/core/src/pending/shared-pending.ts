@@ -49,9 +49,6 @@
  *
  * Why this file is over 400 lines: it is one protocol over one buffer — its layout, the locked ring operations,
  * the waits and the handle validation of `createSharedPending`/`attachSharedPending` must be read together.
- *
- * Why this file is over 400 lines: the ring's layout, its lock, enqueue/take/dequeue and the cross-thread waits
- * are one protocol over one buffer; the table above and the code that implements it stay side by side.
  */
 import type { SharedDomain } from "../shared.js";
 import { RcuError } from "../errors.js";
