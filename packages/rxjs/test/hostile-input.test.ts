@@ -7,8 +7,9 @@
 import { isRcuError } from "@rcu/core";
 import { createManualDomain } from "@rcu/core/testing";
 import type { Observable } from "rxjs";
-import { Observable as RxObservable, Subject, config, of } from "rxjs";
-import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { Observable as RxObservable, Subject, of } from "rxjs";
+import { describe, expect, it } from "vitest";
+import { collectUnhandledErrors } from "../src/test-support/unhandled-errors.js";
 import { retirePrevious } from "../src/retire-previous.js";
 import { switchMapDeferred } from "../src/switch-map-deferred.js";
 import { withReadLock } from "../src/with-read-lock.js";
@@ -64,14 +65,7 @@ describe("unknown option keys", () => {
 });
 
 describe("a dispose callback throwing an unprintable non-Error", () => {
-  let unhandled: unknown[];
-  beforeEach(() => {
-    unhandled = [];
-    config.onUnhandledError = (err) => unhandled.push(err);
-  });
-  afterEach(() => {
-    config.onUnhandledError = null;
-  });
+  const unhandled = collectUnhandledErrors();
 
   const unprintable = (): object => {
     const value = Object.create(null) as object;
