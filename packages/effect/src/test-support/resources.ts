@@ -2,7 +2,8 @@
  * Test helpers: resources that record their lifecycle, a logger that captures log lines, and a way to let
  * real timers (the `srcu` domain's turn-boundary hooks) run from inside an Effect test.
  */
-import { Cause, Effect, Logger, type Scope } from "effect";
+import { Cause, Effect, Logger, Scope } from "effect";
+import { Rcu } from "../Rcu.js";
 
 /** A resource whose `alive` flag turns false when its release runs. */
 export interface Tracked {
@@ -23,6 +24,19 @@ export const tracked = (log: Array<string>, name: string): Effect.Effect<Tracked
         log.push(`release ${name}`);
       }),
   );
+
+/**
+ * A new scope holding one resource acquired with `Rcu.acquireRelease` (release deferred past readers), whose
+ * release pushes `"released"` into `log`. The test closes the scope to retire it.
+ */
+export const scopeWithRelease = (log: Array<string>): Effect.Effect<Scope.Closeable, never, Rcu> =>
+  Effect.gen(function* () {
+    const scope = yield* Scope.make();
+    yield* Rcu.acquireRelease(Effect.succeed("conn"), () => Effect.sync(() => log.push("released"))).pipe(
+      Scope.provide(scope),
+    );
+    return scope;
+  });
 
 /** One real macrotask turn (lets an `srcu` domain flip and end grace periods). */
 export const turn: Effect.Effect<void> = Effect.promise(() => new Promise<void>((resolve) => setImmediate(resolve)));
