@@ -37,7 +37,7 @@ import {
 import { dual } from "effect/Function";
 import { type Pipeable, pipeArguments } from "effect/Pipeable";
 import { awaitDriving, holdsSection, rcuError, sectionOpenIn } from "./internal/core.js";
-import { type Entry, releaseEntry, retireEntry } from "./internal/entry.js";
+import { type Entry, newEntry, releaseEntry, retireEntry } from "./internal/entry.js";
 import { Rcu } from "./Rcu.js";
 import type { RcuError } from "./RcuError.js";
 import { idleTimeToLiveOption, notInSection } from "./RcuRef.js";
@@ -184,16 +184,6 @@ const borrow = <A>(entry: Entry<A>): Entry<A> => {
   entry.linger = undefined;
   return entry;
 };
-
-const newEntry = <A>(value: A, scope: Scope.Closeable, pinned: boolean): Entry<A> => ({
-  value,
-  scope,
-  pinned,
-  refCount: 0,
-  retired: false,
-  released: false,
-  linger: undefined,
-});
 
 /**
  * Starts the key's acquisition on its own fiber, forked from the map's context: it completes (and installs the

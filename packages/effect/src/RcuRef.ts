@@ -31,7 +31,7 @@ import { Context, Duration, Effect, Exit, PubSub, Scope, Semaphore, Stream, type
 import { dual } from "effect/Function";
 import { type Pipeable, pipeArguments } from "effect/Pipeable";
 import { awaitDriving, holdsSection, rcuError, sectionOpenIn } from "./internal/core.js";
-import { type Entry, releaseEntry, retireEntry } from "./internal/entry.js";
+import { type Entry, newEntry, releaseEntry, retireEntry } from "./internal/entry.js";
 import { Rcu } from "./Rcu.js";
 import type { RcuError } from "./RcuError.js";
 import type { RcuSection } from "./RcuSection.js";
@@ -162,15 +162,7 @@ const acquireEntry = <A, E, R>(
       if (Exit.isFailure(exit)) return Scope.close(scope, exit);
       // Never published: nobody can hold it, so no grace period is needed.
       if (ref.closed) return Scope.close(scope, Exit.void);
-      install({
-        value: exit.value,
-        scope,
-        pinned,
-        refCount: 0,
-        retired: false,
-        released: false,
-        linger: undefined,
-      });
+      install(newEntry(exit.value, scope, pinned));
       return Effect.void;
     }).pipe(Effect.asVoid);
   });

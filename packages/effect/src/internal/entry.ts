@@ -22,6 +22,17 @@ export interface Entry<A> {
   linger: Fiber.Fiber<void> | undefined;
 }
 
+/** A fresh entry: nobody borrows it yet, not retired, not released. */
+export const newEntry = <A>(value: A, scope: Scope.Closeable, pinned: boolean): Entry<A> => ({
+  value,
+  scope,
+  pinned,
+  refCount: 0,
+  retired: false,
+  released: false,
+  linger: undefined,
+});
+
 /** What releasing an entry needs from the `RcuRef` or `RcuMap` that owns it. */
 export interface EntryOwner {
   readonly context: Context.Context<never>;
