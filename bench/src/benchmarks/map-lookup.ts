@@ -26,7 +26,8 @@ import { createSharedMap } from "@rcu/map";
 import type { SharedMap } from "@rcu/map";
 import type { Benchmark } from "../types.js";
 import { sleep, timeMsAsync, timeNs } from "../timing.js";
-import { ACTIVE, CMD, KEYS, LOCK, MAP_LAYOUT, MODE, READY, STOP, WRITER, controlWords, resultAt, type MapLayout } from "./map-shared.js";
+import { runReaders, type Throughput } from "./reader-threads.js";
+import { KEYS, LOCK, MAP_LAYOUT, READY, WRITER, controlWords, type MapLayout } from "./map-shared.js";
 
 const READERS = 2;
 
@@ -107,36 +108,11 @@ function lockWrite(s: Setup): void {
   Atomics.store(c, LOCK, 0);
 }
 
-interface Throughput {
-  readonly wall: number;
-  readonly cpu: number;
-}
-
+/** Runs the readers `active` for `ms` with the writer ticking every 1 ms. */
 async function measure(s: Setup, mode: 0 | 1, active: number, ms: number): Promise<Throughput> {
-  const c = s.c;
-  const done = Array.from({ length: active }, (_, id) => Atomics.load(c, resultAt(id) + 3));
-  Atomics.store(c, STOP, 0);
-  Atomics.store(c, MODE, mode);
-  Atomics.store(c, ACTIVE, active);
-  Atomics.add(c, CMD, 1);
-  Atomics.notify(c, CMD);
-  const writer = setInterval(() => (mode === 1 ? lockWrite(s) : rcuWrite(s)), 1);
-  await sleep(ms);
-  Atomics.store(c, STOP, 1);
-  clearInterval(writer);
-  for (let id = 0; id < active; id++) {
-    while (Atomics.load(c, resultAt(id) + 3) === done[id]) await sleep(1);
-  }
-  let wall = 0;
-  let cpu = 0;
-  for (let id = 0; id < active; id++) {
-    const n = Atomics.load(c, resultAt(id));
-    const cpuUs = Atomics.load(c, resultAt(id) + 2);
-    wall += n / Atomics.load(c, resultAt(id) + 1);
-    cpu += cpuUs > 0 ? n / cpuUs : 0;
-  }
+  const throughput = await runReaders(s.c, mode, active, ms, () => (mode === 1 ? lockWrite(s) : rcuWrite(s)));
   await s.map.reclaimable();
-  return { wall, cpu };
+  return throughput;
 }
 
 /** CPU ns per lookup + field read, one thread. */

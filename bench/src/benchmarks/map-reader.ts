@@ -5,14 +5,13 @@
  * and reports lookups and elapsed time in its own padded line: lookups, wall µs, on-CPU µs of this thread
  * (Linux `/proc/thread-self/schedstat`; -1 elsewhere).
  */
-import { readFileSync } from "node:fs";
-import { performance } from "node:perf_hooks";
 import { workerData } from "node:worker_threads";
 import { attachSharedDomain } from "@rcu/core/shared";
 import type { SharedDomainHandle } from "@rcu/core/shared";
 import { attachSharedMap } from "@rcu/map";
 import type { SharedMapHandle } from "@rcu/map";
-import { ACTIVE, CMD, KEYS, LOCK, MODE, READY, STOP, WRITER, resultAt, type MapLayout } from "./map-shared.js";
+import { KEYS, LOCK, WRITER, type MapLayout } from "./map-shared.js";
+import { serveRuns } from "./reader-threads.js";
 
 const data = workerData as {
   readonly rcu: SharedDomainHandle;
@@ -49,39 +48,14 @@ function lockBatch(n: number): void {
   }
 }
 
-/** This thread's on-CPU time in µs (Linux schedstat), or -1 where it is not available. */
-function threadCpuUs(): number {
-  try {
-    return Number(readFileSync("/proc/thread-self/schedstat", "utf8").split(" ")[0]) / 1000;
-  } catch {
-    return -1;
-  }
-}
-
-let seen = 0;
-Atomics.add(c, READY, 1);
-for (;;) {
-  Atomics.wait(c, CMD, seen);
-  seen = Atomics.load(c, CMD);
-  if (seen < 0) break;
-  if (data.id >= Atomics.load(c, ACTIVE)) continue;
-  const mode = Atomics.load(c, MODE);
-  let lookups = 0;
-  const t0 = performance.now();
-  const cpu0 = threadCpuUs();
-  while (Atomics.load(c, STOP) === 0) {
+serveRuns(
+  c,
+  data.id,
+  (mode) => {
     if (mode === 1) lockBatch(64);
     else rcuBatch(64);
-    lookups += 64;
-  }
-  const ms = performance.now() - t0;
-  const cpuUs = cpu0 < 0 ? -1 : threadCpuUs() - cpu0;
-  const at = resultAt(data.id);
-  Atomics.store(c, at, lookups);
-  Atomics.store(c, at + 1, Math.round(ms * 1000));
-  Atomics.store(c, at + 2, Math.round(cpuUs));
-  Atomics.store(c, at + 4, sum === -1 ? 1 : 0);
-  Atomics.add(c, at + 3, 1);
-  Atomics.notify(c, at + 3);
-}
+    return 64;
+  },
+  () => sum,
+);
 domain.detach();

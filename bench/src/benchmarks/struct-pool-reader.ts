@@ -5,14 +5,13 @@
  * tight loop until told to stop, and reports reads and elapsed time in its own padded line: reads, wall µs,
  * on-CPU µs of this thread (Linux `/proc/thread-self/schedstat`; -1 elsewhere).
  */
-import { readFileSync } from "node:fs";
-import { performance } from "node:perf_hooks";
 import { workerData } from "node:worker_threads";
 import { attachSharedDomain } from "@rcu/core/shared";
 import type { SharedDomainHandle } from "@rcu/core/shared";
 import { attachStructPool } from "@rcu/pool";
 import type { StructPoolHandle } from "@rcu/pool";
-import { CMD, MODE, ACTIVE, STOP, LOCK, PUB, READY, WRITER, resultAt, type RecordLayout } from "./struct-pool-shared.js";
+import { LOCK, PUB, WRITER, type RecordLayout } from "./struct-pool-shared.js";
+import { serveRuns } from "./reader-threads.js";
 
 const data = workerData as {
   readonly rcu: SharedDomainHandle;
@@ -53,40 +52,15 @@ function bareBatch(n: number): void {
   for (let k = 0; k < n; k++) readRecord();
 }
 
-/** This thread's on-CPU time in µs (Linux schedstat), or -1 where it is not available. */
-function threadCpuUs(): number {
-  try {
-    return Number(readFileSync("/proc/thread-self/schedstat", "utf8").split(" ")[0]) / 1000;
-  } catch {
-    return -1;
-  }
-}
-
-let seen = 0;
-Atomics.add(c, READY, 1);
-for (;;) {
-  Atomics.wait(c, CMD, seen);
-  seen = Atomics.load(c, CMD);
-  if (seen < 0) break;
-  if (data.id >= Atomics.load(c, ACTIVE)) continue;
-  const mode = Atomics.load(c, MODE);
-  let reads = 0;
-  const t0 = performance.now();
-  const cpu0 = threadCpuUs();
-  while (Atomics.load(c, STOP) === 0) {
+serveRuns(
+  c,
+  data.id,
+  (mode) => {
     if (mode === 1) lockBatch(256);
     else if (mode === 2) bareBatch(256);
     else rcuBatch(256);
-    reads += 256;
-  }
-  const ms = performance.now() - t0;
-  const cpuUs = cpu0 < 0 ? -1 : threadCpuUs() - cpu0;
-  const at = resultAt(data.id);
-  Atomics.store(c, at, reads);
-  Atomics.store(c, at + 1, Math.round(ms * 1000)); // microseconds
-  Atomics.store(c, at + 2, Math.round(cpuUs));
-  Atomics.store(c, at + 4, sum === -1 ? 1 : 0); // keeps `sum` observable
-  Atomics.add(c, at + 3, 1); // done flag (a counter)
-  Atomics.notify(c, at + 3);
-}
+    return 256;
+  },
+  () => sum,
+);
 domain.detach();

@@ -32,7 +32,8 @@ import { createStructPool } from "@rcu/pool";
 import type { StructPool } from "@rcu/pool";
 import type { Benchmark } from "../types.js";
 import { sleep, timeNs } from "../timing.js";
-import { ACTIVE, CMD, LOCK, MODE, PUB, READY, RECORD_LAYOUT, STOP, WRITER, controlWords, resultAt, type RecordLayout } from "./struct-pool-shared.js";
+import { runReaders, type Throughput } from "./reader-threads.js";
+import { LOCK, PUB, READY, RECORD_LAYOUT, WRITER, controlWords, type RecordLayout } from "./struct-pool-shared.js";
 
 const READERS = 2;
 
@@ -111,39 +112,12 @@ function lockWrite(s: Setup): void {
   Atomics.store(c, LOCK, 0);
 }
 
-/** Reads per µs summed over the reader threads: of wall time, and of each thread's own on-CPU time. */
-interface Throughput {
-  readonly wall: number;
-  readonly cpu: number;
-}
-
 /** Runs the readers `active` for `ms` with the writer ticking every 1 ms. */
 async function measure(s: Setup, mode: 0 | 1 | 2, active: number, ms: number): Promise<Throughput> {
-  const c = s.c;
-  const done = Array.from({ length: active }, (_, id) => Atomics.load(c, resultAt(id) + 3));
-  Atomics.store(c, STOP, 0);
-  Atomics.store(c, MODE, mode);
-  Atomics.store(c, ACTIVE, active);
-  Atomics.add(c, CMD, 1);
-  Atomics.notify(c, CMD);
-  const writer = setInterval(() => (mode === 1 ? lockWrite(s) : rcuWrite(s)), 1);
-  await sleep(ms);
-  Atomics.store(c, STOP, 1);
-  clearInterval(writer);
-  for (let id = 0; id < active; id++) {
-    while (Atomics.load(c, resultAt(id) + 3) === done[id]) await sleep(1);
-  }
-  let wall = 0;
-  let cpu = 0;
-  for (let id = 0; id < active; id++) {
-    const reads = Atomics.load(c, resultAt(id));
-    const cpuUs = Atomics.load(c, resultAt(id) + 2);
-    wall += reads / Atomics.load(c, resultAt(id) + 1);
-    cpu += cpuUs > 0 ? reads / cpuUs : 0;
-  }
+  const throughput = await runReaders(s.c, mode, active, ms, () => (mode === 1 ? lockWrite(s) : rcuWrite(s)));
   // Let the writer's retired records pass their grace period before the next run.
   await s.pool.reclaimable();
-  return { wall, cpu };
+  return throughput;
 }
 
 function freeListNs(kind: "lock" | "tagged", domain: SharedDomain, n: number): Promise<number> {

@@ -6,7 +6,8 @@
  */
 import { execFile } from "node:child_process";
 import { fileURLToPath } from "node:url";
-import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
+import { expectNoEscapes } from "./test-support/escapes.js";
 import { createCell } from "./cell.js";
 import { createDomain } from "./domain.js";
 import { createPending } from "./pending.js";
@@ -16,22 +17,8 @@ import { attachSharedDomain, attachSharedPending, createSharedDomain, createShar
 import { createManualDomain } from "./testing.js";
 import type { DomainOptions, RcuDomain } from "./types.js";
 
-/** Collects uncaught exceptions and unhandled rejections for the duration of each test. */
-const escaped: unknown[] = [];
-const onEscape = (err: unknown): void => {
-  escaped.push(err);
-};
-beforeEach(() => {
-  escaped.length = 0;
-  process.on("uncaughtException", onEscape);
-  process.on("unhandledRejection", onEscape);
-});
-afterEach(async () => {
-  await new Promise((resolve) => setImmediate(resolve));
-  process.off("uncaughtException", onEscape);
-  process.off("unhandledRejection", onEscape);
-  expect(escaped).toEqual([]);
-});
+/** Fails any test after which an uncaught exception or unhandled rejection escaped. */
+expectNoEscapes();
 
 function codeOf(fn: () => unknown): string {
   try {

@@ -9,6 +9,8 @@ export { onDomainClose } from "./domain/on-close.js";
 export { trackSettle } from "./track-settle.js";
 export type { TrackSettleOptions } from "./track-settle.js";
 export { describeValue } from "./describe-value.js";
+export { checkKnownOptions } from "./check-known-options.js";
+export type { CheckKnownOptionsSettings } from "./check-known-options.js";
 export { GP_COMPLETED } from "./grace-period.js";
 export { domainCapabilities } from "./flavor/capabilities.js";
 export type { FlavorCapabilities } from "./flavor/capabilities.js";

@@ -5,7 +5,7 @@ import { Rcu } from "./Rcu.js";
 import type { RcuError } from "./RcuError.js";
 import { RcuManual } from "./RcuManual.js";
 import * as RcuRef from "./RcuRef.js";
-import { tracked, turns } from "./test-support/resources.js";
+import { scopeWithRelease, tracked, turns } from "./test-support/resources.js";
 
 /**
  * Read sections under structured concurrency. Every test runs with a vitest timeout: a regression here is a hang,
@@ -191,10 +191,7 @@ describe("the section that counts for a release is the closing fiber's", () => {
     () =>
       Effect.gen(function* () {
         const log: Array<string> = [];
-        const scope = yield* Scope.make();
-        yield* Rcu.acquireRelease(Effect.succeed("conn"), () => Effect.sync(() => log.push("released"))).pipe(
-          Scope.provide(scope),
-        );
+        const scope = yield* scopeWithRelease(log);
         yield* Rcu.read(Scope.close(scope, Exit.void));
         assert.deepStrictEqual(log, [], "deferred past the section");
         yield* RcuManual.advance;
@@ -287,10 +284,7 @@ describe("a read section holds the grace period for its inherited children too",
     () =>
       Effect.gen(function* () {
         const log: Array<string> = [];
-        const scope = yield* Scope.make();
-        yield* Rcu.acquireRelease(Effect.succeed("conn"), () => Effect.sync(() => log.push("released"))).pipe(
-          Scope.provide(scope),
-        );
+        const scope = yield* scopeWithRelease(log);
         const gate = yield* Deferred.make<void>();
         const reader = yield* Effect.forkChild(Rcu.read(Deferred.await(gate)));
         yield* turns(2);

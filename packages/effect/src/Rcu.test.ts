@@ -5,7 +5,7 @@ import { TestClock } from "effect/testing";
 import { Rcu } from "./Rcu.js";
 import type { RcuError } from "./RcuError.js";
 import { RcuManual } from "./RcuManual.js";
-import { captureLogs, turns } from "./test-support/resources.js";
+import { captureLogs, scopeWithRelease, turns } from "./test-support/resources.js";
 
 const readers = Effect.map(Effect.service(Rcu), ({ domain }) => domain.stats().readers);
 
@@ -354,10 +354,7 @@ describe("with a real 'srcu' domain", () => {
   it.effect("Rcu.acquireRelease's release waits for a reader that was inside when the scope closed", () =>
     Effect.gen(function* () {
       const log: Array<string> = [];
-      const scope = yield* Scope.make();
-      yield* Rcu.acquireRelease(Effect.succeed("conn"), () => Effect.sync(() => log.push("released"))).pipe(
-        Scope.provide(scope),
-      );
+      const scope = yield* scopeWithRelease(log);
       const reader = yield* holdReader;
       const closing = yield* Effect.forkChild(
         Effect.andThen(Scope.close(scope, Exit.void), Effect.sync(() => log.push("scope closed"))),

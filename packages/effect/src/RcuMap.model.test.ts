@@ -13,7 +13,7 @@ import { describe, expect, it } from "vitest";
 import { Rcu } from "./Rcu.js";
 import { RcuManual } from "./RcuManual.js";
 import * as RcuMap from "./RcuMap.js";
-import type { Tracked } from "./test-support/resources.js";
+import { closeBorrow, closeSection, type ModelReader, type Tracked } from "./test-support/resources.js";
 
 const key = fc.constantFrom("a", "b", "c");
 
@@ -44,14 +44,6 @@ const op: fc.Arbitrary<Op> = fc.oneof(
   { weight: 1, arbitrary: fc.constant({ t: "end" as const }) },
 );
 
-interface Reader {
-  readonly value: Tracked;
-  readonly borrow: Scope.Closeable | undefined;
-  readonly section: Scope.Closeable | undefined;
-  borrowOpen: boolean;
-  sectionOpen: boolean;
-}
-
 const run = (ops: ReadonlyArray<Op>, idleTimeToLive: "none" | "10 seconds") =>
   Effect.gen(function* () {
     const releases = new Map<string, number>();
@@ -75,7 +67,7 @@ const run = (ops: ReadonlyArray<Op>, idleTimeToLive: "none" | "10 seconds") =>
       ...(idleTimeToLive === "none" ? {} : { idleTimeToLive }),
     }).pipe(Scope.provide(mapScope), Effect.orDie);
 
-    const readers: Array<Reader> = [];
+    const readers: Array<ModelReader> = [];
     const pick = (i: number) => (readers.length === 0 ? undefined : readers[i % readers.length]);
     const check = (step: string) => {
       for (const r of readers) {
@@ -118,22 +110,12 @@ const run = (ops: ReadonlyArray<Op>, idleTimeToLive: "none" | "10 seconds") =>
           yield* Fiber.interrupt(fiber);
           break;
         }
-        case "closeBorrow": {
-          const r = pick(o.i);
-          if (r?.borrow && r.borrowOpen) {
-            r.borrowOpen = false;
-            yield* Scope.close(r.borrow, Exit.void);
-          }
+        case "closeBorrow":
+          yield* closeBorrow(pick(o.i));
           break;
-        }
-        case "closeSection": {
-          const r = pick(o.i);
-          if (r?.section && r.sectionOpen) {
-            r.sectionOpen = false;
-            yield* Scope.close(r.section, Exit.void);
-          }
+        case "closeSection":
+          yield* closeSection(pick(o.i));
           break;
-        }
         case "set":
           yield* Effect.exit(RcuMap.set(map, o.k, o.fail ? Effect.fail("nope") : resource(`${o.k}s${++n}`)));
           break;
@@ -161,9 +143,8 @@ const run = (ops: ReadonlyArray<Op>, idleTimeToLive: "none" | "10 seconds") =>
 
     // Wind down: every reader leaves, the map closes (driving grace periods), every value goes exactly once.
     for (const r of readers) {
-      if (r.borrow && r.borrowOpen) yield* Scope.close(r.borrow, Exit.void);
-      if (r.section && r.sectionOpen) yield* Scope.close(r.section, Exit.void);
-      r.borrowOpen = r.sectionOpen = false;
+      yield* closeBorrow(r);
+      yield* closeSection(r);
     }
     yield* Scope.close(mapScope, Exit.void);
     yield* RcuManual.advance;

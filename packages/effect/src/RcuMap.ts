@@ -36,7 +36,8 @@ import {
 } from "effect";
 import { dual } from "effect/Function";
 import { type Pipeable, pipeArguments } from "effect/Pipeable";
-import { awaitDriving, holdsSection, rcuError, runDeferred, sectionOpenIn } from "./internal/core.js";
+import { awaitDriving, holdsSection, rcuError, sectionOpenIn } from "./internal/core.js";
+import { type Entry, newEntry, releaseEntry, retireEntry } from "./internal/entry.js";
 import { Rcu } from "./Rcu.js";
 import type { RcuError } from "./RcuError.js";
 import { idleTimeToLiveOption, notInSection } from "./RcuRef.js";
@@ -96,17 +97,6 @@ export interface MakeOptions<K, A, E, R> {
   readonly capacity?: number | undefined;
 }
 
-interface Entry<A> {
-  readonly value: A;
-  readonly scope: Scope.Closeable;
-  /** Published by `set`: not released when its borrow count drops to 0. */
-  readonly pinned: boolean;
-  refCount: number;
-  retired: boolean;
-  released: boolean;
-  linger: Fiber.Fiber<void> | undefined;
-}
-
 interface Waiter {
   counted: boolean;
 }
@@ -155,48 +145,18 @@ const tidy = <K, A, E>(map: RcuMapImpl<K, A, E>, key: K, slot: Slot<A, E>): void
   }
 };
 
-/** Closes the entry's scope after a grace period (on the domain's deferred queue), once. */
-const releaseEntry = <K, A, E>(map: RcuMapImpl<K, A, E>, entry: Entry<A>): void => {
-  if (entry.released) return;
-  entry.released = true;
-  const close = Scope.close(entry.scope, Exit.void);
-  const message = "RcuMap: unhandled error in a value's finalizer";
-  let finish!: () => void;
-  const done = new Promise<void>((resolve) => (finish = resolve));
-  map.releasing.add(done);
-  void done.then(() => map.releasing.delete(done));
-  try {
-    map.domain.defer(() => runDeferred(map.context, map.domain, close, message).finally(finish));
-  } catch (error) {
-    // The domain is closing and refuses new work: release now rather than leak.
-    void runDeferred(
-      map.context,
-      map.domain,
-      Effect.logWarning("RcuMap: the domain refused deferred work, releasing a value at once", error).pipe(
-        Effect.andThen(close),
-      ),
-      message,
-    )
-      .catch(() => undefined)
-      .finally(finish);
-  }
-};
-
 const retire = <K, A, E>(map: RcuMapImpl<K, A, E>, key: K, entry: Entry<A>): void => {
   const slot = slotOf(map, key);
   if (slot !== undefined && slot.current === entry) {
     slot.current = undefined;
     tidy(map, key, slot);
   }
-  entry.retired = true;
-  entry.linger?.interruptUnsafe();
-  entry.linger = undefined;
-  if (entry.refCount === 0) releaseEntry(map, entry);
+  retireEntry(map, entry, "RcuMap");
 };
 
 /** An entry nobody borrows any more: retire it at once, after the linger, or (pinned) keep it. */
 const idle = <K, A, E>(map: RcuMapImpl<K, A, E>, key: K, entry: Entry<A>): void => {
-  if (entry.retired) return releaseEntry(map, entry);
+  if (entry.retired) return releaseEntry(map, entry, "RcuMap");
   if (entry.pinned) return;
   const ttl = map.idleTimeToLive;
   if (ttl === undefined) return retire(map, key, entry);
@@ -224,16 +184,6 @@ const borrow = <A>(entry: Entry<A>): Entry<A> => {
   entry.linger = undefined;
   return entry;
 };
-
-const newEntry = <A>(value: A, scope: Scope.Closeable, pinned: boolean): Entry<A> => ({
-  value,
-  scope,
-  pinned,
-  refCount: 0,
-  retired: false,
-  released: false,
-  linger: undefined,
-});
 
 /**
  * Starts the key's acquisition on its own fiber, forked from the map's context: it completes (and installs the

@@ -10,7 +10,7 @@ import { describe, expect, it } from "vitest";
 import { Rcu } from "./Rcu.js";
 import { RcuManual } from "./RcuManual.js";
 import * as RcuRef from "./RcuRef.js";
-import { tracked, type Tracked } from "./test-support/resources.js";
+import { closeBorrow, closeSection, tracked, type ModelReader } from "./test-support/resources.js";
 
 type Op =
   | { readonly t: "get"; readonly inSection: boolean }
@@ -35,14 +35,6 @@ const op: fc.Arbitrary<Op> = fc.oneof(
   { weight: 1, arbitrary: fc.constant({ t: "end" as const }) },
 );
 
-interface Borrower {
-  readonly value: Tracked;
-  readonly borrow: Scope.Closeable;
-  readonly section: Scope.Closeable | undefined;
-  borrowOpen: boolean;
-  sectionOpen: boolean;
-}
-
 const run = (ops: ReadonlyArray<Op>, idleTimeToLive: "none" | "infinite") =>
   Effect.gen(function* () {
     const log: Array<string> = [];
@@ -52,7 +44,7 @@ const run = (ops: ReadonlyArray<Op>, idleTimeToLive: "none" | "infinite") =>
       acquire: Effect.suspend(() => tracked(log, `g${++n}`)),
       ...(idleTimeToLive === "infinite" ? { idleTimeToLive: Infinity } : {}),
     }).pipe(Scope.provide(refScope));
-    const borrowers: Array<Borrower> = [];
+    const borrowers: Array<ModelReader> = [];
     const pick = (i: number) => (borrowers.length === 0 ? undefined : borrowers[i % borrowers.length]);
     let sets = 0;
 
@@ -77,22 +69,12 @@ const run = (ops: ReadonlyArray<Op>, idleTimeToLive: "none" | "infinite") =>
           borrowers.push({ value, borrow, section, borrowOpen: true, sectionOpen: section !== undefined });
           break;
         }
-        case "closeBorrow": {
-          const b = pick(o.i);
-          if (b?.borrowOpen) {
-            b.borrowOpen = false;
-            yield* Scope.close(b.borrow, Exit.void);
-          }
+        case "closeBorrow":
+          yield* closeBorrow(pick(o.i));
           break;
-        }
-        case "closeSection": {
-          const b = pick(o.i);
-          if (b?.section && b.sectionOpen) {
-            b.sectionOpen = false;
-            yield* Scope.close(b.section, Exit.void);
-          }
+        case "closeSection":
+          yield* closeSection(pick(o.i));
           break;
-        }
         case "set":
           yield* RcuRef.set(ref, tracked(log, `s${++sets}`));
           break;
@@ -117,8 +99,8 @@ const run = (ops: ReadonlyArray<Op>, idleTimeToLive: "none" | "infinite") =>
 
     // Wind down: every reader leaves, the ref closes, grace periods pass.
     for (const b of borrowers) {
-      if (b.borrowOpen) yield* Scope.close(b.borrow, Exit.void);
-      if (b.section && b.sectionOpen) yield* Scope.close(b.section, Exit.void);
+      yield* closeBorrow(b);
+      yield* closeSection(b);
     }
     const closing = yield* Effect.forkChild(Scope.close(refScope, Exit.void));
     for (let i = 0; i < 4; i++) {

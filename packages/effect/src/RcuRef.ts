@@ -27,10 +27,11 @@
  * @since 0.1.0
  */
 import { describeValue, type RcuDomain } from "@rcu/core";
-import { Context, Duration, Effect, Exit, PubSub, Scope, Semaphore, Stream, type Fiber, type Types } from "effect";
+import { Context, Duration, Effect, Exit, PubSub, Scope, Semaphore, Stream, type Types } from "effect";
 import { dual } from "effect/Function";
 import { type Pipeable, pipeArguments } from "effect/Pipeable";
-import { awaitDriving, holdsSection, rcuError, runDeferred, sectionOpenIn } from "./internal/core.js";
+import { awaitDriving, holdsSection, rcuError, sectionOpenIn } from "./internal/core.js";
+import { type Entry, newEntry, releaseEntry, retireEntry } from "./internal/entry.js";
 import { Rcu } from "./Rcu.js";
 import type { RcuError } from "./RcuError.js";
 import type { RcuSection } from "./RcuSection.js";
@@ -85,17 +86,6 @@ export interface MakeOptions<A, E, R> {
   readonly idleTimeToLive?: Duration.Input | undefined;
 }
 
-interface Entry<A> {
-  readonly value: A;
-  readonly scope: Scope.Closeable;
-  /** Published by `set`: not released when its borrow count drops to 0. */
-  readonly pinned: boolean;
-  refCount: number;
-  retired: boolean;
-  released: boolean;
-  linger: Fiber.Fiber<void> | undefined;
-}
-
 class RcuRefImpl<A, E> implements RcuRef<A, E> {
   readonly [TypeId] = { _A: (a: A) => a, _E: (e: E) => e } as unknown as RcuRef<A, E>[typeof TypeId];
   current: Entry<A> | undefined = undefined;
@@ -124,46 +114,16 @@ class RcuRefImpl<A, E> implements RcuRef<A, E> {
 
 const impl = <A, E>(self: RcuRef<A, E>): RcuRefImpl<A, E> => self as RcuRefImpl<A, E>;
 
-/** Closes the entry's scope after a grace period (on the domain's deferred queue). */
-const releaseEntry = <A, E>(ref: RcuRefImpl<A, E>, entry: Entry<A>): void => {
-  if (entry.released) return;
-  entry.released = true;
-  const close = Scope.close(entry.scope, Exit.void);
-  const message = "RcuRef: unhandled error in a value's finalizer";
-  let finish!: () => void;
-  const done = new Promise<void>((resolve) => (finish = resolve));
-  ref.releasing.add(done);
-  void done.then(() => ref.releasing.delete(done));
-  try {
-    ref.domain.defer(() => runDeferred(ref.context, ref.domain, close, message).finally(finish));
-  } catch (error) {
-    // The domain is closing and refuses new work: release now rather than leak.
-    void runDeferred(
-      ref.context,
-      ref.domain,
-      Effect.logWarning("RcuRef: the domain refused deferred work, releasing a value at once", error).pipe(
-        Effect.andThen(close),
-      ),
-      message,
-    )
-      .catch(() => undefined)
-      .finally(finish);
-  }
-};
-
 const retire = <A, E>(ref: RcuRefImpl<A, E>, entry: Entry<A>): void => {
   if (ref.current === entry) ref.current = undefined;
-  entry.retired = true;
-  entry.linger?.interruptUnsafe();
-  entry.linger = undefined;
-  if (entry.refCount === 0) releaseEntry(ref, entry);
+  retireEntry(ref, entry, "RcuRef");
 };
 
 const giveBack = <A, E>(ref: RcuRefImpl<A, E>, entry: Entry<A>): Effect.Effect<void> =>
   Effect.sync(() => {
     entry.refCount--;
     if (entry.refCount > 0) return;
-    if (entry.retired) return releaseEntry(ref, entry);
+    if (entry.retired) return releaseEntry(ref, entry, "RcuRef");
     if (entry.pinned) return;
     const ttl = ref.idleTimeToLive;
     if (ttl === undefined) return retire(ref, entry);
@@ -202,15 +162,7 @@ const acquireEntry = <A, E, R>(
       if (Exit.isFailure(exit)) return Scope.close(scope, exit);
       // Never published: nobody can hold it, so no grace period is needed.
       if (ref.closed) return Scope.close(scope, Exit.void);
-      install({
-        value: exit.value,
-        scope,
-        pinned,
-        refCount: 0,
-        retired: false,
-        released: false,
-        linger: undefined,
-      });
+      install(newEntry(exit.value, scope, pinned));
       return Effect.void;
     }).pipe(Effect.asVoid);
   });

@@ -7,27 +7,14 @@
 import { isRcuError } from "@rcu/core";
 import { createSharedDomain } from "@rcu/core/shared";
 import { createManualDomain } from "@rcu/core/testing";
-import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
+import { expectNoEscapes } from "../../core/src/test-support/escapes.js";
 import { createPool } from "./object-pool/create-pool.js";
 import { createStructPool } from "./struct-pool/create-struct-pool.js";
 import { isPoolError } from "./pool-error.js";
 import { drive } from "./test-support/manual.js";
 
-const escaped: unknown[] = [];
-const onEscape = (err: unknown): void => {
-  escaped.push(err);
-};
-beforeEach(() => {
-  escaped.length = 0;
-  process.on("uncaughtException", onEscape);
-  process.on("unhandledRejection", onEscape);
-});
-afterEach(async () => {
-  await new Promise((resolve) => setImmediate(resolve));
-  process.off("uncaughtException", onEscape);
-  process.off("unhandledRejection", onEscape);
-  expect(escaped).toEqual([]);
-});
+expectNoEscapes();
 
 function codeOf(fn: () => unknown): string {
   try {

@@ -4,40 +4,13 @@
  * inside the pool: a fractional, string, `NaN` or forged handle is an error, never another record). Failures are
  * `PoolError`s with a code; messages describe values with `describeValue`, which never throws.
  */
-import { describeValue } from "@rcu/core";
+import { checkKnownOptions, describeValue } from "@rcu/core";
 import { PoolError } from "./pool-error.js";
-
-/** Levenshtein distance, small strings only (option names). */
-function distance(a: string, b: string): number {
-  const row = Array.from({ length: b.length + 1 }, (_, j) => j);
-  for (let i = 1; i <= a.length; i++) {
-    let prev = row[0]!;
-    row[0] = i;
-    for (let j = 1; j <= b.length; j++) {
-      const cur = row[j]!;
-      row[j] = Math.min(row[j]! + 1, row[j - 1]! + 1, prev + (a[i - 1] === b[j - 1] ? 0 : 1));
-      prev = cur;
-    }
-  }
-  return row[b.length]!;
-}
-
-function closestName(key: string, known: readonly string[]): string | undefined {
-  let best: string | undefined;
-  let bestDistance = Infinity;
-  for (const name of known) {
-    const d = distance(key.toLowerCase(), name.toLowerCase());
-    if (d < bestDistance) {
-      best = name;
-      bestDistance = d;
-    }
-  }
-  return best !== undefined && bestDistance <= Math.max(2, Math.floor(best.length / 3)) ? best : undefined;
-}
 
 /**
  * Checks that `options` is a plain object (or `undefined` when `optional`) whose own keys are all in `known`;
- * throws `PoolError('INVALID_OPTION')` naming an unknown key and the closest known one.
+ * throws `PoolError('INVALID_OPTION')` naming an unknown key and the closest known one (`checkKnownOptions` of
+ * `@rcu/core`, with pool errors).
  */
 export function checkOptions(
   what: string,
@@ -45,32 +18,11 @@ export function checkOptions(
   known: readonly string[],
   optional = false,
 ): Readonly<Record<string, unknown>> {
-  if (options === undefined && optional) return {};
-  let array = false;
-  try {
-    array = Array.isArray(options);
-  } catch {
-    // a revoked proxy: Object.keys below refuses it
-  }
-  if (options === null || typeof options !== "object" || array) {
-    throw new PoolError("INVALID_OPTION", `${what} needs an options object, got ${describeValue(options)}.`);
-  }
-  let keys: string[];
-  try {
-    keys = Object.keys(options);
-  } catch (err) {
-    throw new PoolError("INVALID_OPTION", `${what}: the options object cannot be read (${describeValue(err)}).`);
-  }
-  for (const key of keys) {
-    if (known.includes(key)) continue;
-    const suggestion = closestName(key, known);
-    throw new PoolError(
-      "INVALID_OPTION",
-      `${what}: unknown option ${JSON.stringify(key)}${suggestion === undefined ? "" : ` (did you mean \`${suggestion}\`?)`}. ` +
-        `Known options: ${known.join(", ")}.`,
-    );
-  }
-  return options as Readonly<Record<string, unknown>>;
+  return checkKnownOptions(what, options, known, { optional, error: invalidOption });
+}
+
+function invalidOption(message: string, cause?: unknown): PoolError {
+  return new PoolError("INVALID_OPTION", message, cause === undefined ? undefined : { cause });
 }
 
 function isAbortSignal(value: unknown): value is AbortSignal {

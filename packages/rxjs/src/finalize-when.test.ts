@@ -1,21 +1,15 @@
 import type { RcuError } from "@rcu/core";
 import { isRcuError } from "@rcu/core";
 import { createManualDomain } from "@rcu/core/testing";
-import { NEVER, Observable, Subject, config, finalize, throwError } from "rxjs";
-import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { NEVER, Observable, Subject, finalize, throwError } from "rxjs";
+import { describe, expect, it } from "vitest";
+import { collectUnhandledErrors } from "./test-support/unhandled-errors.js";
 import { finalizeWhen } from "./finalize-when.js";
 import { gracePeriod } from "./grace-period.js";
 import { at, createTestScheduler } from "./test-support/test-scheduler.js";
 
 describe("finalizeWhen", () => {
-  let unhandled: unknown[];
-  beforeEach(() => {
-    unhandled = [];
-    config.onUnhandledError = (err) => unhandled.push(err);
-  });
-  afterEach(() => {
-    config.onUnhandledError = null;
-  });
+  const unhandled = collectUnhandledErrors();
 
   it("on complete: mirrors the source, then runs the callback when the notifier emits", () => {
     const scheduler = createTestScheduler();

@@ -5,8 +5,9 @@
  */
 import { RcuError, isRcuError } from "@rcu/core";
 import type { ObservableInput } from "rxjs";
-import { Observable, UnsubscriptionError, config } from "rxjs";
-import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { Observable, UnsubscriptionError } from "rxjs";
+import { describe, expect, it } from "vitest";
+import { collectUnhandledErrors } from "../src/test-support/unhandled-errors.js";
 import { switchMapDeferred } from "../src/switch-map-deferred.js";
 import { createTestScheduler } from "../src/test-support/test-scheduler.js";
 
@@ -28,14 +29,7 @@ const failures: Record<string, { factory: () => ObservableInput<unknown>; code: 
 };
 
 describe("switchMapDeferred with a failing releaseWhen", () => {
-  let unhandled: unknown[];
-  beforeEach(() => {
-    unhandled = [];
-    config.onUnhandledError = (err) => unhandled.push(err);
-  });
-  afterEach(() => {
-    config.onUnhandledError = null;
-  });
+  const unhandled = collectUnhandledErrors();
 
   for (const [name, { factory, code }] of Object.entries(failures)) {
     it(`releaseWhen ${name}: RcuError('${code}') to the subscriber, both inners released at once`, () => {

@@ -1,27 +1,19 @@
 /**
- * Validation of everything a caller hands to `@rcu/core`: option objects (an object, known keys only, with a
- * "did you mean" for a misspelt key), integers in range (timeouts at most `2**31 - 1` ms, the largest delay a
+ * Validation of everything a caller hands to `@rcu/core`: option objects (through `checkKnownOptions`: an
+ * object, known keys only, with a "did you mean" for a misspelt key), integers in range (timeouts at most `2**31 - 1` ms, the largest delay a
  * timer honours: Node clamps larger ones to 1 ms, which would fire a false timeout at once), abort signals and
  * integer items. Every failure is an `RcuError('INVALID_OPTION')` whose message names the option, shows the
  * value (via {@link describeValue}, which never throws) and says what to pass instead.
  */
 import { RcuError } from "../errors.js";
 import { describeValue } from "../describe-value.js";
+import { checkKnownOptions } from "../check-known-options.js";
 
 /** The largest timer delay (ms) JavaScript runtimes honour: 2^31 - 1. */
 export const MAX_TIMEOUT_MS = 2 ** 31 - 1;
 
 function invalid(message: string): RcuError {
   return new RcuError("INVALID_OPTION", message);
-}
-
-/** `Array.isArray` that treats a revoked proxy (on which it throws) as "not an array". */
-function isArray(value: unknown): boolean {
-  try {
-    return Array.isArray(value);
-  } catch {
-    return false;
-  }
 }
 
 /** `value instanceof Error`, false for a revoked proxy (on which `instanceof` throws). */
@@ -33,52 +25,9 @@ export function isError(value: unknown): value is Error {
   }
 }
 
-/** Levenshtein distance, small strings only (option names). */
-function distance(a: string, b: string): number {
-  const row = Array.from({ length: b.length + 1 }, (_, j) => j);
-  for (let i = 1; i <= a.length; i++) {
-    let prev = row[0]!;
-    row[0] = i;
-    for (let j = 1; j <= b.length; j++) {
-      const cur = row[j]!;
-      row[j] = Math.min(row[j]! + 1, row[j - 1]! + 1, prev + (a[i - 1] === b[j - 1] ? 0 : 1));
-      prev = cur;
-    }
-  }
-  return row[b.length]!;
-}
-
-/** The known name closest to `key` when it is close enough to be a typo, else `undefined`. */
-export function closestName(key: string, known: readonly string[]): string | undefined {
-  let best: string | undefined;
-  let bestDistance = Infinity;
-  const lower = key.toLowerCase();
-  for (const name of known) {
-    const d = distance(lower, name.toLowerCase());
-    if (d < bestDistance) {
-      best = name;
-      bestDistance = d;
-    }
-  }
-  return best !== undefined && bestDistance <= Math.max(2, Math.floor(best.length / 3)) ? best : undefined;
-}
-
 /**
- * The message for an unknown option key (shared with `@rcu/pool`'s validation through the same wording):
- * names the key, suggests the closest known one, lists them all.
- */
-export function unknownKeyMessage(what: string, key: string, known: readonly string[]): string {
-  const suggestion = closestName(key, known);
-  return (
-    `${what}: unknown option ${JSON.stringify(key)}` +
-    (suggestion === undefined ? "" : ` (did you mean \`${suggestion}\`?)`) +
-    `. Known options: ${known.join(", ")}.`
-  );
-}
-
-/**
- * Checks that `options` is `undefined` (when `optional`) or a plain object whose own keys are all in `known`.
- * Symbol keys are ignored (they cannot be option names). Returns the options as a record.
+ * Checks that `options` is `undefined` (when `optional`) or a plain object whose own keys are all in `known`
+ * (see {@link checkKnownOptions}, the same check exported for library authors). Returns the options as a record.
  */
 export function checkOptions(
   what: string,
@@ -86,20 +35,7 @@ export function checkOptions(
   known: readonly string[],
   optional = true,
 ): Readonly<Record<string, unknown>> {
-  if (options === undefined && optional) return {};
-  if (options === null || typeof options !== "object" || isArray(options)) {
-    throw invalid(`${what}: options must be an object${optional ? " or omitted" : ""}, got ${describeValue(options)}.`);
-  }
-  let keys: string[];
-  try {
-    keys = Object.keys(options);
-  } catch (err) {
-    throw invalid(`${what}: the options object cannot be read (${describeValue(err)}). Pass a plain object.`);
-  }
-  for (const key of keys) {
-    if (!known.includes(key)) throw invalid(unknownKeyMessage(what, key, known));
-  }
-  return options as Readonly<Record<string, unknown>>;
+  return checkKnownOptions(what, options, known, { optional });
 }
 
 /**

@@ -23,7 +23,7 @@ import { describe, expect, it } from "vitest";
 import type { Recorder, Trace } from "./harness.js";
 import { record } from "./harness.js";
 import type { FinalizeOp } from "./variants.js";
-import { finalizeVariants } from "./variants.js";
+import { finalizeVariants, recordVariant } from "./variants.js";
 
 interface Case {
   readonly name: string;
@@ -221,12 +221,7 @@ describe("finalizeWhen conforms to RxJS's finalize", () => {
       });
       for (const variant of finalizeVariants) {
         it(variant.name, () => {
-          let releaseAt = (frame: number): number => frame;
-          const ours = record((r) => {
-            const made = variant.make(r);
-            releaseAt = made.releaseAt;
-            c.run(r, made.op);
-          });
+          const { trace: ours, releaseAt } = recordVariant(variant, (r, op) => c.run(r, op));
           if (variant.synchronous) {
             expect(ours).toEqual(expected);
             return;

@@ -22,7 +22,7 @@ import { describe, expect, it } from "vitest";
 import type { Recorder, Trace } from "./harness.js";
 import { deferReleases, record } from "./harness.js";
 import type { SwitchOp } from "./variants.js";
-import { switchVariants } from "./variants.js";
+import { switchVariants, recordVariant } from "./variants.js";
 
 interface Case {
   readonly name: string;
@@ -346,12 +346,7 @@ describe("switchMapDeferred conforms to RxJS's switchMap", () => {
       });
       for (const variant of switchVariants) {
         it(variant.name, () => {
-          let releaseAt = (frame: number): number => frame;
-          const ours = record((r) => {
-            const made = variant.make(r);
-            releaseAt = made.releaseAt;
-            c.run(r, made.op);
-          });
+          const { trace: ours, releaseAt } = recordVariant(variant, (r, op) => c.run(r, op));
           const want =
             c.deferred !== undefined && !variant.synchronous
               ? c.deferred(expected, releaseAt)

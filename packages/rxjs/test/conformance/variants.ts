@@ -9,8 +9,8 @@ import { of, timer } from "rxjs";
 import { finalizeWhen } from "../../src/finalize-when.js";
 import { gracePeriod } from "../../src/grace-period.js";
 import { switchMapDeferred } from "../../src/switch-map-deferred.js";
-import type { Recorder } from "./harness.js";
-import { drivenDomain } from "./harness.js";
+import type { Recorder, Trace } from "./harness.js";
+import { drivenDomain, record } from "./harness.js";
 
 /** A `switchMap`-shaped operator slot. */
 export type SwitchOp = <T, O extends ObservableInput<unknown>>(
@@ -37,6 +37,20 @@ export interface Made<Op> {
 }
 
 const same = (frame: number): number => frame;
+
+/** Records `run` with the variant's operator (made for that run), and the variant's `releaseAt` for the run. */
+export function recordVariant<Op>(
+  variant: Variant<Op>,
+  run: (r: Recorder, op: Op) => void,
+): { readonly trace: Trace; readonly releaseAt: (frame: number) => number } {
+  let releaseAt = same;
+  const trace = record((r) => {
+    const made = variant.make(r);
+    releaseAt = made.releaseAt;
+    run(r, made.op);
+  });
+  return { trace, releaseAt };
+}
 
 function onDomain<Op>(r: Recorder, delay: number, build: (domain: ManualDomain) => Op): Made<Op> {
   const driven = drivenDomain(createManualDomain(), r.scheduler, delay);
