@@ -14,6 +14,10 @@
  * domain); the layers reject `'loop'` and `'shared'` domains with `ASYNC_SECTION`.
  *
  * @since 0.1.0
+ *
+ * Why this file is over 400 lines: it is one Effect-style module (as Effect's own `RcRef.ts` or `Pool.ts`): the
+ * public functions of `Rcu` service with their JSDoc, most of the length; the machinery shared with the other modules
+ * lives in `internal/`.
  */
 import {
   createDomain,
