@@ -13,11 +13,11 @@
  * Because an Effect read section can span async boundaries, the domain must be `'srcu'` (or the manual test
  * domain); the layers reject `'loop'` and `'shared'` domains with `ASYNC_SECTION`.
  *
- * @since 0.1.0
- *
  * Why this file is over 400 lines: it is one Effect-style module (as Effect's own `RcRef.ts` or `Pool.ts`): the
- * public functions of `Rcu` service with their JSDoc, most of the length; the machinery shared with the other modules
+ * public functions of the `Rcu` service with their JSDoc, most of the length; the machinery shared with the other modules
  * lives in `internal/`.
+ *
+ * @since 0.1.0
  */
 import {
   createDomain,

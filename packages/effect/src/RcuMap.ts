@@ -17,11 +17,11 @@
  * - `capacity` counts keys with a value or an acquisition in flight, as `RcMap` does: a new key beyond it fails
  *   with `Cause.ExceededCapacityError`; nothing is evicted.
  *
- * @since 0.1.0
- *
  * Why this file is over 400 lines: it is one Effect-style module (as Effect's own `RcRef.ts` or `Pool.ts`): the
  * public functions of `RcuMap` with their JSDoc, most of the length; the machinery shared with the other modules
  * lives in `internal/`.
+ *
+ * @since 0.1.0
  */
 import { describeValue, type RcuDomain } from "@rcu/core";
 import {

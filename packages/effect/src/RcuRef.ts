@@ -24,11 +24,11 @@
  * - If the domain is already closing when a value is due for release (the ref outlived its `Rcu` layer), the
  *   domain refuses new deferred work; the value is then released at once, with a warning, rather than leaked.
  *
- * @since 0.1.0
- *
  * Why this file is over 400 lines: it is one Effect-style module (as Effect's own `RcRef.ts` or `Pool.ts`): the
  * public functions of `RcuRef` with their JSDoc, most of the length; the machinery shared with the other modules
  * lives in `internal/`.
+ *
+ * @since 0.1.0
  */
 import { describeValue, type RcuDomain } from "@rcu/core";
 import { Context, Duration, Effect, Exit, PubSub, Scope, Semaphore, Stream, type Types } from "effect";
