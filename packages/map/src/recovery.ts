@@ -35,7 +35,12 @@ import {
 } from "./map-layout.js";
 import type { AnyMap } from "./shared-map-impl.js";
 import { migrate } from "./resize.js";
-import { lock, stripe, unlock } from "./stripe-lock.js";
+import { stripe, tryLock, unlock } from "./stripe-lock.js";
+
+/** Lock attempts (spin, then short parks) a recovery makes on a stripe before leaving it for a later pass. */
+const RECOVERY_TRIES = 2_000;
+/** Delay before a recovery pass retries the records it left (ms). */
+const RETRY_MS = 1;
 
 /** Takes back what thread `owner` (dead) held: locks, a half-moved bucket, its in-flight records. */
 export function recover(m: AnyMap, owner: number): void {
@@ -51,22 +56,29 @@ export function recover(m: AnyMap, owner: number): void {
     }
   }
   let recovered = held.length;
+  let retry = false;
   for (let i = 0; i < m.threads; i++) {
     const at = SLOTS + i * SLOT_WORDS;
     if (Atomics.load(idx, at + SLOT_OWNER) !== owner) continue;
     for (const which of [SLOT_INFLIGHT, SLOT_RETIRING]) {
       const r = Atomics.load(idx, at + which) - 1;
       if (r < 0) continue;
-      settle(m, r, which === SLOT_INFLIGHT, held);
+      if (!settle(m, r, which === SLOT_INFLIGHT, held)) {
+        retry = true;
+        continue;
+      }
       Atomics.store(idx, at + which, 0);
       recovered++;
     }
-    Atomics.store(idx, at + SLOT_OWNER, 0);
+    if (!retry) Atomics.store(idx, at + SLOT_OWNER, 0);
   }
   for (const word of held) unlock(m, word);
   if (Atomics.compareExchange(idx, RESIZE_LOCK, owner, 0) === owner) recovered++;
   recovered += sweep(m);
   if (recovered !== 0) Atomics.add(idx, RECOVERED, recovered);
+  // A record whose stripe another (dead) thread still holds: try again once this turn is over, after the other
+  // thread's exit listener has freed its locks. The pass is idempotent: settled slots were cleared above.
+  if (retry) setTimeout(() => recover(m, owner), RETRY_MS);
 }
 
 /**
@@ -101,8 +113,12 @@ export function sweep(m: AnyMap): number {
   return orphans;
 }
 
-/** A dead writer's record `r`: keep it if a table links it, else recycle it. */
-export function settle(m: AnyMap, r: number, inflight: boolean, held: number[]): void {
+/**
+ * A dead writer's record `r`: keep it if a table links it, else recycle it. Returns `false`, leaving the record
+ * for a later pass, when its stripe stays held by another thread — possibly one that died too and whose own
+ * `exit` listener (which frees that stripe) cannot run while this thread spins.
+ */
+export function settle(m: AnyMap, r: number, inflight: boolean, held: number[]): boolean {
   const rec = m.recFor(r);
   const w = r * m.sw;
   let state = Atomics.load(rec, w + META) & 7;
@@ -110,11 +126,11 @@ export function settle(m: AnyMap, r: number, inflight: boolean, held: number[]):
     Atomics.store(rec, w + META, (1 << 8) | INFLIGHT); // died between claiming a fresh record and marking it
     state = INFLIGHT;
   }
-  if (inflight ? state !== INFLIGHT : state !== RETIRING && state !== RETIRED) return;
+  if (inflight ? state !== INFLIGHT : state !== RETIRING && state !== RETIRED) return true;
   const h = rec[w + HASH]!;
   const word = stripe(h);
   const mine = held.includes(word);
-  if (!mine) lock(m, word);
+  if (!mine && !tryLock(m, word, RECOVERY_TRIES)) return false;
   try {
     if (linked(m, r, h)) {
       const meta = Atomics.load(rec, w + META);
@@ -131,6 +147,7 @@ export function settle(m: AnyMap, r: number, inflight: boolean, held: number[]):
   } finally {
     if (!mine) unlock(m, word);
   }
+  return true;
 }
 
 /** Under the stripe lock: whether a table links record `r` (hash `h`). */

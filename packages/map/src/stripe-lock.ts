@@ -57,6 +57,21 @@ export function lock(m: StripeLockHolder, word: number): void {
   }
 }
 
+/**
+ * Takes lock `word` like {@link lock} but gives up after `tries` attempts (spinning, then parking briefly):
+ * for recovery, which must not wait forever on a holder that may itself be dead.
+ */
+export function tryLock(m: StripeLockHolder, word: number, tries: number): boolean {
+  const idx = m.idx;
+  const me = m.me;
+  for (let spins = 0; spins < tries; spins++) {
+    const holder = Atomics.compareExchange(idx, word, 0, me);
+    if (holder === 0) return true;
+    if (spins >= SPINS && canWait()) Atomics.wait(idx, word, holder, PARK_MS);
+  }
+  return false;
+}
+
 /** Releases lock `word`. */
 export function unlock(m: StripeLockHolder, word: number): void {
   Atomics.store(m.idx, word, 0);
