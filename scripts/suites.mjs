@@ -10,7 +10,10 @@ export const suites = [
   {
     name: "docs-browser",
     cmd: "bash",
-    args: ["-c", "set -e; apps/docs/test/ensure-chromium.sh; pnpm --filter @rcu/docs docs:build; node apps/docs/test/browser.mjs"],
+    args: [
+      "-c",
+      "set -e; apps/docs/test/ensure-chromium.sh; pnpm --filter @rcu/docs docs:build; node apps/docs/test/browser.mjs",
+    ],
   },
   // apps/torture: a 20-second torture of every flavour side by side, then the self-test (grace periods ended
   // early on purpose: passes only if violations are reported); then the same two for @rcu/map (--flavor map),

@@ -33,12 +33,25 @@ const add = (name, r) => {
 };
 
 const vitestOut = join(results, "vitest.json");
-const vitestStatus = run("pnpm", ["exec", "vitest", "run", "--reporter=default", "--reporter=json", `--outputFile=${vitestOut}`]);
+const vitestStatus = run("pnpm", [
+  "exec",
+  "vitest",
+  "run",
+  "--reporter=default",
+  "--reporter=json",
+  `--outputFile=${vitestOut}`,
+]);
 if (existsSync(vitestOut)) {
   const r = JSON.parse(readFileSync(vitestOut, "utf8"));
   // Suites that fail to load (syntax errors, import failures) have no tests but do fail the run.
-  const brokenFiles = (r.testResults ?? []).filter((f) => f.status === "failed" && f.assertionResults.length === 0).length;
-  add("vitest", { passed: r.numPassedTests, failed: r.numFailedTests + brokenFiles, skipped: r.numPendingTests + r.numTodoTests });
+  const brokenFiles = (r.testResults ?? []).filter(
+    (f) => f.status === "failed" && f.assertionResults.length === 0,
+  ).length;
+  add("vitest", {
+    passed: r.numPassedTests,
+    failed: r.numFailedTests + brokenFiles,
+    skipped: r.numPendingTests + r.numTodoTests,
+  });
   if (vitestStatus !== 0 && r.numFailedTests + brokenFiles === 0) add("vitest (exit status)", { passed: 0, failed: 1 });
 } else {
   add("vitest", { passed: 0, failed: 1 });

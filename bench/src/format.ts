@@ -35,7 +35,11 @@ function cells(row: RowResult): string[] {
 export function textTable(results: Results): string {
   const rows = results.rows.map(cells);
   const widths = HEAD.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i]!.length)));
-  const line = (r: readonly string[]): string => r.map((c, i) => c.padEnd(widths[i]!)).join("  ").trimEnd();
+  const line = (r: readonly string[]): string =>
+    r
+      .map((c, i) => c.padEnd(widths[i]!))
+      .join("  ")
+      .trimEnd();
   const out = [
     `machine: ${machineLine(results.machine)}`,
     `node ${results.node} · ${results.date}${results.quick ? " · --quick (smoke run: sizes reduced, not a measurement)" : ""}`,
@@ -46,7 +50,10 @@ export function textTable(results: Results): string {
   ];
   for (const f of results.failures) out.push(`FAILED ${f.benchmark}: ${f.error}`);
   const missed = results.rows.filter((r) => !r.met).length;
-  out.push("", `${results.rows.length - missed} met, ${missed} missed${results.failures.length > 0 ? `, ${results.failures.length} failed` : ""}`);
+  out.push(
+    "",
+    `${results.rows.length - missed} met, ${missed} missed${results.failures.length > 0 ? `, ${results.failures.length} failed` : ""}`,
+  );
   return out.join("\n");
 }
 
@@ -59,7 +66,12 @@ export function markdownTable(results: Results): string {
     "",
     `| ${HEAD.join(" | ")} |`,
     `|${HEAD.map((_, i) => (i === 0 || i === 4 ? "---" : "---:")).join("|")}|`,
-    ...results.rows.map((r) => `| ${cells(r).map((c, i) => (i === 5 ? (r.met ? "✅ met" : "❌ missed") : esc(c))).join(" | ")} |`),
+    ...results.rows.map(
+      (r) =>
+        `| ${cells(r)
+          .map((c, i) => (i === 5 ? (r.met ? "✅ met" : "❌ missed") : esc(c)))
+          .join(" | ")} |`,
+    ),
   ];
   for (const f of results.failures) out.push("", `Failed: ${esc(f.benchmark)}: ${esc(f.error)}`);
   out.push(

@@ -25,7 +25,9 @@ export function watchGc(): void {
 }
 
 /** Runs `fn` and returns the GC time (ms) whose entries started inside its window, and the window's length. */
-export async function gcTimeOf(fn: () => Promise<void>): Promise<{ gcMs: number; wallMs: number; collections: number }> {
+export async function gcTimeOf(
+  fn: () => Promise<void>,
+): Promise<{ gcMs: number; wallMs: number; collections: number }> {
   watchGc();
   await sleep(5); // let entries of earlier collections arrive first
   const first = count;

@@ -71,7 +71,9 @@ describe("bench harness (--quick smoke run)", () => {
   });
 
   it("names the valid benchmarks when --only is wrong", () => {
-    expect(() => select(benchmarks, ["nope"])).toThrow(/Unknown benchmark nope\. Valid names: read-section, srcu-guard/);
+    expect(() => select(benchmarks, ["nope"])).toThrow(
+      /Unknown benchmark nope\. Valid names: read-section, srcu-guard/,
+    );
     expect(select(benchmarks, []).length).toBe(benchmarks.length);
   });
 
@@ -102,9 +104,15 @@ describe("bench harness (--quick smoke run)", () => {
       { ours: 1, baseline: 2, safety: { ours: { stale: 0, relent: 0 }, baseline: { stale: 1, relent: 0 } } },
       { ours: 1, baseline: 2, safety: { ours: { stale: 0, relent: 0 }, baseline: { stale: 1, relent: 1 } } },
     ]);
-    expect(row.safety).toMatchObject({ ours: { stale: 0, relent: 0 }, baseline: { stale: 2, relent: 1 }, repetitions: 2 });
+    expect(row.safety).toMatchObject({
+      ours: { stale: 0, relent: 0 },
+      baseline: { stale: 2, relent: 1 },
+      repetitions: 2,
+    });
     expect(row.safety!.text.ours).toBe("none");
-    expect(row.safety!.text.baseline).toBe("stale release accepted (2 in 2 repetitions); re-lent in use (1 in 2 repetitions)");
+    expect(row.safety!.text.baseline).toBe(
+      "stale release accepted (2 in 2 repetitions); re-lent in use (1 in 2 repetitions)",
+    );
     expect(row.spread).toMatchObject({ min: 0.5, max: 0.5, relative: 0 });
   });
 
@@ -138,7 +146,9 @@ describe("bench harness (--quick smoke run)", () => {
       repetitions: { full: 3, quick: 1 },
       warmup: { full: 1, quick: 1 },
       steadyWarmup: 10,
-      rows: [{ id: "r", name: "r", unit: "ms", ratio: "ours/baseline", goal: { text: "≤ 1×", value: 1, direction: "max" } }],
+      rows: [
+        { id: "r", name: "r", unit: "ms", ratio: "ours/baseline", goal: { text: "≤ 1×", value: 1, direction: "max" } },
+      ],
       run(ctx) {
         seen.push({ warmup: ctx.warmup, last: ctx.last });
         return { r: { ours: ratios[ctx.repetition]!, baseline: 1 } };
@@ -156,15 +166,26 @@ describe("bench harness (--quick smoke run)", () => {
 
   it("replaces only the text between the README markers", () => {
     const results: Results = {
-      machine: { os: "Linux", arch: "x64", cpu: "CPU", cores: 2, totalmem: 2 ** 30, memoryGiB: 1, loadStart: 0, loadEnd: 0 },
+      machine: {
+        os: "Linux",
+        arch: "x64",
+        cpu: "CPU",
+        cores: 2,
+        totalmem: 2 ** 30,
+        memoryGiB: 1,
+        loadStart: 0,
+        loadEnd: 0,
+      },
       node: "v20.0.0",
       date: "2026-01-01T00:00:00.000Z",
       quick: false,
       durationMs: 1,
       rows: [
-        summarize("b", { id: "r", name: "r | pipe", unit: "GP", ratio: "ours", goal: { text: "≤ 2", value: 2, direction: "max" } }, [
-          { ours: 3 },
-        ]),
+        summarize(
+          "b",
+          { id: "r", name: "r | pipe", unit: "GP", ratio: "ours", goal: { text: "≤ 2", value: 2, direction: "max" } },
+          [{ ours: 3 }],
+        ),
       ],
       failures: [],
     };

@@ -84,7 +84,8 @@ export async function runBenchmark(
       warmed++;
       if (extra > 0 && warmed >= warm && previous !== undefined) steady = agree(bench.rows, previous, sample, 0.1);
       previous = sample;
-      if (extra > 0 && !steady && warmed === warm + extra) log(`  ${bench.name}: not steady after ${String(warmed)} warm-ups; measuring anyway`);
+      if (extra > 0 && !steady && warmed === warm + extra)
+        log(`  ${bench.name}: not steady after ${String(warmed)} warm-ups; measuring anyway`);
       continue;
     }
     measured++;
@@ -111,7 +112,12 @@ export function agree(rows: readonly RowSpec[], a: Sample, b: Sample, tolerance:
     if (pa === undefined || pb === undefined) return false;
     const ra = ratioOf(row, pa);
     const rb = ratioOf(row, pb);
-    if (!Number.isFinite(ra) || !Number.isFinite(rb) || Math.abs(ra - rb) > tolerance * Math.max(Math.abs(ra), Math.abs(rb))) return false;
+    if (
+      !Number.isFinite(ra) ||
+      !Number.isFinite(rb) ||
+      Math.abs(ra - rb) > tolerance * Math.max(Math.abs(ra), Math.abs(rb))
+    )
+      return false;
   }
   return true;
 }
@@ -213,7 +219,9 @@ function safetyOf(
 export function mergeRuns(runs: ReadonlyArray<readonly RowResult[]>): RowResult[] {
   const first = runs[0] ?? [];
   return first.map((row) => {
-    const same = runs.map((r) => r.find((x) => x.benchmark === row.benchmark && x.id === row.id)).filter((x) => x !== undefined);
+    const same = runs
+      .map((r) => r.find((x) => x.benchmark === row.benchmark && x.id === row.id))
+      .filter((x) => x !== undefined);
     const ratios = same.map((x) => x.ratio).filter((x): x is number => x !== null && Number.isFinite(x));
     const ratio = ratios.length === 0 ? null : median(ratios);
     const oursMedian = median(same.map((x) => x.oursMedian));
@@ -291,8 +299,7 @@ export async function runHarness(options: HarnessOptions): Promise<Results> {
     }
     perRun.push(rows);
   }
-  const rows =
-    runs === 1 ? perRun[0]! : mergeRuns(perRun.map((r) => r.filter((x) => !failed.has(x.benchmark))));
+  const rows = runs === 1 ? perRun[0]! : mergeRuns(perRun.map((r) => r.filter((x) => !failed.has(x.benchmark))));
   return {
     machine: describeMachine(machineAtStart.loadStart),
     node: process.version,
@@ -332,6 +339,11 @@ function runInChild(name: string, quick: boolean, entry: string): Promise<RowRes
   });
 }
 
-function pick(v: { readonly full: number; readonly quick: number } | undefined, quick: boolean, full: number, q: number): number {
+function pick(
+  v: { readonly full: number; readonly quick: number } | undefined,
+  quick: boolean,
+  full: number,
+  q: number,
+): number {
   return v === undefined ? (quick ? q : full) : quick ? v.quick : v.full;
 }

@@ -30,7 +30,16 @@ interface Cli {
 }
 
 function parse(argv: readonly string[]): Cli {
-  const cli: Cli = { quick: false, only: [], out: undefined, writeReadme: false, isolate: true, list: false, child: undefined, runs: 1 };
+  const cli: Cli = {
+    quick: false,
+    only: [],
+    out: undefined,
+    writeReadme: false,
+    isolate: true,
+    list: false,
+    child: undefined,
+    runs: 1,
+  };
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i]!;
     const value = (): string => {
@@ -38,10 +47,22 @@ function parse(argv: readonly string[]): Cli {
       if (v === undefined) throw new Error(`${a} needs a value.`);
       return v;
     };
-    if (a === "--") continue; // pnpm may forward the separator itself
+    if (a === "--")
+      continue; // pnpm may forward the separator itself
     else if (a === "--quick") cli.quick = true;
-    else if (a === "--only") cli.only.push(...value().split(",").filter((s) => s !== ""));
-    else if (a.startsWith("--only=")) cli.only.push(...a.slice(7).split(",").filter((s) => s !== ""));
+    else if (a === "--only")
+      cli.only.push(
+        ...value()
+          .split(",")
+          .filter((s) => s !== ""),
+      );
+    else if (a.startsWith("--only="))
+      cli.only.push(
+        ...a
+          .slice(7)
+          .split(",")
+          .filter((s) => s !== ""),
+      );
     else if (a === "--out") cli.out = value();
     else if (a === "--write-readme") cli.writeReadme = true;
     else if (a === "--no-isolate") cli.isolate = false;
@@ -51,8 +72,10 @@ function parse(argv: readonly string[]): Cli {
       const v = Number(value());
       if (!Number.isInteger(v) || v < 1) throw new Error("--runs needs a whole number ≥ 1 (e.g. --runs 3).");
       cli.runs = v;
-    }
-    else throw new Error(`Unknown flag ${a}. Use --quick, --only <name>, --runs <n>, --out <file>, --write-readme, --no-isolate or --list.`);
+    } else
+      throw new Error(
+        `Unknown flag ${a}. Use --quick, --only <name>, --runs <n>, --out <file>, --write-readme, --no-isolate or --list.`,
+      );
   }
   return cli;
 }

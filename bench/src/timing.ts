@@ -96,7 +96,11 @@ export function interleave<A, B>(repetition: number, a: () => A, b: () => B): [A
 }
 
 /** Async version of {@link interleave}. */
-export async function interleaveAsync<A, B>(repetition: number, a: () => Promise<A>, b: () => Promise<B>): Promise<[A, B]> {
+export async function interleaveAsync<A, B>(
+  repetition: number,
+  a: () => Promise<A>,
+  b: () => Promise<B>,
+): Promise<[A, B]> {
   if (repetition % 2 === 0) {
     const x = await a();
     return [x, await b()];

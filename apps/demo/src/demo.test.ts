@@ -125,8 +125,22 @@ describe("parseDemoArgs", () => {
   it("defaults, and every flag", () => {
     expect(parseDemoArgs([])).toEqual({ kind: "run", settings: DEFAULT_SETTINGS });
     expect(
-      parseDemoArgs(["--seconds", "2.5", "--rate", "200", "--flavor", "loop", "--concurrency", "8", "--requests", "1000"]),
-    ).toEqual({ kind: "run", settings: { seconds: 2.5, rate: 200, flavor: "loop", concurrency: 8, maxRequests: 1000 } });
+      parseDemoArgs([
+        "--seconds",
+        "2.5",
+        "--rate",
+        "200",
+        "--flavor",
+        "loop",
+        "--concurrency",
+        "8",
+        "--requests",
+        "1000",
+      ]),
+    ).toEqual({
+      kind: "run",
+      settings: { seconds: 2.5, rate: 200, flavor: "loop", concurrency: 8, maxRequests: 1000 },
+    });
     expect(parseDemoArgs(["-h"])).toEqual({ kind: "help" });
   });
 

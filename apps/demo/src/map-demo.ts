@@ -21,7 +21,13 @@ const route = (version: number) => ({ port: 8000 + (version % 1000), weight: ver
 const paths = Array.from({ length: 10_000 }, (_, i) => `/api/v${i % 3}/resource/${i}`);
 
 const domain = createSharedDomain({ maxThreads: WORKERS + 1, name: "router" });
-const routes = createSharedMap({ domain, key: { type: "string", maxBytes: 64 }, value: ROUTE, capacity: 1024, maxCapacity: 40_000 });
+const routes = createSharedMap({
+  domain,
+  key: { type: "string", maxBytes: 64 },
+  value: ROUTE,
+  capacity: 1024,
+  maxCapacity: 40_000,
+});
 for (const p of paths) routes.set(p, route(1));
 const stop = new SharedArrayBuffer(4);
 type Report = { routed: number; notFound: number; torn: number; newest: number; perSecond: number };
@@ -35,11 +41,17 @@ for (let w = 0; w < WORKERS; w++) {
   const messages: Array<(m: unknown) => void> = [];
   worker.on("message", (m) => messages.shift()?.(m));
   ready.push(new Promise((resolve) => messages.push(resolve)));
-  reports.push(new Promise<Report>((resolve, reject) => (messages.push(resolve as (m: unknown) => void), worker.once("error", reject))));
+  reports.push(
+    new Promise<Report>(
+      (resolve, reject) => (messages.push(resolve as (m: unknown) => void), worker.once("error", reject)),
+    ),
+  );
 }
 await Promise.all(ready); // every worker is routing before the updates start
 
-process.stdout.write(`@rcu/map demo: ${paths.length} routes shared by ${WORKERS} workers, updated live for ${seconds} s\n`);
+process.stdout.write(
+  `@rcu/map demo: ${paths.length} routes shared by ${WORKERS} workers, updated live for ${seconds} s\n`,
+);
 const end = Date.now() + seconds * 1000;
 let updates = 0;
 let version = 1;
@@ -48,7 +60,8 @@ for (let n = 0; Date.now() < end; n++) {
   const write = (): void => {
     if (n % 5 === 0) routes.update(p, (r) => (r === undefined ? undefined : route(r.version + 1)));
     else if (n % 50 === 1) routes.delete(p);
-    else if (n % 3 === 0) routes.set(`/new/${n % 20_000}`, route(++version)); // the table grows while workers read
+    else if (n % 3 === 0)
+      routes.set(`/new/${n % 20_000}`, route(++version)); // the table grows while workers read
     else routes.set(p, route(++version));
   };
   try {
@@ -75,7 +88,9 @@ const copyBytes = Math.max(0, process.memoryUsage().heapUsed - before);
 const pad = (s: string | number, n: number) => String(s).padStart(n);
 process.stdout.write(`\n worker   lookups/s   routed    404s   torn   newest version seen\n`);
 done.forEach((r, i) =>
-  process.stdout.write(` ${pad(i + 1, 6)} ${pad(Math.round(r.perSecond), 11)} ${pad(r.routed, 8)} ${pad(r.notFound, 7)} ${pad(r.torn, 6)} ${pad(r.newest, 8)}\n`),
+  process.stdout.write(
+    ` ${pad(i + 1, 6)} ${pad(Math.round(r.perSecond), 11)} ${pad(r.routed, 8)} ${pad(r.notFound, 7)} ${pad(r.torn, 6)} ${pad(r.newest, 8)}\n`,
+  ),
 );
 process.stdout.write(
   `\n main thread: ${updates} live updates (${Math.round(updates / seconds)}/s), ${stats.size} routes now, ` +

@@ -87,7 +87,10 @@ export function createRcuStore(options: RcuStoreOptions): Store {
 
   return {
     kind: "rcu",
-    label: options.unsafeTypesafeReuse === true ? `@rcu (${options.flavor} + UNSAFE typesafe pool)` : `@rcu (${options.flavor} + pool)`,
+    label:
+      options.unsafeTypesafeReuse === true
+        ? `@rcu (${options.flavor} + UNSAFE typesafe pool)`
+        : `@rcu (${options.flavor} + pool)`,
     enter() {
       const guard = domain.readLock();
       return new Snapshot(config.get(), current.value, guard);

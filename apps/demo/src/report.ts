@@ -27,7 +27,9 @@ export function formatReport(input: ReportInput): string {
   const row = (label: string, pick: (t: TrialResult) => string): Row => [label, pick(naive), pick(rcu)];
   const rows: Row[] = [
     row("requests served", (t) => fmt(t.served)),
-    row("touched a disposed resource", (t) => (t.violations === 0 ? "0" : `${fmt(t.violations)} (${pct(t.violations, t.served)})`)),
+    row("touched a disposed resource", (t) =>
+      t.violations === 0 ? "0" : `${fmt(t.violations)} (${pct(t.violations, t.served)})`,
+    ),
     row("swaps (config + parser)", (t) => fmt(t.swaps)),
     row("grace periods", (t) => (t.gracePeriods === undefined ? "—" : fmt(t.gracePeriods))),
     row("objects reclaimed (incl. at close)", (t) => fmt(t.reclaimed)),

@@ -31,7 +31,12 @@ export async function main() {
   const last = new Map<ChannelName, unknown>();
   const stop = observe(counts, last);
   const reported: unknown[] = [];
-  const domain = createDomain({ flavor: "srcu", name: "observed", stallTimeoutMs: 20, onError: (err) => void reported.push(err) });
+  const domain = createDomain({
+    flavor: "srcu",
+    name: "observed",
+    stallTimeoutMs: 20,
+    onError: (err) => void reported.push(err),
+  });
   try {
     await domain.synchronize(); // rcu:gp:start, rcu:gp:end
 

@@ -38,7 +38,12 @@ class Session implements Disposable {
 }
 
 /** Installs the shutdown handler on `signals` (in a real server: `process`). */
-export function installShutdown(signals: EventEmitter, domain: RcuDomain, onPublished: () => Disposable, exit: (code: number) => void) {
+export function installShutdown(
+  signals: EventEmitter,
+  domain: RcuDomain,
+  onPublished: () => Disposable,
+  exit: (code: number) => void,
+) {
   signals.once("SIGTERM", () => {
     domain.retire(onPublished()); // the live value goes too
     domain

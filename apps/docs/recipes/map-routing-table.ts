@@ -37,7 +37,9 @@ export async function main({ workers = 4, updates = 400 } = {}) {
   for (let i = 1; i <= updates; i++) {
     const path = PATHS[i % PATHS.length]!;
     routes.set(path, { port: 8000 + (i % 50), weight: 1 + i, version: i + 1 });
-    routes.update("/api/users", (r) => (r === undefined ? undefined : { ...r, weight: r.weight + 1, version: r.version + 1 }));
+    routes.update("/api/users", (r) =>
+      r === undefined ? undefined : { ...r, weight: r.weight + 1, version: r.version + 1 },
+    );
     if (i % 10 === 0) routes.delete("/admin");
     else routes.set("/admin", { port: 9000, weight: 1 + i, version: i + 1 });
     if (i % 20 === 0) await new Promise((resolve) => setImmediate(resolve)); // let grace periods end

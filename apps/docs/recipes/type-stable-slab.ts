@@ -43,7 +43,12 @@ export class SessionSlab {
 }
 
 /** The reader's side of the pattern: read generation, read fields, re-check generation and identity. */
-export function readUser(domain: RcuDomain, table: Map<string, Session>, id: string, onRead?: () => void): string | undefined {
+export function readUser(
+  domain: RcuDomain,
+  table: Map<string, Session>,
+  id: string,
+  onRead?: () => void,
+): string | undefined {
   return domain.read(() => {
     const s = table.get(id);
     if (s === undefined) return undefined;
@@ -73,5 +78,12 @@ export async function main() {
   const s2 = table.get("s2");
   await slab.drain();
   await domain.close();
-  return { plain, raced, sameObject: s2 === s1, created: slab.created, reusedEarly: slab.reusedEarly, s2User: s2?.user };
+  return {
+    plain,
+    raced,
+    sameObject: s2 === s1,
+    created: slab.created,
+    reusedEarly: slab.reusedEarly,
+    s2User: s2?.user,
+  };
 }

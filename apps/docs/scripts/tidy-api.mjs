@@ -54,7 +54,10 @@ for (const file of walk(apiDir)) {
     text = text.replace(new RegExp(`\\[${name}\\]\\(((?:\\.\\./)*)(${mod}/)?index\\.md\\)`, "g"), (m, up, dir) =>
       rel.length === 2 || rel[1] === mod ? `[${spec}](${up}${dir ?? ""}index.md)` : m,
     );
-    if (rel.length === 3 && rel[1] === mod) text = text.replace(new RegExp(`^# ${name}$`, "m"), `# ${spec}`).replace(new RegExp(` / ${name}$`, "m"), ` / ${spec}`);
+    if (rel.length === 3 && rel[1] === mod)
+      text = text
+        .replace(new RegExp(`^# ${name}$`, "m"), `# ${spec}`)
+        .replace(new RegExp(` / ${name}$`, "m"), ` / ${spec}`);
   }
   if (text !== before) {
     writeFileSync(file, text);

@@ -30,7 +30,9 @@ function record(name, ok, detail = "") {
   }
   // one line per page only with RCU_VERBOSE=1; failures and the other checks always
   if (!ok || process.env.RCU_VERBOSE || !name.startsWith("page ")) {
-    console.log(`${((Date.now() - t0) / 1000).toFixed(1).padStart(6)}s ${ok ? "ok  " : "FAIL"} ${name}${!ok && detail ? ` — ${detail}` : ""}`);
+    console.log(
+      `${((Date.now() - t0) / 1000).toFixed(1).padStart(6)}s ${ok ? "ok  " : "FAIL"} ${name}${!ok && detail ? ` — ${detail}` : ""}`,
+    );
   }
 }
 
@@ -89,7 +91,11 @@ async function waitForServer(base, child, ms) {
 
 async function main() {
   if (!existsSync(join(distDir, "index.html"))) {
-    record("site is built", false, `no ${relative(appDir, distDir)}/index.html — run \`pnpm --filter @rcu/docs docs:build\` first`);
+    record(
+      "site is built",
+      false,
+      `no ${relative(appDir, distDir)}/index.html — run \`pnpm --filter @rcu/docs docs:build\` first`,
+    );
     return;
   }
   if (!existsSync(chromiumPath)) {
@@ -155,15 +161,18 @@ async function main() {
     const links = new Map(); // path -> first page that links to it
     const anchors = new Map(); // path#hash -> first page that links to it
     const tabs = [page];
-    for (let i = 1; i < Math.max(1, Number(process.env.RCU_BROWSER_TABS ?? 2)); i++) tabs.push(track(await context.newPage()));
+    for (let i = 1; i < Math.max(1, Number(process.env.RCU_BROWSER_TABS ?? 2)); i++)
+      tabs.push(track(await context.newPage()));
     const queue = [...pages];
     const visit = async (tab, path) => {
       errorsOf.set(tab, []);
       const res = await tab.goto(base + path, { waitUntil: "load" });
       // hydrated: Vue marks the mounted container; hydration mismatches are reported as console errors by then
-      await tab.waitForFunction(() => document.querySelector("#app")?.__vue_app__ !== undefined, null, { timeout: 10_000 }).catch(() => {
-        errorsOf.get(tab).push("the page did not hydrate within 10 s");
-      });
+      await tab
+        .waitForFunction(() => document.querySelector("#app")?.__vue_app__ !== undefined, null, { timeout: 10_000 })
+        .catch(() => {
+          errorsOf.get(tab).push("the page did not hydrate within 10 s");
+        });
       await tab.waitForTimeout(50);
       const status = res?.status() ?? 0;
       const hrefs = await tab.$$eval("a[href]", (as) => as.map((a) => a.href));
@@ -175,7 +184,11 @@ async function main() {
         if (u.hash.length > 1 && !anchors.has(p + u.hash)) anchors.set(p + u.hash, path);
       }
       const errors = errorsOf.get(tab);
-      record(`page ${path}`, status === 200 && errors.length === 0, status !== 200 ? `HTTP ${status}` : errors.join(" | "));
+      record(
+        `page ${path}`,
+        status === 200 && errors.length === 0,
+        status !== 200 ? `HTTP ${status}` : errors.join(" | "),
+      );
     };
     await Promise.all(
       tabs.map(async (tab) => {
@@ -184,7 +197,9 @@ async function main() {
     );
     for (const tab of tabs.slice(1)) await tab.close();
     console.log(`${((Date.now() - t0) / 1000).toFixed(1).padStart(6)}s visited ${pages.length} pages`);
-    const sidebarCount = await page.goto(base + "/guide/getting-started.html").then(() => page.$$eval(".VPSidebar a[href]", (as) => as.length));
+    const sidebarCount = await page
+      .goto(base + "/guide/getting-started.html")
+      .then(() => page.$$eval(".VPSidebar a[href]", (as) => as.length));
     record("the sidebar lists pages", sidebarCount >= 15, `${sidebarCount} sidebar links`);
 
     // 2. Every internal link resolves (HTTP 200).
@@ -193,13 +208,20 @@ async function main() {
       const res = await fetch(base + p, { redirect: "follow" });
       if (res.status !== 200) broken.push(`${p} (HTTP ${res.status}, linked from ${from})`);
     }
-    record(`internal links resolve (${links.size} checked)`, broken.length === 0 && links.size > 20, broken.slice(0, 10).join("; "));
+    record(
+      `internal links resolve (${links.size} checked)`,
+      broken.length === 0 && links.size > 20,
+      broken.slice(0, 10).join("; "),
+    );
 
     // 2b. ...and so do their #anchors (an element with that id on the target page).
     const htmlOf = new Map();
     const missing = [];
     for (const [target, from] of anchors) {
-      const [p, hash] = [target.slice(0, target.indexOf("#")), decodeURIComponent(target.slice(target.indexOf("#") + 1))];
+      const [p, hash] = [
+        target.slice(0, target.indexOf("#")),
+        decodeURIComponent(target.slice(target.indexOf("#") + 1)),
+      ];
       if (!htmlOf.has(p)) htmlOf.set(p, await (await fetch(base + p)).text());
       const ids = htmlOf.get(p);
       if (!ids.includes(`id="${hash}"`)) missing.push(`${target} (linked from ${from})`);
@@ -260,11 +282,13 @@ async function main() {
         await timeline.locator("button[data-action=step]").click();
         const step1 = await stepOf();
         await timeline.locator("button[data-action=play]").click();
-        await page.waitForFunction(
-          ([s]) => Number(document.querySelector("[data-timeline]")?.getAttribute("data-step")) >= s + 3,
-          [step1],
-          { timeout: 15_000 },
-        ).catch(() => {});
+        await page
+          .waitForFunction(
+            ([s]) => Number(document.querySelector("[data-timeline]")?.getAttribute("data-step")) >= s + 3,
+            [step1],
+            { timeout: 15_000 },
+          )
+          .catch(() => {});
         const step2 = await stepOf();
         const events2 = await eventsOf();
         // let it play to the end: the real run's callbacks must have disposed v1 and v2, in that order
@@ -274,17 +298,25 @@ async function main() {
         await timeline.screenshot({ path: join(artifacts, "timeline.png") });
         const v1 = svgText.indexOf("dispose v1");
         const v2 = svgText.indexOf("dispose v2");
-        record("timeline: played to the end, the run disposed v1 then v2", v1 >= 0 && v2 > v1, `svg text: ${svgText.slice(0, 200)}`);
+        record(
+          "timeline: played to the end, the run disposed v1 then v2",
+          v1 >= 0 && v2 > v1,
+          `svg text: ${svgText.slice(0, 200)}`,
+        );
         record(
           `timeline: step advances (${step0} → ${step1}) and play advances it (→ ${step2})`,
           step1 === step0 + 1 && step2 >= step1 + 3 && errs().length === 0,
           errs().join(" | "),
         );
-        record(`timeline: the SVG draws the run's events (${events0} → ${events2})`, events2 > events0, "no new events drawn");
+        record(
+          `timeline: the SVG draws the run's events (${events0} → ${events2})`,
+          events2 > events0,
+          "no new events drawn",
+        );
       }
     }
   } catch (err) {
-    record("browser run", false, err instanceof Error ? err.stack ?? err.message : String(err));
+    record("browser run", false, err instanceof Error ? (err.stack ?? err.message) : String(err));
     if (serverLog) console.log("--- vitepress preview output ---\n" + serverLog);
   } finally {
     await context?.close().catch(() => {});

@@ -47,7 +47,9 @@ describe.each(["loop", "srcu"] as const)("%s domain under injected faults", (fla
     expect(ran).toEqual([0, 1, 2, 3, 4, 5, 6, 7, 8]);
     expect(processed).toEqual([0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11]);
     expect(errors).toHaveLength(3 + 3);
-    expect(errors.every((e) => isRcuError(e) && e.code === "CALLBACK_FAILED" && causeOf(e) instanceof InjectedFault)).toBe(true);
+    expect(
+      errors.every((e) => isRcuError(e) && e.code === "CALLBACK_FAILED" && causeOf(e) instanceof InjectedFault),
+    ).toBe(true);
     expect(engine.stats()).toMatchObject({ enqueued: 12, processed: 12, dequeued: 0, pending: 0 });
     await domain.close();
   });
@@ -142,10 +144,14 @@ describe.each(["loop", "srcu"] as const)("%s domain under injected faults", (fla
 
 describe("shared domain: a worker crash mid-section", () => {
   beforeAll(() => {
-    if (!existsSync(READER)) throw new Error(`${READER.pathname} is missing: run \`pnpm --filter @rcu/torture build\` first.`);
+    if (!existsSync(READER))
+      throw new Error(`${READER.pathname} is missing: run \`pnpm --filter @rcu/torture build\` first.`);
   });
 
-  function startReader(domain: ReturnType<typeof createSharedDomain>, crashSelf: boolean): { worker: Worker; exitCode: Promise<number> } {
+  function startReader(
+    domain: ReturnType<typeof createSharedDomain>,
+    crashSelf: boolean,
+  ): { worker: Worker; exitCode: Promise<number> } {
     const buffers = allocateShared(4, 1);
     new Int32Array(buffers.records)[RETIRED_AT] = -1;
     const id = 7;
@@ -156,26 +162,22 @@ describe("shared domain: a worker crash mid-section", () => {
     return { worker, exitCode };
   }
 
-  it(
-    "without watch() the dead reader's slot blocks grace periods; with watch() they continue",
-    async () => {
-      // Unwatched: the worker exits inside its section, so its slot still says "reader inside".
-      const unwatched = createSharedDomain({ maxThreads: 2 });
-      const a = startReader(unwatched, true);
-      expect(await a.exitCode).toBe(CRASH_EXIT_CODE);
-      const cookie = unwatched.startPoll();
-      for (let i = 0; i < 20; i++) await new Promise((r) => setTimeout(r, 5));
-      expect(unwatched.poll(cookie)).toBe(false);
+  it("without watch() the dead reader's slot blocks grace periods; with watch() they continue", async () => {
+    // Unwatched: the worker exits inside its section, so its slot still says "reader inside".
+    const unwatched = createSharedDomain({ maxThreads: 2 });
+    const a = startReader(unwatched, true);
+    expect(await a.exitCode).toBe(CRASH_EXIT_CODE);
+    const cookie = unwatched.startPoll();
+    for (let i = 0; i < 20; i++) await new Promise((r) => setTimeout(r, 5));
+    expect(unwatched.poll(cookie)).toBe(false);
 
-      // Watched: the same crash, and the grace period completes.
-      const watched = createSharedDomain({ maxThreads: 2 });
-      const b = startReader(watched, true);
-      watched.watch(b.worker);
-      expect(await b.exitCode).toBe(CRASH_EXIT_CODE);
-      await watched.synchronize();
-      expect(watched.stats().gracePeriodsCompleted).toBeGreaterThan(0);
-      await watched.close();
-    },
-    30_000,
-  );
+    // Watched: the same crash, and the grace period completes.
+    const watched = createSharedDomain({ maxThreads: 2 });
+    const b = startReader(watched, true);
+    watched.watch(b.worker);
+    expect(await b.exitCode).toBe(CRASH_EXIT_CODE);
+    await watched.synchronize();
+    expect(watched.stats().gracePeriodsCompleted).toBeGreaterThan(0);
+    await watched.close();
+  }, 30_000);
 });

@@ -66,7 +66,14 @@ export interface FlavorStats {
    * records lent twice; `leaked`: churn-pool records lost (at most one per kill: a record the dead thread was
    * moving); `waits`: resolved waits of `waitFor` workers; `stranded`: those workers that exited by themselves.
    */
-  liveness: { lockKills: number; recoveredLocks: number; doubleLent: number; leaked: number; waits: number; stranded: number };
+  liveness: {
+    lockKills: number;
+    recoveredLocks: number;
+    doubleLent: number;
+    leaked: number;
+    waits: number;
+    stranded: number;
+  };
   /** The run could not stop (a grace period never ended): a failure. */
   stalled: number;
 }

@@ -20,7 +20,13 @@ import { endGracePeriodsEarly } from "./test-switches.js";
 import { checksOf, formatReport } from "./torture-report.js";
 
 const compact = (x: number): string =>
-  x >= 1e9 ? `${(x / 1e9).toFixed(1)}G` : x >= 1e6 ? `${(x / 1e6).toFixed(1)}M` : x >= 1e3 ? `${(x / 1e3).toFixed(1)}k` : String(x);
+  x >= 1e9
+    ? `${(x / 1e9).toFixed(1)}G`
+    : x >= 1e6
+      ? `${(x / 1e6).toFixed(1)}M`
+      : x >= 1e3
+        ? `${(x / 1e3).toFixed(1)}k`
+        : String(x);
 
 async function run(settings: TortureSettings): Promise<number> {
   const { seconds, flavors, selfTest } = settings;
@@ -68,13 +74,23 @@ async function run(settings: TortureSettings): Promise<number> {
       flavors: flavors.join(","),
       passed,
       failed,
-      ...Object.fromEntries([...results].map(([f, s]) => [f, { ...s, pipe: s.pipe.join("/"), unexpectedErrorSamples: s.unexpectedErrorSamples.length }])),
+      ...Object.fromEntries(
+        [...results].map(([f, s]) => [
+          f,
+          { ...s, pipe: s.pipe.join("/"), unexpectedErrorSamples: s.unexpectedErrorSamples.length },
+        ]),
+      ),
     };
     writeFileSync(new URL("../results.json", import.meta.url), `${JSON.stringify(report, null, 2)}\n`);
   }
   if (suiteMode) {
-    const prior = existsSync(resultFile) ? (JSON.parse(readFileSync(resultFile, "utf8")) as { passed?: number; failed?: number }) : {};
-    writeFileSync(resultFile, JSON.stringify({ passed: (prior.passed ?? 0) + passed, failed: (prior.failed ?? 0) + failed }));
+    const prior = existsSync(resultFile)
+      ? (JSON.parse(readFileSync(resultFile, "utf8")) as { passed?: number; failed?: number })
+      : {};
+    writeFileSync(
+      resultFile,
+      JSON.stringify({ passed: (prior.passed ?? 0) + passed, failed: (prior.failed ?? 0) + failed }),
+    );
   }
   return failed === 0 ? 0 : 1;
 }

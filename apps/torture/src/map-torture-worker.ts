@@ -11,7 +11,16 @@ import { attachSharedDomain } from "@rcu/core/shared";
 import type { SharedDomainHandle } from "@rcu/core/shared";
 import { attachSharedMap } from "@rcu/map";
 import type { SharedMapHandle } from "@rcu/map";
-import { LANE, MAP_LANE_WORDS, MAP_STOP, STABLE_BASE, STABLE_KEYS, isWhole, recordFor, type MapLayout } from "./map-torture-layout.js";
+import {
+  LANE,
+  MAP_LANE_WORDS,
+  MAP_STOP,
+  STABLE_BASE,
+  STABLE_KEYS,
+  isWhole,
+  recordFor,
+  type MapLayout,
+} from "./map-torture-layout.js";
 import { endGracePeriodsEarly } from "./test-switches.js";
 
 interface MapWorkerData {
@@ -60,7 +69,8 @@ if (data.role === "reader") {
         try {
           const gen = map.get(h, "gen");
           gens[i] = gen;
-          if (!isWhole(key, gen, map.get(h, "key"), map.get(h, "a"), map.get(h, "b"), map.get(h, "c"))) lane[LANE.torn]!++;
+          if (!isWhole(key, gen, map.get(h, "key"), map.get(h, "a"), map.get(h, "b"), map.get(h, "c")))
+            lane[LANE.torn]!++;
         } catch {
           lane[LANE.recycled]!++; // the handle lookup() just returned no longer names its record
           found[i] = -1;

@@ -16,7 +16,16 @@ import { attachSharedPending, createSharedDomain } from "@rcu/core/shared";
 import type { SharedDomain } from "@rcu/core/shared";
 import { createSharedMap } from "@rcu/map";
 import type { SharedMap } from "@rcu/map";
-import { LANE, MAP_LANE_WORDS, MAP_LAYOUT, MAP_STOP, STABLE_BASE, STABLE_KEYS, recordFor, type MapLayout } from "./map-torture-layout.js";
+import {
+  LANE,
+  MAP_LANE_WORDS,
+  MAP_LAYOUT,
+  MAP_STOP,
+  STABLE_BASE,
+  STABLE_KEYS,
+  recordFor,
+  type MapLayout,
+} from "./map-torture-layout.js";
 import { endGracePeriodsEarly } from "./test-switches.js";
 
 /** One pass/fail line of the map torture. */
@@ -95,7 +104,16 @@ export async function runMapTorture(options: {
   const live = new Map<number, Worker>();
   const spawn = (lane: number, role: "reader" | "writer"): void => {
     const worker = new Worker(url, {
-      workerData: { rcu: domain.handle, map: map.handle, control, lanes, lane, role, keySpace: keySpace.value, selfTest: options.selfTest },
+      workerData: {
+        rcu: domain.handle,
+        map: map.handle,
+        control,
+        lanes,
+        lane,
+        role,
+        keySpace: keySpace.value,
+        selfTest: options.selfTest,
+      },
     });
     map.watch(worker);
     live.set(lane, worker);
@@ -130,7 +148,8 @@ export async function runMapTorture(options: {
     const stableKey = STABLE_BASE + (seed % STABLE_KEYS);
     const key = seed % keySpace.value;
     try {
-      if (n % 3 === 0) map.set(stableKey, recordFor(stableKey, n)); // replaced, never deleted
+      if (n % 3 === 0)
+        map.set(stableKey, recordFor(stableKey, n)); // replaced, never deleted
       else if (n % 11 === 10) map.delete(key);
       else map.set(key, recordFor(key, n));
       mainLane[LANE.updates]!++;
@@ -162,7 +181,8 @@ export async function runMapTorture(options: {
   };
   const all = new Float64Array(lanes);
   for (let l = 0; l < all.length / MAP_LANE_WORDS; l++) {
-    for (const [name, slot] of Object.entries(LANE)) totals[name as keyof typeof LANE] += all[l * MAP_LANE_WORDS + slot]!;
+    for (const [name, slot] of Object.entries(LANE))
+      totals[name as keyof typeof LANE] += all[l * MAP_LANE_WORDS + slot]!;
   }
   const s = map.stats();
   totals.resizes = s.resizes;
@@ -174,17 +194,39 @@ export async function runMapTorture(options: {
   if (options.selfTest) {
     return {
       totals,
-      checks: [c("self-test: recycled records reported with grace periods ended early", totals.recycled + totals.torn > 0, `recycled ${totals.recycled}, torn ${totals.torn}; ${unexpected.join(" | ") || "no worker errors"}`)],
+      checks: [
+        c(
+          "self-test: recycled records reported with grace periods ended early",
+          totals.recycled + totals.torn > 0,
+          `recycled ${totals.recycled}, torn ${totals.torn}; ${unexpected.join(" | ") || "no worker errors"}`,
+        ),
+      ],
     };
   }
   return {
     totals,
     checks: [
-      c("no reader saw a torn or recycled record", totals.torn + totals.recycled === 0, `torn ${totals.torn}, recycled ${totals.recycled}`),
-      c("no present key missed (also during resizes)", totals.missed === 0, `missed ${totals.missed}, resizes ${totals.resizes}`),
-      c("no record lost (killed writers included)", totals.lostRecords === 0, `lost ${totals.lostRecords}, writers killed ${writersKilled}, recovered ${totals.recovered}`),
+      c(
+        "no reader saw a torn or recycled record",
+        totals.torn + totals.recycled === 0,
+        `torn ${totals.torn}, recycled ${totals.recycled}`,
+      ),
+      c(
+        "no present key missed (also during resizes)",
+        totals.missed === 0,
+        `missed ${totals.missed}, resizes ${totals.resizes}`,
+      ),
+      c(
+        "no record lost (killed writers included)",
+        totals.lostRecords === 0,
+        `lost ${totals.lostRecords}, writers killed ${writersKilled}, recovered ${totals.recovered}`,
+      ),
       c("no unexpected errors", unexpected.length === 0, unexpected.join(" | ") || "none"),
-      c("made progress", totals.reads > 0 && totals.hits > 0 && totals.updates > 0, `reads ${totals.reads}, lookups ${totals.lookups}, updates ${totals.updates}`),
+      c(
+        "made progress",
+        totals.reads > 0 && totals.hits > 0 && totals.updates > 0,
+        `reads ${totals.reads}, lookups ${totals.lookups}, updates ${totals.updates}`,
+      ),
     ],
   };
 }
@@ -196,21 +238,35 @@ export async function runMapTorture(options: {
  * @example
  * process.exitCode = await mapTortureMain({ seconds: 5, selfTest: false, readers: 4 })
  */
-export async function mapTortureMain(settings: { seconds: number; selfTest: boolean; readers: number }): Promise<number> {
+export async function mapTortureMain(settings: {
+  seconds: number;
+  selfTest: boolean;
+  readers: number;
+}): Promise<number> {
   const end = Date.now() + settings.seconds * 1000;
   process.stdout.write(
     `torture: map for ${settings.seconds} s${settings.selfTest ? " — SELF-TEST: grace periods end early on purpose; violations are expected" : ""}\n`,
   );
-  const { totals, checks } = await runMapTorture({ shouldStop: () => Date.now() >= end, readers: settings.readers, selfTest: settings.selfTest });
+  const { totals, checks } = await runMapTorture({
+    shouldStop: () => Date.now() >= end,
+    readers: settings.readers,
+    selfTest: settings.selfTest,
+  });
   process.stdout.write(`map: ${JSON.stringify(totals)}\n`);
-  for (const check of checks) process.stdout.write(`${check.ok ? "ok  " : "FAIL"} map: ${check.name} (${check.detail})\n`);
+  for (const check of checks)
+    process.stdout.write(`${check.ok ? "ok  " : "FAIL"} map: ${check.name} (${check.detail})\n`);
   const passed = checks.filter((x) => x.ok).length;
   const failed = checks.length - passed;
   process.stdout.write(`${passed} passed, ${failed} failed\n`);
   const resultFile = process.env.RCU_RESULT_FILE;
   if (resultFile !== undefined && resultFile !== "") {
-    const prior = existsSync(resultFile) ? (JSON.parse(readFileSync(resultFile, "utf8")) as { passed?: number; failed?: number }) : {};
-    writeFileSync(resultFile, JSON.stringify({ passed: (prior.passed ?? 0) + passed, failed: (prior.failed ?? 0) + failed }));
+    const prior = existsSync(resultFile)
+      ? (JSON.parse(readFileSync(resultFile, "utf8")) as { passed?: number; failed?: number })
+      : {};
+    writeFileSync(
+      resultFile,
+      JSON.stringify({ passed: (prior.passed ?? 0) + passed, failed: (prior.failed ?? 0) + failed }),
+    );
   }
   return failed === 0 ? 0 : 1;
 }

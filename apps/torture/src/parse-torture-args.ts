@@ -62,12 +62,18 @@ export function parseTortureArgs(argv: readonly string[]): ParsedArgs {
   if (values.help === true) return { help: true };
   const seconds = values.seconds === undefined ? 30 : Number(values.seconds);
   if (!Number.isFinite(seconds) || seconds <= 0 || seconds > 86_400) {
-    throw new Error(`--seconds must be a number of seconds in (0, 86400], got ${JSON.stringify(values.seconds)}. Example: --seconds 20`);
+    throw new Error(
+      `--seconds must be a number of seconds in (0, 86400], got ${JSON.stringify(values.seconds)}. Example: --seconds 20`,
+    );
   }
   const flavor = values.flavor ?? "all";
   const map = flavor === "map";
   const flavors: readonly TortureFlavor[] =
-    flavor === "all" ? ["loop", "srcu", "shared"] : flavor === "loop" || flavor === "srcu" || flavor === "shared" ? [flavor] : [];
+    flavor === "all"
+      ? ["loop", "srcu", "shared"]
+      : flavor === "loop" || flavor === "srcu" || flavor === "shared"
+        ? [flavor]
+        : [];
   if (flavors.length === 0 && !map) {
     throw new Error(`--flavor must be loop, srcu, shared or all (or map), got ${JSON.stringify(flavor)}.`);
   }
@@ -76,5 +82,8 @@ export function parseTortureArgs(argv: readonly string[]): ParsedArgs {
     throw new Error(`--workers must be an integer in 4..64, got ${JSON.stringify(values.workers)}.`);
   }
   const selfTest = values["self-test"] === true;
-  return { help: false, settings: map ? { seconds, flavors, selfTest, workers, map } : { seconds, flavors, selfTest, workers } };
+  return {
+    help: false,
+    settings: map ? { seconds, flavors, selfTest, workers, map } : { seconds, flavors, selfTest, workers },
+  };
 }

@@ -356,7 +356,10 @@ export async function runLocal(options: LocalRunOptions): Promise<void> {
   };
   const abortSome = (): void => {
     const ac = new AbortController();
-    const waits = [domain.synchronize({ signal: ac.signal }), domain.waitFor(domain.startPoll(), { signal: ac.signal })];
+    const waits = [
+      domain.synchronize({ signal: ac.signal }),
+      domain.waitFor(domain.startPoll(), { signal: ac.signal }),
+    ];
     ac.abort();
     for (const p of waits) {
       stats.aborts.issued++;
@@ -389,7 +392,12 @@ export async function runLocal(options: LocalRunOptions): Promise<void> {
           },
         ),
       );
-      watch(served.then((lease) => lease.release(), () => undefined));
+      watch(
+        served.then(
+          (lease) => lease.release(),
+          () => undefined,
+        ),
+      );
       a.release();
       b.release();
     } else {

@@ -219,7 +219,9 @@ export async function runShared(options: SharedRunOptions): Promise<void> {
   const liveness = new SharedArrayBuffer(4 * (LIVENESS_HOLDERS + CHURN_CAPACITY));
   const livenessWords = new Int32Array(liveness);
   const livenessUrl = options.livenessUrl ?? builtUrl("shared-liveness-worker.js");
-  const helpers: Array<{ worker: Worker; killed: boolean } | undefined> = new Array<undefined>(CHURNERS + WAITERS).fill(undefined);
+  const helpers: Array<{ worker: Worker; killed: boolean } | undefined> = new Array<undefined>(CHURNERS + WAITERS).fill(
+    undefined,
+  );
   let nextTag = 1;
   const spawnHelper = (i: number): void => {
     const mode = i < CHURNERS ? "churn" : "wait";
@@ -250,7 +252,8 @@ export async function runShared(options: SharedRunOptions): Promise<void> {
     const lent: number[] = [];
     for (let h = churnPool.tryAcquire(); h !== -1; h = churnPool.tryAcquire()) {
       lent.push(h);
-      if (Atomics.exchange(livenessWords, LIVENESS_HOLDERS + churnPool.indexOf(h), -1) !== 0) Atomics.add(livenessWords, LIVENESS_DOUBLE_LENT, 1);
+      if (Atomics.exchange(livenessWords, LIVENESS_HOLDERS + churnPool.indexOf(h), -1) !== 0)
+        Atomics.add(livenessWords, LIVENESS_DOUBLE_LENT, 1);
     }
     for (const h of lent) {
       Atomics.store(livenessWords, LIVENESS_HOLDERS + churnPool.indexOf(h), 0);
@@ -289,7 +292,8 @@ export async function runShared(options: SharedRunOptions): Promise<void> {
       if (churnPool.stats().pendingFree === 0) break;
       await churnPool.reclaimable();
     }
-    if (new Set(all.map((h) => churnPool.indexOf(h))).size !== all.length) Atomics.add(livenessWords, LIVENESS_DOUBLE_LENT, 1);
+    if (new Set(all.map((h) => churnPool.indexOf(h))).size !== all.length)
+      Atomics.add(livenessWords, LIVENESS_DOUBLE_LENT, 1);
     for (const h of all) churnPool.release(h);
     return all.length;
   };
@@ -407,7 +411,13 @@ export async function runShared(options: SharedRunOptions): Promise<void> {
   }
   if (ok && withLiveness) {
     let counted = 0;
-    if (await within(countChurnRecords().then((n) => (counted = n)), STOP_TIMEOUT_MS)) stats.liveness.leaked = CHURN_CAPACITY - counted;
+    if (
+      await within(
+        countChurnRecords().then((n) => (counted = n)),
+        STOP_TIMEOUT_MS,
+      )
+    )
+      stats.liveness.leaked = CHURN_CAPACITY - counted;
     else stats.stalled++;
   }
   structs.release(Number(Atomics.load(structCur, 0)));
@@ -417,7 +427,9 @@ export async function runShared(options: SharedRunOptions): Promise<void> {
   stats.lost.deferred = deferredScheduled - deferredRan;
   const s = structs.stats();
   // Raw records: free or the published one. Struct records: none lent any more, every one free or pending.
-  stats.lost.records = ok ? recordCount - free.length - 1 + s.live + (structCapacity - s.free - s.pendingFree - s.live) : 0;
+  stats.lost.records = ok
+    ? recordCount - free.length - 1 + s.live + (structCapacity - s.free - s.pendingFree - s.live)
+    : 0;
 }
 
 /** Resolves `false` once `shouldStop()` has been true for {@link STOP_TIMEOUT_MS} (the writer is stuck). */

@@ -48,7 +48,8 @@ if (data.mode === "churn") {
         const h = pool.tryAcquire();
         if (h !== -1) {
           mine.push(h);
-          if (Atomics.exchange(words, LIVENESS_HOLDERS + pool.indexOf(h), data.tag) !== 0) Atomics.add(words, LIVENESS_DOUBLE_LENT, 1);
+          if (Atomics.exchange(words, LIVENESS_HOLDERS + pool.indexOf(h), data.tag) !== 0)
+            Atomics.add(words, LIVENESS_DOUBLE_LENT, 1);
         }
       } else if (mine.length > 0) {
         const h = mine.pop()!;

@@ -40,7 +40,9 @@ const lanes = new BigInt64Array(data.lanes);
 const base = data.lane * LANE_WORDS;
 const structCur = new BigInt64Array(data.structCur);
 const structs =
-  data.structPool === undefined ? undefined : attachStructPool(data.structPool as StructPoolHandle<typeof STRUCT_LAYOUT>, domain);
+  data.structPool === undefined
+    ? undefined
+    : attachStructPool(data.structPool as StructPoolHandle<typeof STRUCT_LAYOUT>, domain);
 /** A struct-pool handle is `generation * 2^21 + index`. */
 const HANDLE_GEN = 2 ** 21;
 
@@ -55,7 +57,8 @@ function flush(): void {
   pipe.fill(0);
   for (;;) {
     const cur = Atomics.load(lanes, base + LANE_MAX_PIPE);
-    if (BigInt(maxPipe) <= cur || Atomics.compareExchange(lanes, base + LANE_MAX_PIPE, cur, BigInt(maxPipe)) === cur) break;
+    if (BigInt(maxPipe) <= cur || Atomics.compareExchange(lanes, base + LANE_MAX_PIPE, cur, BigInt(maxPipe)) === cur)
+      break;
   }
 }
 
@@ -81,8 +84,10 @@ function section(): void {
   const now = retiredAt < 0 && structRetiredAt < 0 ? 0 : domain.stats().gracePeriodsCompleted;
   if (h >= 0) {
     // Released (generation + 1) is fine inside the section; re-lent (+ 2) or a new lend number is not.
-    const relent = structs!.generationOf(h % HANDLE_GEN) - Math.floor(h / HANDLE_GEN) >= 2 || structs!.get(h, "lend") !== lend;
-    if (relent) Atomics.add(lanes, base + LANE_REUSED, 1n); // at once: a kill must not hide it
+    const relent =
+      structs!.generationOf(h % HANDLE_GEN) - Math.floor(h / HANDLE_GEN) >= 2 || structs!.get(h, "lend") !== lend;
+    if (relent)
+      Atomics.add(lanes, base + LANE_REUSED, 1n); // at once: a kill must not hide it
     else filePipe(structRetiredAt < 0 ? 0 : now - structRetiredAt);
   }
   if (bad || Atomics.load(records, r + FREED) !== 0 || Atomics.load(records, r + GEN) !== gen) {

@@ -14,7 +14,11 @@ describe("parseTortureArgs", () => {
       settings: { seconds: 5, flavors: ["srcu"], selfTest: false, workers: 4 },
     });
     const all = parseTortureArgs(["--self-test"]);
-    expect(all.help === false && all.settings).toMatchObject({ flavors: ["loop", "srcu", "shared"], selfTest: true, seconds: 30 });
+    expect(all.help === false && all.settings).toMatchObject({
+      flavors: ["loop", "srcu", "shared"],
+      selfTest: true,
+      seconds: 30,
+    });
     expect(parseTortureArgs(["--help"])).toEqual({ help: true });
   });
 

@@ -39,8 +39,16 @@ export function checksOf(flavor: TortureFlavor, s: FlavorStats, selfTest: boolea
     ];
   }
   const checks = [
-    c("no reader saw its object reclaimed", s.violations.reclaimed + s.violations.reused === 0, `reclaimed ${s.violations.reclaimed}, reused ${s.violations.reused}`),
-    c("pipe count never above 1", s.maxPipe <= 1 && s.violations.pipe === 0, `max pipe ${s.maxPipe}, histogram ${s.pipe.join("/")}`),
+    c(
+      "no reader saw its object reclaimed",
+      s.violations.reclaimed + s.violations.reused === 0,
+      `reclaimed ${s.violations.reclaimed}, reused ${s.violations.reused}`,
+    ),
+    c(
+      "pipe count never above 1",
+      s.maxPipe <= 1 && s.violations.pipe === 0,
+      `max pipe ${s.maxPipe}, histogram ${s.pipe.join("/")}`,
+    ),
     c(
       "nothing lost or handled twice",
       totalLost(s) === 0 && s.violations.doubleHandled === 0,
@@ -68,7 +76,11 @@ export function checksOf(flavor: TortureFlavor, s: FlavorStats, selfTest: boolea
       ),
       c(
         "lock holders killed never wedged a thread; waitFor workers never stranded",
-        s.liveness.lockKills > 0 && s.liveness.waits > 0 && s.liveness.stranded === 0 && s.liveness.doubleLent === 0 && s.liveness.leaked <= s.liveness.lockKills,
+        s.liveness.lockKills > 0 &&
+          s.liveness.waits > 0 &&
+          s.liveness.stranded === 0 &&
+          s.liveness.doubleLent === 0 &&
+          s.liveness.leaked <= s.liveness.lockKills,
         `${s.liveness.lockKills} lock-holder kills, ${s.liveness.recoveredLocks} locks taken over, ${s.liveness.doubleLent} lent twice, ` +
           `${s.liveness.leaked} records leaked (≤ kills), ${s.liveness.waits} waits resolved, ${s.liveness.stranded} waiters stranded`,
       ),
@@ -85,7 +97,12 @@ const n = (x: number): string => x.toLocaleString("en-US");
  * @example
  * process.stdout.write(formatReport(results, checks, false))
  */
-export function formatReport(results: ReadonlyMap<TortureFlavor, FlavorStats>, checks: readonly Check[], selfTest: boolean, seconds: number): string {
+export function formatReport(
+  results: ReadonlyMap<TortureFlavor, FlavorStats>,
+  checks: readonly Check[],
+  selfTest: boolean,
+  seconds: number,
+): string {
   const lines: string[] = [];
   lines.push(`torture report (${seconds} s${selfTest ? ", SELF-TEST: grace periods ended early on purpose" : ""})`);
   for (const [flavor, s] of results) {
@@ -97,10 +114,13 @@ export function formatReport(results: ReadonlyMap<TortureFlavor, FlavorStats>, c
       `         max pipe count ${s.maxPipe} (pipe histogram 0/1/2/3+: ${s.pipe.map(n).join("/")})  violations ${n(totalViolations(s))}  ` +
         `lost items ${n(totalLost(s))}  engine ${n(s.engine.enqueued)} = ${n(s.engine.processed)} processed + ${n(s.engine.dequeued)} dequeued  ` +
         `pool leases ${n(s.pool.leases)}  aborts ${n(s.aborts.honoured)}/${n(s.aborts.issued)}  revalidation retries ${n(s.revalidationRetries)}` +
-        (flavor === "shared" ? `  workers started ${s.workers.started}, killed ${s.workers.killed}, crashed ${s.workers.crashed}` : ""),
+        (flavor === "shared"
+          ? `  workers started ${s.workers.started}, killed ${s.workers.killed}, crashed ${s.workers.crashed}`
+          : ""),
     );
   }
-  for (const check of checks) lines.push(`  ${check.ok ? "ok  " : "FAIL"} ${check.flavor}: ${check.name} (${check.detail})`);
+  for (const check of checks)
+    lines.push(`  ${check.ok ? "ok  " : "FAIL"} ${check.flavor}: ${check.name} (${check.detail})`);
   const passed = checks.filter((c) => c.ok).length;
   const failed = checks.length - passed;
   if (selfTest) {

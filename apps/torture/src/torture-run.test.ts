@@ -36,7 +36,10 @@ describe.each(["loop", "srcu"] as const)("%s torture", (flavor) => {
   it("passes every check with 10% of callbacks throwing and many rejections and hangs", async () => {
     const stats = emptyStats();
     const sawEveryFault = (): boolean =>
-      stats.faultKinds.throws > 0 && stats.faultKinds.rejects > 0 && stats.engine.dequeued > 0 && stats.aborts.issued > 0;
+      stats.faultKinds.throws > 0 &&
+      stats.faultKinds.rejects > 0 &&
+      stats.engine.dequeued > 0 &&
+      stats.aborts.issued > 0;
     await runLocal({
       flavor,
       stats,
@@ -56,7 +59,12 @@ describe.each(["loop", "srcu"] as const)("%s torture", (flavor) => {
   it("reports violations when grace periods end early (self-test), and its self-test check passes", async () => {
     endGracePeriodsEarly(true);
     const stats = emptyStats();
-    await runLocal({ flavor, stats, shouldStop: deadlineAnd(RUN_MS * 2, () => totalViolations(stats) > 0), readers: 8 });
+    await runLocal({
+      flavor,
+      stats,
+      shouldStop: deadlineAnd(RUN_MS * 2, () => totalViolations(stats) > 0),
+      readers: 8,
+    });
     expect(totalViolations(stats)).toBeGreaterThan(0);
     expect(failing(flavor, stats).length).toBeGreaterThan(0); // the normal checks fail
     expect(failing(flavor, stats, true)).toEqual([]); // which is what the self-test expects
@@ -66,7 +74,8 @@ describe.each(["loop", "srcu"] as const)("%s torture", (flavor) => {
 describe("shared torture", () => {
   beforeAll(() => {
     const reader = new URL("../dist/shared-liveness-worker.js", import.meta.url);
-    if (!existsSync(reader)) throw new Error(`${reader.pathname} is missing: run \`pnpm --filter @rcu/torture build\` first.`);
+    if (!existsSync(reader))
+      throw new Error(`${reader.pathname} is missing: run \`pnpm --filter @rcu/torture build\` first.`);
   });
 
   it("passes every check while workers are killed and crash inside sections", async () => {

@@ -257,10 +257,19 @@ const RATES = [
 const PAIRS = [
   { id: "read-refcount", ours: "read", base: "refcount", label: "srcu read(async fn) vs reference counting" },
   { id: "lock-refcount", ours: "lock", base: "refcount", label: "srcu readLock() vs reference counting" },
-  { id: "read-semaphore", ours: "read", base: "semaphore", label: "srcu read(async fn) vs async-mutex 0.5.0 Semaphore" },
+  {
+    id: "read-semaphore",
+    ours: "read",
+    base: "semaphore",
+    label: "srcu read(async fn) vs async-mutex 0.5.0 Semaphore",
+  },
   { id: "read-rwlock", ours: "read", base: "rwlock", label: "srcu read(async fn) vs async-rwlock 1.1.1" },
 ] as const;
-const BASE_LABEL = { refcount: "reference counting", semaphore: "async-mutex Semaphore", rwlock: "async-rwlock" } as const;
+const BASE_LABEL = {
+  refcount: "reference counting",
+  semaphore: "async-mutex Semaphore",
+  rwlock: "async-rwlock",
+} as const;
 /** Peak retired-but-undisposed values allowed: the swaps of 4 turns (1,024 reads per turn), at least 4. */
 const pendingBound = (every: number): number => Math.max(4, Math.ceil((4 * READERS * PER_TURN) / every));
 
@@ -284,7 +293,11 @@ const rows: RowSpec[] = [
     name: `13. 64 async readers, ${r.label}: peak retired values not yet disposed (srcu read)`,
     unit: "values",
     ratio: "ours" as const,
-    goal: { text: `≤ ${String(pendingBound(r.every))} (4 turns of swaps)`, value: pendingBound(r.every), direction: "max" as const },
+    goal: {
+      text: `≤ ${String(pendingBound(r.every))} (4 turns of swaps)`,
+      value: pendingBound(r.every),
+      direction: "max" as const,
+    },
   })),
 ];
 
@@ -304,7 +317,10 @@ export const asyncReaders: Benchmark = {
       ["semaphore", viaSemaphore],
       ["rwlock", viaRwLock],
     ];
-    const out: Record<string, { ours: number; baseline?: number; safety?: { ours: SafetyCounts; baseline: SafetyCounts } }> = {};
+    const out: Record<
+      string,
+      { ours: number; baseline?: number; safety?: { ours: SafetyCounts; baseline: SafetyCounts } }
+    > = {};
     for (const rate of RATES) {
       const got: Record<string, Outcome> = {};
       for (let j = 0; j < variants.length; j++) {

@@ -159,7 +159,11 @@ export const deferral: Benchmark = {
     ]);
     if (acc < 0) ctx.log("unreachable");
     if (!ctx.warmup) {
-      processRatios.push({ immediate: im!.process / o!.process, timeout: to!.process / o!.process, limit: o!.process / li!.process });
+      processRatios.push({
+        immediate: im!.process / o!.process,
+        timeout: to!.process / o!.process,
+        limit: o!.process / li!.process,
+      });
       if (ctx.last) {
         ctx.log(
           `whole-process CPU instead of main-thread CPU (medians): ${median(processRatios.map((r) => r.immediate)).toFixed(1)}× setImmediate, ` +

@@ -81,10 +81,14 @@ const readers = (perFiber: number, make: Effect.Effect<Workload, never, Scope.Sc
     );
     const fiber = Effect.forEach(steps, (step) => step, { discard: true });
     const t0 = cpuNs();
-    yield* Effect.forEach(Array.from({ length: FIBERS }, () => fiber), (f) => f, {
-      concurrency: "unbounded",
-      discard: true,
-    });
+    yield* Effect.forEach(
+      Array.from({ length: FIBERS }, () => fiber),
+      (f) => f,
+      {
+        concurrency: "unbounded",
+        discard: true,
+      },
+    );
     return { nsPerRead: (cpuNs() - t0) / (perFiber * FIBERS), released };
   });
 
@@ -94,7 +98,8 @@ const cpuNs = (): number => {
   return (usage.user + usage.system) * 1000;
 };
 
-const holdAcross = <R>(read: Effect.Effect<Value, never, R>) => Effect.flatMap(read, (v) => Effect.as(Effect.yieldNow, v));
+const holdAcross = <R>(read: Effect.Effect<Value, never, R>) =>
+  Effect.flatMap(read, (v) => Effect.as(Effect.yieldNow, v));
 
 const derefWorkload = Effect.gen(function* () {
   const counter = { n: 0 };
@@ -217,7 +222,8 @@ const pair = (ours: number, baseline: number): Pair => ({ ours, baseline });
 
 export const effectPeers: Benchmark = {
   name: "effect-peers",
-  title: "Effect: Rcu.read + RcuRef.deref, RcuRef.get, Rcu.acquireRelease vs RcRef, SynchronizedRef, ScopedRef, acquireRelease",
+  title:
+    "Effect: Rcu.read + RcuRef.deref, RcuRef.get, Rcu.acquireRelease vs RcRef, SynchronizedRef, ScopedRef, acquireRelease",
   repetitions: { full: 7, quick: 2 },
   warmup: { full: 1, quick: 1 },
   rows: [

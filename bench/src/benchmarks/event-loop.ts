@@ -103,7 +103,8 @@ export const eventLoop: Benchmark = {
       () => flood(total, 10_000, ctx.gc),
       () => flood(total, Infinity, ctx.gc),
     );
-    if (!ctx.warmup) ctx.log(`worst stall ${ours.toFixed(1)} ms with maxPerTurn 10 000, ${all.toFixed(1)} ms with Infinity`);
+    if (!ctx.warmup)
+      ctx.log(`worst stall ${ours.toFixed(1)} ms with maxPerTurn 10 000, ${all.toFixed(1)} ms with Infinity`);
     return { stall: { ours, baseline: all } };
   },
 };

@@ -66,7 +66,9 @@ async function start(): Promise<Setup> {
   const control = new SharedArrayBuffer(4 * controlWords(READERS));
   const c = new Int32Array(control);
   const workers = Array.from({ length: READERS }, (_, id) => {
-    const w = new Worker(new URL("./map-reader.js", import.meta.url), { workerData: { rcu: domain.handle, map: map.handle, control, id } });
+    const w = new Worker(new URL("./map-reader.js", import.meta.url), {
+      workerData: { rcu: domain.handle, map: map.handle, control, id },
+    });
     map.watch(w);
     w.unref();
     return w;
@@ -77,7 +79,8 @@ async function start(): Promise<Setup> {
   for (const w of [...workers, owner]) w.once("error", (err: Error) => failures.push(err.stack ?? err.message));
   const ownerReady = new Promise((resolve) => owner.once("message", resolve));
   for (let waited = 0; Atomics.load(c, READY) < READERS; waited += 5) {
-    if (failures.length > 0 || waited > 30_000) throw new Error(`map readers did not start: ${failures[0] ?? "timeout"}`);
+    if (failures.length > 0 || waited > 30_000)
+      throw new Error(`map readers did not start: ${failures[0] ?? "timeout"}`);
     await sleep(5);
   }
   await ownerReady;
@@ -260,7 +263,9 @@ export const mapLookup: Benchmark = {
     const mine = oursU32(s, n);
     const message = await byMessage(s, msgs);
     const f = (t: Throughput): string => `${t.wall.toFixed(2)} wall / ${t.cpu.toFixed(2)} cpu`;
-    ctx.log(`lookups/µs — 1 thread ${f(one)}, 2 threads ${f(two)}, rw-lock ${f(lock)}; message ${message.toFixed(0)} ns/lookup`);
+    ctx.log(
+      `lookups/µs — 1 thread ${f(one)}, 2 threads ${f(two)}, rw-lock ${f(lock)}; message ${message.toFixed(0)} ns/lookup`,
+    );
     return {
       scale: { ours: two.cpu, baseline: one.cpu },
       scaleWall: { ours: two.wall, baseline: one.wall },

@@ -119,7 +119,9 @@ async function ours(window: number, total: number, gc: () => void): Promise<Meas
   });
   const created = pool.stats().created;
   if (created > window + 2 * PER_TURN || created - createdBefore > PER_TURN) {
-    throw new Error(`pool created ${created} objects (${created - createdBefore} while timed); expected ≤ window + one turn`);
+    throw new Error(
+      `pool created ${created} objects (${created - createdBefore} while timed); expected ≤ window + one turn`,
+    );
   }
   for (let k = 0; k < window; k++) sum += ring[k]?.value.f15 ?? 0;
   ring.fill(undefined);

@@ -78,7 +78,12 @@ async function genericRound(): Promise<void> {
   }
 }
 
-const tarn = new TarnPool<Uint8Array>({ create: () => Promise.resolve(newBuffer()), destroy: () => undefined, min: 1, max: 16 });
+const tarn = new TarnPool<Uint8Array>({
+  create: () => Promise.resolve(newBuffer()),
+  destroy: () => undefined,
+  min: 1,
+  max: 16,
+});
 
 async function tarnRound(): Promise<void> {
   for (let i = 0; i < LOANS; i++) {
@@ -138,7 +143,12 @@ async function within<T>(p: Promise<T>): Promise<T | undefined> {
 }
 
 async function oursSafety(typesafe: boolean): Promise<SafetyCounts> {
-  const pool = createPool({ domain: safetyDomain, create: newBuffer, typesafe, name: `bench-peers-safety-${String(typesafe)}` });
+  const pool = createPool({
+    domain: safetyDomain,
+    create: newBuffer,
+    typesafe,
+    name: `bench-peers-safety-${String(typesafe)}`,
+  });
   const a = pool.acquire();
   a.release();
   const b = pool.acquire();
@@ -149,7 +159,12 @@ async function oursSafety(typesafe: boolean): Promise<SafetyCounts> {
   c.release();
   await pool.drain();
 
-  const pool2 = createPool({ domain: safetyDomain, create: newBuffer, typesafe, name: `bench-peers-reader-${String(typesafe)}` });
+  const pool2 = createPool({
+    domain: safetyDomain,
+    create: newBuffer,
+    typesafe,
+    name: `bench-peers-reader-${String(typesafe)}`,
+  });
   const guard = safetyDomain.readLock();
   const r = pool2.acquire();
   const buf = r.value;
@@ -195,7 +210,12 @@ async function genericSafety(): Promise<SafetyCounts> {
 }
 
 async function tarnSafety(): Promise<SafetyCounts> {
-  const pool = new TarnPool<Uint8Array>({ create: () => Promise.resolve(newBuffer()), destroy: () => undefined, min: 0, max: 1 });
+  const pool = new TarnPool<Uint8Array>({
+    create: () => Promise.resolve(newBuffer()),
+    destroy: () => undefined,
+    min: 0,
+    max: 1,
+  });
   const a = await pool.acquire().promise;
   pool.release(a);
   const b = await pool.acquire().promise;
@@ -214,7 +234,9 @@ async function tarnSafety(): Promise<SafetyCounts> {
 /** Effect's `Pool` returns a loan when its scope closes: there is no release to call twice. */
 async function effectSafety(): Promise<SafetyCounts> {
   const scope = Effect.runSync(Scope.make());
-  const pool = await Effect.runPromise(EffectPool.make({ acquire: Effect.sync(newBuffer), size: 1 }).pipe(Scope.provide(scope)));
+  const pool = await Effect.runPromise(
+    EffectPool.make({ acquire: Effect.sync(newBuffer), size: 1 }).pipe(Scope.provide(scope)),
+  );
   const take = async (): Promise<{ buf: Uint8Array; release: () => void }> => {
     const s = Effect.runSync(Scope.make());
     const buf = await Effect.runPromise(EffectPool.get(pool).pipe(Scope.provide(s)));
@@ -314,10 +336,17 @@ export const poolPeers: Benchmark = {
       tarn: await tarnSafety(),
       effect: await effectSafety(),
     };
-    const out: Record<string, { ours: number; baseline: number; safety: { ours: SafetyCounts; baseline: SafetyCounts } }> = {};
+    const out: Record<
+      string,
+      { ours: number; baseline: number; safety: { ours: SafetyCounts; baseline: SafetyCounts } }
+    > = {};
     for (const o of OURS) {
       for (const p of PEERS) {
-        out[`${o.id}-${p.id}`] = { ours: ns[o.id]!, baseline: ns[p.id]!, safety: { ours: safety[o.id]!, baseline: safety[p.id]! } };
+        out[`${o.id}-${p.id}`] = {
+          ours: ns[o.id]!,
+          baseline: ns[p.id]!,
+          safety: { ours: safety[o.id]!, baseline: safety[p.id]! },
+        };
       }
     }
     return out;

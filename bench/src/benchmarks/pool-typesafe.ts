@@ -32,7 +32,12 @@ const domain = createDomain({ flavor: "srcu", name: "bench-pool-typesafe" });
 
 /** Runs `turns` writer turns with the reader always inside; returns the objects the pool created. */
 async function createdWith(typesafe: boolean, turns: number): Promise<number> {
-  const pool = createPool<Buf>({ domain, create: () => ({ n: 0 }), typesafe, name: `bench-typesafe-${String(typesafe)}` });
+  const pool = createPool<Buf>({
+    domain,
+    create: () => ({ n: 0 }),
+    typesafe,
+    name: `bench-typesafe-${String(typesafe)}`,
+  });
   const held = new Array<Lease<Buf> | undefined>(HELD).fill(undefined);
   let guard: ReadGuard = domain.readLock();
   let completedAtStart = 0;
@@ -83,7 +88,8 @@ export const poolTypesafe: Benchmark = {
       () => createdWith(true, turns),
       () => createdWith(false, turns),
     );
-    if (!ctx.warmup) ctx.log(`created: typesafe ${ours}, not typesafe ${base} (${turns} turns × ${LOANS_PER_TURN} loans)`);
+    if (!ctx.warmup)
+      ctx.log(`created: typesafe ${ours}, not typesafe ${base} (${turns} turns × ${LOANS_PER_TURN} loans)`);
     return { created: { ours, baseline: base } };
   },
 };

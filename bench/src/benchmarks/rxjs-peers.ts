@@ -46,7 +46,7 @@ async function switches(
   const outer = new Subject<number>();
   let received = 0;
   const subscription = outer.pipe(operator).subscribe(() => void received++);
-  for (let i = 0; i < count; ) {
+  for (let i = 0; i < count;) {
     for (let j = 0; j < 100 && i < count; j++, i++) outer.next(i);
     await nextTurn();
   }
@@ -69,7 +69,12 @@ function resetCycles(operator: MonoTypeOperatorFunction<Resource>, count: number
 }
 
 /** Values freed while a reader that received them was still inside its section (checked a turn later). */
-async function freedUnderReaders(source: Observable<Resource>, domain: RcuDomain, next: () => void, rounds: number): Promise<number> {
+async function freedUnderReaders(
+  source: Observable<Resource>,
+  domain: RcuDomain,
+  next: () => void,
+  rounds: number,
+): Promise<number> {
   let freed = 0;
   const checks: Promise<void>[] = [];
   const subscription = source.subscribe((resource) => {
@@ -188,7 +193,8 @@ export const rxjsPeers: Benchmark = {
     const domain = createDomain({ flavor: "srcu", name: "bench-rxjs" });
     const ours = async (): Promise<number> =>
       timeMsAsync(() => switches(switchMapDeferred(liveInner, { domain }), switchCount, domain));
-    const theirs = async (): Promise<number> => timeMsAsync(() => switches(switchMap(liveInner), switchCount, undefined));
+    const theirs = async (): Promise<number> =>
+      timeMsAsync(() => switches(switchMap(liveInner), switchCount, undefined));
     let switchOurs: number;
     let switchTheirs: number;
     ctx.gc();

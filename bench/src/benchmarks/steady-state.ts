@@ -121,7 +121,9 @@ export const steadyState: Benchmark = {
     if (calls !== total) throw new Error(`closures processed ${calls} of ${total}`);
     ctx.gc();
     if (!ctx.warmup) {
-      ctx.log(`ours ${o.wallMs.toFixed(0)} ms wall, ${o.collections} GCs; closures ${b.wallMs.toFixed(0)} ms wall, ${b.collections} GCs`);
+      ctx.log(
+        `ours ${o.wallMs.toFixed(0)} ms wall, ${o.collections} GCs; closures ${b.wallMs.toFixed(0)} ms wall, ${b.collections} GCs`,
+      );
     }
     if (acc < 0) ctx.log("unreachable");
     return {

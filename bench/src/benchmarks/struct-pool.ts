@@ -68,7 +68,8 @@ async function start(): Promise<Setup> {
   for (const w of workers) w.once("error", (err: Error) => failures.push(err.stack ?? err.message));
   // startup takes a while on a busy machine
   for (let waited = 0; Atomics.load(c, READY) < READERS; waited += 5) {
-    if (failures.length > 0 || waited > 30_000) throw new Error(`struct-pool readers did not start: ${failures[0] ?? "timeout"}`);
+    if (failures.length > 0 || waited > 30_000)
+      throw new Error(`struct-pool readers did not start: ${failures[0] ?? "timeout"}`);
     await sleep(5);
   }
   setup = { domain, pool, c, workers };

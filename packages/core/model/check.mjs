@@ -12,7 +12,11 @@ import { join } from "node:path";
 const model = new URL("./shared-grace.pml", import.meta.url).pathname;
 const configs = [
   { name: "2 readers (one nesting) + 1 writer, 2 sections, 2 synchronize calls", defs: [], expect: "verified" },
-  { name: "2 readers + 2 racing writers, 1 section, 1 synchronize call each", defs: ["-DNW=2", "-DCALLS=1", "-DSECTIONS=1"], expect: "verified" },
+  {
+    name: "2 readers + 2 racing writers, 1 section, 1 synchronize call each",
+    defs: ["-DNW=2", "-DCALLS=1", "-DSECTIONS=1"],
+    expect: "verified",
+  },
   { name: "mutant ONE_PHASE (no first wait) is caught", defs: ["-DONE_PHASE"], expect: "caught" },
   { name: "mutant NO_WAKE (readers never wake the writer) is caught", defs: ["-DNO_WAKE"], expect: "caught" },
   { name: "mutant ONE_PHASE with 2 writers is caught", defs: ["-DNW=2", "-DCALLS=1", "-DONE_PHASE"], expect: "caught" },
@@ -21,11 +25,31 @@ const configs = [
     defs: ["-DWAITFOR", "-DNR=1"],
     expect: "verified",
   },
-  { name: "mutant LOST_WAKE (request() finds the cookie done and skips the driver) is caught", defs: ["-DWAITFOR", "-DNR=1", "-DLOST_WAKE"], expect: "caught" },
-  { name: "robust lock: 3 threads, one dies anywhere inside; exclusive, consistent, nobody wedged", defs: ["-DLOCK_MODEL"], expect: "verified" },
-  { name: "robust lock: 4 threads, 3 operations each", defs: ["-DLOCK_MODEL", "-DNT=4", "-DOPS=3"], expect: "verified" },
-  { name: "mutant NO_RECOVER (waiters ignore the holder's death) is caught", defs: ["-DLOCK_MODEL", "-DNO_RECOVER"], expect: "caught" },
-  { name: "mutant STEAL_LIVE (take the lock over without a liveness check) is caught", defs: ["-DLOCK_MODEL", "-DSTEAL_LIVE"], expect: "caught" },
+  {
+    name: "mutant LOST_WAKE (request() finds the cookie done and skips the driver) is caught",
+    defs: ["-DWAITFOR", "-DNR=1", "-DLOST_WAKE"],
+    expect: "caught",
+  },
+  {
+    name: "robust lock: 3 threads, one dies anywhere inside; exclusive, consistent, nobody wedged",
+    defs: ["-DLOCK_MODEL"],
+    expect: "verified",
+  },
+  {
+    name: "robust lock: 4 threads, 3 operations each",
+    defs: ["-DLOCK_MODEL", "-DNT=4", "-DOPS=3"],
+    expect: "verified",
+  },
+  {
+    name: "mutant NO_RECOVER (waiters ignore the holder's death) is caught",
+    defs: ["-DLOCK_MODEL", "-DNO_RECOVER"],
+    expect: "caught",
+  },
+  {
+    name: "mutant STEAL_LIVE (take the lock over without a liveness check) is caught",
+    defs: ["-DLOCK_MODEL", "-DSTEAL_LIVE"],
+    expect: "caught",
+  },
 ];
 
 function have(cmd) {

@@ -32,7 +32,12 @@ beforeAll(async () => {
       emptyOutDir: false,
       minify: false,
       target: "es2022",
-      lib: { entry: join(root, "src/index.ts"), formats: ["es", "iife"], name: "RcuCore", fileName: (format) => `rcu.${format}.js` },
+      lib: {
+        entry: join(root, "src/index.ts"),
+        formats: ["es", "iife"],
+        name: "RcuCore",
+        fileName: (format) => `rcu.${format}.js`,
+      },
     },
   });
   const outputs = (Array.isArray(result) ? result : [result]) as Rolldown.RolldownOutput[];

@@ -48,15 +48,15 @@ describe("checkKnownOptions", () => {
     revoke();
     const err = thrown(() => checkKnownOptions("f", proxy, ["a"]));
     expect(isRcuError(err, "INVALID_OPTION")).toBe(true);
-    expect((err as Error).message).toMatch(/^f: the options object cannot be read \(TypeError: .*\)\. Pass a plain object\.$/);
+    expect((err as Error).message).toMatch(
+      /^f: the options object cannot be read \(TypeError: .*\)\. Pass a plain object\.$/,
+    );
     expect((err as Error).cause).toBeInstanceOf(TypeError);
   });
 
   it("throws what settings.error builds", () => {
     class MyError extends Error {}
-    const err = thrown(() =>
-      checkKnownOptions("f", { b: 1 }, ["a"], { error: (message) => new MyError(message) }),
-    );
+    const err = thrown(() => checkKnownOptions("f", { b: 1 }, ["a"], { error: (message) => new MyError(message) }));
     expect(err).toBeInstanceOf(MyError);
     expect(err).not.toBeInstanceOf(RcuError);
     expect((err as Error).message).toContain('unknown option "b"');

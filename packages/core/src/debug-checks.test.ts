@@ -72,21 +72,24 @@ describe("GUARD_ACROSS_TURN (debug, loop)", () => {
 });
 
 describe("DOUBLE_RETIRE (debug)", () => {
-  it.each(["loop", "srcu"] as const)("%s: retiring an object that is still pending throws; it is disposed once", async (flavor) => {
-    const { domain, errors } = setup({ flavor, debug: true });
-    const res = new Res("r");
-    const other = new Res("other");
-    domain.retire(res);
-    domain.retire(other);
-    expectCode(() => domain.retire(res), "DOUBLE_RETIRE");
-    await domain.barrier();
-    expect(res.disposed).toBe(1);
-    expect(other.disposed).toBe(1);
-    domain.retire(res); // disposed, no longer pending: allowed again
-    await domain.barrier();
-    expect(res.disposed).toBe(2);
-    expect(errors).toEqual([]);
-  });
+  it.each(["loop", "srcu"] as const)(
+    "%s: retiring an object that is still pending throws; it is disposed once",
+    async (flavor) => {
+      const { domain, errors } = setup({ flavor, debug: true });
+      const res = new Res("r");
+      const other = new Res("other");
+      domain.retire(res);
+      domain.retire(other);
+      expectCode(() => domain.retire(res), "DOUBLE_RETIRE");
+      await domain.barrier();
+      expect(res.disposed).toBe(1);
+      expect(other.disposed).toBe(1);
+      domain.retire(res); // disposed, no longer pending: allowed again
+      await domain.barrier();
+      expect(res.disposed).toBe(2);
+      expect(errors).toEqual([]);
+    },
+  );
 
   it("also for a function with a disposer, and for an RcuCell whose old value is retired twice", async () => {
     const { domain } = setup({ flavor: "srcu", debug: true });
@@ -171,39 +174,42 @@ describe("ASYNC_SECTION (debug, loop)", () => {
 });
 
 describe("SELF_DEADLOCK across await inside read(fn) (debug, AsyncLocalStorage)", () => {
-  it.each(["srcu", "loop", "manual"] as const)("%s: synchronize/barrier/close/waitFor after an await in the section reject", async (flavor) => {
-    const errors: unknown[] = [];
-    const domain =
-      flavor === "manual"
-        ? createManualDomain({ debug: true, onError: (e) => errors.push(e) })
-        : createDomain({ flavor, debug: true, onError: (e) => errors.push(e) });
-    const res = new Res("pending");
-    domain.retire(res);
-    await domain.read(async () => {
-      await turn();
-      await Promise.resolve();
-      await expectRejectCode(domain.synchronize(), "SELF_DEADLOCK");
-      await expectRejectCode(domain.barrier(), "SELF_DEADLOCK");
-      await expectRejectCode(domain.close(), "SELF_DEADLOCK");
-      await expectRejectCode(domain.waitFor(domain.startPoll()), "SELF_DEADLOCK");
-      const nested = domain.read(async () => {
+  it.each(["srcu", "loop", "manual"] as const)(
+    "%s: synchronize/barrier/close/waitFor after an await in the section reject",
+    async (flavor) => {
+      const errors: unknown[] = [];
+      const domain =
+        flavor === "manual"
+          ? createManualDomain({ debug: true, onError: (e) => errors.push(e) })
+          : createDomain({ flavor, debug: true, onError: (e) => errors.push(e) });
+      const res = new Res("pending");
+      domain.retire(res);
+      await domain.read(async () => {
         await turn();
-        return domain.synchronize();
+        await Promise.resolve();
+        await expectRejectCode(domain.synchronize(), "SELF_DEADLOCK");
+        await expectRejectCode(domain.barrier(), "SELF_DEADLOCK");
+        await expectRejectCode(domain.close(), "SELF_DEADLOCK");
+        await expectRejectCode(domain.waitFor(domain.startPoll()), "SELF_DEADLOCK");
+        const nested = domain.read(async () => {
+          await turn();
+          return domain.synchronize();
+        });
+        await expectRejectCode(nested, "SELF_DEADLOCK");
       });
-      await expectRejectCode(nested, "SELF_DEADLOCK");
-    });
-    // the section ended: the same calls are legal again, and nothing pending was lost
-    const done = domain.barrier();
-    if (flavor === "manual") {
-      while (!probe(done).settled && res.disposed === 0) {
-        (domain as ReturnType<typeof createManualDomain>).advance();
-        await turn();
+      // the section ended: the same calls are legal again, and nothing pending was lost
+      const done = domain.barrier();
+      if (flavor === "manual") {
+        while (!probe(done).settled && res.disposed === 0) {
+          (domain as ReturnType<typeof createManualDomain>).advance();
+          await turn();
+        }
       }
-    }
-    await done;
-    expect(res.disposed).toBe(1);
-    expect(errors.filter((e) => !isRcuError(e, "ASYNC_SECTION"))).toEqual([]);
-  });
+      await done;
+      expect(res.disposed).toBe(1);
+      expect(errors.filter((e) => !isRcuError(e, "ASYNC_SECTION"))).toEqual([]);
+    },
+  );
 
   it("is not reported for bare guards, after the section ended, or from the domain's callbacks", async () => {
     const { domain, errors } = setup({ flavor: "srcu", debug: true });
@@ -227,7 +233,9 @@ describe("SELF_DEADLOCK across await inside read(fn) (debug, AsyncLocalStorage)"
       await turn();
     });
     sectionEnded = true;
-    await (await later.promise).p;
+    await (
+      await later.promise
+    ).p;
     // a deferred callback that runs while a section is open, from a turn hook armed inside that section
     const g0 = domain.readLock();
     const fromCallback = deferred<{ p: Promise<void> }>();

@@ -67,7 +67,13 @@ describe("diagnostics channels", () => {
 
   it("rcu:stall carries readers, age and (in debug) stacks", async () => {
     vi.useFakeTimers({ toFake: ["setTimeout", "clearTimeout", "Date"] });
-    const domain = createDomain({ flavor: "srcu", name: "diag-stall", stallTimeoutMs: 30, debug: true, onError: () => {} });
+    const domain = createDomain({
+      flavor: "srcu",
+      name: "diag-stall",
+      stallTimeoutMs: 30,
+      debug: true,
+      onError: () => {},
+    });
     const g = domain.readLock();
     const cookie = domain.getState();
     void domain.synchronize();

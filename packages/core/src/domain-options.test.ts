@@ -57,9 +57,18 @@ describe("domain options", () => {
   });
 
   it("accepts the edges of every range", async () => {
-    const domain = createDomain({ stallTimeoutMs: 0, settleTimeoutMs: 0, maxConcurrentDisposals: 1, flushOnExit: false });
+    const domain = createDomain({
+      stallTimeoutMs: 0,
+      settleTimeoutMs: 0,
+      maxConcurrentDisposals: 1,
+      flushOnExit: false,
+    });
     await domain.synchronize();
-    const manual = createManualDomain({ maxConcurrentDisposals: Infinity, settleTimeoutMs: 2 ** 31 - 1, stallTimeoutMs: 2 ** 31 - 1 });
+    const manual = createManualDomain({
+      maxConcurrentDisposals: Infinity,
+      settleTimeoutMs: 2 ** 31 - 1,
+      stallTimeoutMs: 2 ** 31 - 1,
+    });
     expect(manual.advance()).toBe(true);
     expect(createDomain({ name: "named" }).name).toBe("named");
     expect(createDomain().flavor).toBe("loop");

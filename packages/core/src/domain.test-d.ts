@@ -24,7 +24,9 @@ declare const domain: RcuDomain;
 describe("createDomain", () => {
   it("returns an RcuDomain and takes only loop/srcu as a flavour", () => {
     expectTypeOf(createDomain()).toEqualTypeOf<RcuDomain>();
-    expectTypeOf(createDomain({ flavor: "srcu", name: "x", stallTimeoutMs: 5, debug: true })).toEqualTypeOf<RcuDomain>();
+    expectTypeOf(
+      createDomain({ flavor: "srcu", name: "x", stallTimeoutMs: 5, debug: true }),
+    ).toEqualTypeOf<RcuDomain>();
     expectTypeOf<DomainOptions["flavor"]>().toEqualTypeOf<"loop" | "srcu" | undefined>();
     // @ts-expect-error shared lives in @rcu/core/shared
     createDomain({ flavor: "shared" });
@@ -116,14 +118,19 @@ describe("RcuCell", () => {
     cell.update((c) => ({ port: c.port + 1 }));
     // @ts-expect-error update must return the cell's type
     cell.update(() => 1);
-    expectTypeOf<CellOptions<number>["retire"]>().toEqualTypeOf<((old: number) => void | PromiseLike<void>) | undefined>();
+    expectTypeOf<CellOptions<number>["retire"]>().toEqualTypeOf<
+      ((old: number) => void | PromiseLike<void>) | undefined
+    >();
     createCell(domain, 1, { retire: async (old) => void expectTypeOf(old).toEqualTypeOf<number>() });
   });
 });
 
 describe("createPending", () => {
   it("is typed by its item", () => {
-    const engine = createPending<Uint8Array>(domain, { process: (b) => void b.byteLength, sizeOf: (b) => b.byteLength });
+    const engine = createPending<Uint8Array>(domain, {
+      process: (b) => void b.byteLength,
+      sizeOf: (b) => b.byteLength,
+    });
     expectTypeOf(engine).toEqualTypeOf<RcuPending<Uint8Array>>();
     expectTypeOf(engine.dequeue()).toEqualTypeOf<Uint8Array | undefined>();
     expectTypeOf(engine.stats()).toEqualTypeOf<PendingStats>();

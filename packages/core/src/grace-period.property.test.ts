@@ -330,7 +330,15 @@ describe("manual grace periods against a model (fc.commands)", () => {
       fc.property(fc.commands(commands, { maxCommands: 60 }), (cmds) => {
         const errors: unknown[] = [];
         const setup = (): { model: Model; real: Real } => ({
-          model: { inProgress: false, readers: new Map(), nextId: 0, started: 0, completed: 0, cookies: [], deferred: [] },
+          model: {
+            inProgress: false,
+            readers: new Map(),
+            nextId: 0,
+            started: 0,
+            completed: 0,
+            cookies: [],
+            deferred: [],
+          },
           real: { domain: createManualDomain({ onError: (e) => errors.push(e) }), guards: new Map(), ran: [] },
         });
         fc.modelRun(setup, cmds);

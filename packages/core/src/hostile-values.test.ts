@@ -34,7 +34,11 @@ function nullProto(): Error {
   return Object.create(null) as Error;
 }
 
-const until = (p: Promise<unknown>): Promise<string> => p.then(() => "resolved", (err: unknown) => (isRcuError(err) ? err.code : "rejected"));
+const until = (p: Promise<unknown>): Promise<string> =>
+  p.then(
+    () => "resolved",
+    (err: unknown) => (isRcuError(err) ? err.code : "rejected"),
+  );
 
 describe("values whose String() throws", () => {
   it("a process() throwing Object.create(null) is reported with a code and the rest of the batch runs", async () => {
@@ -85,8 +89,16 @@ describe("values whose String() throws", () => {
 });
 
 describe("thenables with broken then", () => {
-  const throwingThen = { then: () => { throw nullProto(); } };
-  const throwingGetter = Object.defineProperty({}, "then", { get: () => { throw new Error("getter"); } });
+  const throwingThen = {
+    then: () => {
+      throw nullProto();
+    },
+  };
+  const throwingGetter = Object.defineProperty({}, "then", {
+    get: () => {
+      throw new Error("getter");
+    },
+  });
   const twice = {
     then(resolve: () => void, reject: (e: unknown) => void) {
       resolve();
@@ -99,49 +111,58 @@ describe("thenables with broken then", () => {
     ["loop", () => createDomain()],
     ["srcu", () => createDomain({ flavor: "srcu" })],
     ["manual", () => createManualDomain()],
-  ] as const)("%s: read(() => thenable) whose then throws or whose getter throws leaks no reader", async (_name, make) => {
-    const domain: RcuDomain = make();
-    for (const value of [throwingThen, throwingGetter]) {
-      expect(() => domain.read(() => value)).not.toThrow();
-      expect(domain.stats().readers).toBe(0);
-    }
-    if (domain.flavor === "manual") (domain as ReturnType<typeof createManualDomain>).advance();
-    else await domain.synchronize();
-    await domain.close();
-  });
+  ] as const)(
+    "%s: read(() => thenable) whose then throws or whose getter throws leaks no reader",
+    async (_name, make) => {
+      const domain: RcuDomain = make();
+      for (const value of [throwingThen, throwingGetter]) {
+        expect(() => domain.read(() => value)).not.toThrow();
+        expect(domain.stats().readers).toBe(0);
+      }
+      if (domain.flavor === "manual") (domain as ReturnType<typeof createManualDomain>).advance();
+      else await domain.synchronize();
+      await domain.close();
+    },
+  );
 
   it.each([
     ["loop", () => createDomain()],
     ["srcu", () => createDomain({ flavor: "srcu" })],
     ["manual", () => createManualDomain()],
-  ] as const)("%s: a thenable that settles twice ends its section once (reader count never negative)", async (_name, make) => {
-    const domain: RcuDomain = make();
-    domain.read(() => twice);
-    expect(domain.stats().readers).toBe(0);
-    const guard = domain.readLock();
-    expect(domain.stats().readers).toBe(1);
-    if (domain.flavor === "manual") {
-      // the live reader must block the grace period
-      expect((domain as ReturnType<typeof createManualDomain>).advance()).toBe(false);
-    }
-    guard.unlock();
-    expect(domain.stats().readers).toBe(0);
-    await domain.close();
-  });
+  ] as const)(
+    "%s: a thenable that settles twice ends its section once (reader count never negative)",
+    async (_name, make) => {
+      const domain: RcuDomain = make();
+      domain.read(() => twice);
+      expect(domain.stats().readers).toBe(0);
+      const guard = domain.readLock();
+      expect(domain.stats().readers).toBe(1);
+      if (domain.flavor === "manual") {
+        // the live reader must block the grace period
+        expect((domain as ReturnType<typeof createManualDomain>).advance()).toBe(false);
+      }
+      guard.unlock();
+      expect(domain.stats().readers).toBe(0);
+      await domain.close();
+    },
+  );
 
-  it.each([0, 30_000])("a deferred callback returning a thenable whose then throws settles at once (settleTimeoutMs %i)", async (settleTimeoutMs) => {
-    const errors: unknown[] = [];
-    const domain = createManualDomain({ settleTimeoutMs, onError: (err) => errors.push(err) });
-    domain.defer(() => throwingThen);
-    domain.defer(() => throwingGetter as PromiseLike<void>);
-    domain.defer(() => twice as unknown as PromiseLike<void>);
-    const barrier = until(domain.barrier());
-    domain.advance();
-    expect(await barrier).toBe("resolved");
-    expect(domain.stats().asyncInFlight).toBe(0);
-    expect(errors.map((e) => (isRcuError(e) ? e.code : "raw"))).toEqual(["CALLBACK_FAILED", "CALLBACK_FAILED"]);
-    await domain.close();
-  });
+  it.each([0, 30_000])(
+    "a deferred callback returning a thenable whose then throws settles at once (settleTimeoutMs %i)",
+    async (settleTimeoutMs) => {
+      const errors: unknown[] = [];
+      const domain = createManualDomain({ settleTimeoutMs, onError: (err) => errors.push(err) });
+      domain.defer(() => throwingThen);
+      domain.defer(() => throwingGetter as PromiseLike<void>);
+      domain.defer(() => twice as unknown as PromiseLike<void>);
+      const barrier = until(domain.barrier());
+      domain.advance();
+      expect(await barrier).toBe("resolved");
+      expect(domain.stats().asyncInFlight).toBe(0);
+      expect(errors.map((e) => (isRcuError(e) ? e.code : "raw"))).toEqual(["CALLBACK_FAILED", "CALLBACK_FAILED"]);
+      await domain.close();
+    },
+  );
 });
 
 describe("timeouts out of range", () => {
@@ -205,7 +226,11 @@ describe("re-entrancy", () => {
     const processed: number[] = [];
     const pending = createPending<number>(domain, { process: (n) => processed.push(n) });
     for (const n of [1, 2, 3]) pending.enqueue(n);
-    const inner: Array<() => unknown> = [() => pending.dequeue(), () => pending.enqueue(9), () => pending.dequeueWhere(() => true)];
+    const inner: Array<() => unknown> = [
+      () => pending.dequeue(),
+      () => pending.enqueue(9),
+      () => pending.dequeueWhere(() => true),
+    ];
     for (const call of inner) {
       let innerCode: string | undefined;
       const taken = pending.dequeueWhere((n) => {
@@ -270,10 +295,16 @@ describe("wrong types and unknown options", () => {
       return "no throw";
     };
     expect(message(() => createDomain({ flavour: "srcu" } as DomainOptions))).toContain("did you mean `flavor`");
-    expect(message(() => createManualDomain({ settleTimeout: 5 } as DomainOptions))).toContain("did you mean `settleTimeoutMs`");
+    expect(message(() => createManualDomain({ settleTimeout: 5 } as DomainOptions))).toContain(
+      "did you mean `settleTimeoutMs`",
+    );
     const domain = createManualDomain();
-    expect(message(() => createPending(domain, { process: () => {}, maxPerTrun: 1 } as never))).toContain("did you mean `maxPerTurn`");
-    expect(message(() => createPending(domain, { process: () => {}, highWaterMark: { item: 1 } } as never))).toContain("did you mean `items`");
+    expect(message(() => createPending(domain, { process: () => {}, maxPerTrun: 1 } as never))).toContain(
+      "did you mean `maxPerTurn`",
+    );
+    expect(message(() => createPending(domain, { process: () => {}, highWaterMark: { item: 1 } } as never))).toContain(
+      "did you mean `items`",
+    );
     expect(message(() => createCell(domain, 1, { retier: () => {} } as never))).toContain("did you mean `retire`");
   });
 });
@@ -282,7 +313,11 @@ describe("sizeOf changing while an item is pending", () => {
   it("the size recorded at enqueue is the one subtracted: pendingBytes never negative, ready() resolves", async () => {
     const domain = createManualDomain();
     let size = 10;
-    const pending = createPending<object>(domain, { process: () => {}, sizeOf: () => size, highWaterMark: { bytes: 15 } });
+    const pending = createPending<object>(domain, {
+      process: () => {},
+      sizeOf: () => size,
+      highWaterMark: { bytes: 15 },
+    });
     pending.enqueue({});
     pending.enqueue({});
     expect(pending.pendingBytes).toBe(20);

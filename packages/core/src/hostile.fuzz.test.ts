@@ -16,7 +16,17 @@ import { domainCapabilities } from "./flavor/capabilities.js";
 import { isRcuError } from "./errors.js";
 import { onDomainClose } from "./domain/on-close.js";
 import { attachSharedDomain, attachSharedPending, createSharedDomain, createSharedPending } from "./shared.js";
-import { act, callbackBehaviour, either, hostile, hostileOptions, microtasks, noEscapes, type Behaviour, type Hostile } from "./test-support/hostile.js";
+import {
+  act,
+  callbackBehaviour,
+  either,
+  hostile,
+  hostileOptions,
+  microtasks,
+  noEscapes,
+  type Behaviour,
+  type Hostile,
+} from "./test-support/hostile.js";
 import { createManualDomain, type ManualDomain } from "./testing.js";
 import { trackSettle } from "./track-settle.js";
 import type { RcuDomain } from "./types.js";
@@ -127,7 +137,8 @@ describe("adversarial: factories", { timeout: TIMEOUT }, () => {
       fc.asyncProperty(options, hostile, async (opts, item) => {
         const domain = createManualDomain();
         const escaped = await noEscapes(async () => {
-          const pending = settlesCleanly(() => createPending(domain, opts.make() as never)) as ReturnType<typeof createPending> | undefined;
+          const pending = settlesCleanly(() => createPending(domain, opts.make() as never)) as
+            ReturnType<typeof createPending> | undefined;
           if (pending !== undefined) settlesCleanly(() => pending.enqueue(item.make()));
           await closeManual(domain);
         });
@@ -139,40 +150,59 @@ describe("adversarial: factories", { timeout: TIMEOUT }, () => {
 
   it("createCell(domain, initial, options) and its set/update work or throw a coded RcuError", async () => {
     await fc.assert(
-      fc.asyncProperty(hostile, hostileOptions({ retire: fc.constant(() => {}) }), callbackBehaviour, hostile, async (initial, opts, retire, next) => {
-        const domain = createManualDomain({ onError: () => {} });
-        const escaped = await noEscapes(async () => {
-          let options = opts.make();
-          try {
-            if (options !== null && typeof options === "object" && "retire" in options) options = { retire: act(retire) };
-          } catch {
-            // a revoked proxy: pass it as it is
-          }
-          const cell = settlesCleanly(() => createCell(domain, initial.make(), options as never)) as ReturnType<typeof createCell> | undefined;
-          if (cell !== undefined) {
-            settlesCleanly(() => cell.set(next.make()));
-            settlesCleanly(() => cell.update(act(retire)), (e) => Object.is(e, retire.value));
-          }
-          await closeManual(domain);
-        });
-        expect(escaped).toEqual([]);
-      }),
+      fc.asyncProperty(
+        hostile,
+        hostileOptions({ retire: fc.constant(() => {}) }),
+        callbackBehaviour,
+        hostile,
+        async (initial, opts, retire, next) => {
+          const domain = createManualDomain({ onError: () => {} });
+          const escaped = await noEscapes(async () => {
+            let options = opts.make();
+            try {
+              if (options !== null && typeof options === "object" && "retire" in options)
+                options = { retire: act(retire) };
+            } catch {
+              // a revoked proxy: pass it as it is
+            }
+            const cell = settlesCleanly(() => createCell(domain, initial.make(), options as never)) as
+              ReturnType<typeof createCell> | undefined;
+            if (cell !== undefined) {
+              settlesCleanly(() => cell.set(next.make()));
+              settlesCleanly(
+                () => cell.update(act(retire)),
+                (e) => Object.is(e, retire.value),
+              );
+            }
+            await closeManual(domain);
+          });
+          expect(escaped).toEqual([]);
+        },
+      ),
       { numRuns: RUNS },
     );
   });
 
   it("onDomainClose(domain, hook) and trackSettle(domain, value) work or throw a coded RcuError; close() resolves", async () => {
     await fc.assert(
-      fc.asyncProperty(fc.oneof(hostile, callbackBehaviour.map((b): Hostile => ({ label: "callback", make: () => act(b) }))), hostile, hostileOptions({ what: sane.name, onRejected: sane.fn }), async (hook, value, opts) => {
-        const domain = createManualDomain({ onError: () => {}, settleTimeoutMs: 1 });
-        const escaped = await noEscapes(async () => {
-          settlesCleanly(() => onDomainClose(domain, hook.make() as never));
-          const settled = settlesCleanly(() => trackSettle(domain, value.make(), opts.make() as never));
-          await promiseSettlesCleanly(settled);
-          await closeManual(domain);
-        });
-        expect(escaped).toEqual([]);
-      }),
+      fc.asyncProperty(
+        fc.oneof(
+          hostile,
+          callbackBehaviour.map((b): Hostile => ({ label: "callback", make: () => act(b) })),
+        ),
+        hostile,
+        hostileOptions({ what: sane.name, onRejected: sane.fn }),
+        async (hook, value, opts) => {
+          const domain = createManualDomain({ onError: () => {}, settleTimeoutMs: 1 });
+          const escaped = await noEscapes(async () => {
+            settlesCleanly(() => onDomainClose(domain, hook.make() as never));
+            const settled = settlesCleanly(() => trackSettle(domain, value.make(), opts.make() as never));
+            await promiseSettlesCleanly(settled);
+            await closeManual(domain);
+          });
+          expect(escaped).toEqual([]);
+        },
+      ),
       { numRuns: RUNS },
     );
   });
@@ -184,31 +214,49 @@ describe("adversarial: factories", { timeout: TIMEOUT }, () => {
     const forgedHandle: fc.Arbitrary<Hostile> = fc.oneof(
       hostile,
       fc
-        .record({ buffer: fc.constantFrom(real.handle.buffer, new SharedArrayBuffer(64)), maxThreads: either(fc.integer({ min: -1, max: 3 })), name: either(sane.name) })
-        .map((r) => ({ label: "domain handle", make: () => ({ buffer: r.buffer, maxThreads: r.maxThreads.make(), name: r.name.make() }) })),
+        .record({
+          buffer: fc.constantFrom(real.handle.buffer, new SharedArrayBuffer(64)),
+          maxThreads: either(fc.integer({ min: -1, max: 3 })),
+          name: either(sane.name),
+        })
+        .map((r) => ({
+          label: "domain handle",
+          make: () => ({ buffer: r.buffer, maxThreads: r.maxThreads.make(), name: r.name.make() }),
+        })),
       fc
-        .record({ buffer: fc.constantFrom(ring.handle.buffer, real.handle.buffer), capacity: either(fc.integer({ min: -1, max: 8 })) })
+        .record({
+          buffer: fc.constantFrom(ring.handle.buffer, real.handle.buffer),
+          capacity: either(fc.integer({ min: -1, max: 8 })),
+        })
         .map((r) => ({ label: "pending handle", make: () => ({ buffer: r.buffer, capacity: r.capacity.make() }) })),
     );
     try {
       await fc.assert(
-        fc.asyncProperty(forgedHandle, hostileOptions({ maxThreads: fc.integer({ min: 1, max: 4 }), capacity: sane.count }), fc.constantFrom(real, other), async (handle, opts, domain) => {
-          const escaped = await noEscapes(async () => {
-            settlesCleanly(() => attachSharedDomain(handle.make() as never));
-            settlesCleanly(() => attachSharedPending(handle.make() as never, domain));
-            settlesCleanly(() => createSharedPending(domain, opts.make() as never));
-            const created = settlesCleanly(() => createSharedDomain(opts.make() as never)) as ReturnType<typeof createSharedDomain> | undefined;
-            if (created !== undefined) {
-              await created.close();
-              created.detach();
-            }
-          });
-          expect(escaped).toEqual([]);
-        }),
+        fc.asyncProperty(
+          forgedHandle,
+          hostileOptions({ maxThreads: fc.integer({ min: 1, max: 4 }), capacity: sane.count }),
+          fc.constantFrom(real, other),
+          async (handle, opts, domain) => {
+            const escaped = await noEscapes(async () => {
+              settlesCleanly(() => attachSharedDomain(handle.make() as never));
+              settlesCleanly(() => attachSharedPending(handle.make() as never, domain));
+              settlesCleanly(() => createSharedPending(domain, opts.make() as never));
+              const created = settlesCleanly(() => createSharedDomain(opts.make() as never)) as
+                ReturnType<typeof createSharedDomain> | undefined;
+              if (created !== undefined) {
+                await created.close();
+                created.detach();
+              }
+            });
+            expect(escaped).toEqual([]);
+          },
+        ),
         { numRuns: RUNS },
       );
       // a pending ring attached with the other domain was refused every time
-      expect(() => attachSharedPending(ring.handle, other)).toThrow(expect.objectContaining({ code: "INVALID_OPTION" }));
+      expect(() => attachSharedPending(ring.handle, other)).toThrow(
+        expect.objectContaining({ code: "INVALID_OPTION" }),
+      );
     } finally {
       await real.close();
       await other.close();
@@ -274,27 +322,30 @@ describe("adversarial: domain methods", { timeout: TIMEOUT }, () => {
     ["read (not a function)", (d, v) => (typeof v === "function" ? undefined : d.read(v as never))],
   ];
 
-  it.each(calls)("%s with hostile arguments works or fails with a coded RcuError; no reader leaks; close() resolves", async (_name, call) => {
-    await fc.assert(
-      fc.asyncProperty(hostile, callbackBehaviour, async (h, behaviour) => {
-        const value = h.make();
-        const errors: unknown[] = [];
-        const domain = createManualDomain({ onError: (err) => errors.push(err), settleTimeoutMs: 1 });
-        const escaped = await noEscapes(async () => {
-          const isUsers = (e: unknown): boolean => Object.is(e, behaviour.value) || isAbortRejection(e, value);
-          const result = settlesCleanly(() => call(domain, value, behaviour), isUsers);
-          domain.advance();
-          await promiseSettlesCleanly(result, isUsers);
-          await microtasks();
-          expect(domain.stats().readers).toBe(0);
-          await closeManual(domain);
-        });
-        expect(escaped).toEqual([]);
-        for (const err of errors) expect(isRcuError(err), describeValue(err)).toBe(true);
-      }),
-      { numRuns: RUNS },
-    );
-  });
+  it.each(calls)(
+    "%s with hostile arguments works or fails with a coded RcuError; no reader leaks; close() resolves",
+    async (_name, call) => {
+      await fc.assert(
+        fc.asyncProperty(hostile, callbackBehaviour, async (h, behaviour) => {
+          const value = h.make();
+          const errors: unknown[] = [];
+          const domain = createManualDomain({ onError: (err) => errors.push(err), settleTimeoutMs: 1 });
+          const escaped = await noEscapes(async () => {
+            const isUsers = (e: unknown): boolean => Object.is(e, behaviour.value) || isAbortRejection(e, value);
+            const result = settlesCleanly(() => call(domain, value, behaviour), isUsers);
+            domain.advance();
+            await promiseSettlesCleanly(result, isUsers);
+            await microtasks();
+            expect(domain.stats().readers).toBe(0);
+            await closeManual(domain);
+          });
+          expect(escaped).toEqual([]);
+          for (const err of errors) expect(isRcuError(err), describeValue(err)).toBe(true);
+        }),
+        { numRuns: RUNS },
+      );
+    },
+  );
 });
 
 describe("adversarial: deferred work under hostile callbacks", { timeout: TIMEOUT }, () => {
@@ -349,72 +400,83 @@ describe("adversarial: the pending engine under hostile callbacks", { timeout: T
 
   it("every item enqueued is processed or dequeued exactly once, never before its grace period; drain and close resolve", async () => {
     await fc.assert(
-      fc.asyncProperty(fc.array(cmd, { maxLength: 40 }), fc.array(callbackBehaviour, { minLength: 1, maxLength: 4 }), fc.integer({ min: 1, max: 8 }), async (cmds, behaviours, maxPerTurn) => {
-        const errors: unknown[] = [];
-        const domain = createManualDomain({ onError: (err) => errors.push(err) });
-        const seen = new Map<number, number>();
-        /** Guards open when item n was enqueued: none of them may still be open when it is processed. */
-        const guardsAt = new Map<number, Set<object>>();
-        const open = new Set<object>();
-        const guards: Array<{ unlock(): void }> = [];
-        let next = 0;
-        let b = 0;
-        const escaped = await noEscapes(async () => {
-          const pending = createPending<number>(domain, {
-            maxPerTurn,
-            sizeOf: () => 1,
-            process: (n) => {
-              seen.set(n, (seen.get(n) ?? 0) + 1);
-              for (const g of guardsAt.get(n)!) expect(open.has(g), `item ${n} processed under an older reader`).toBe(false);
-              const behaviour = behaviours[b++ % behaviours.length]!;
-              act(behaviour)();
-            },
-          });
-          for (const c of cmds) {
-            if (c.k === "enqueue") {
-              guardsAt.set(next, new Set(open));
-              pending.enqueue(next++);
-            } else if (c.k === "dequeue") {
-              const n = pending.dequeue();
-              if (n !== undefined) seen.set(n, (seen.get(n) ?? 0) + 1);
-            } else if (c.k === "dequeueWhere") {
-              const n = settlesCleanly(
-                () =>
-                  pending.dequeueWhere(() => {
-                    if (c.reenter) settlesCleanly(() => pending.dequeue());
-                    return act(c.b)() as boolean;
-                  }),
-                (e) => Object.is(e, c.b.value),
-              ) as number | undefined;
-              if (n !== undefined) seen.set(n, (seen.get(n) ?? 0) + 1);
-            } else if (c.k === "advance") {
-              domain.advance();
-            } else if (c.k === "lock") {
-              const guard = domain.readLock();
-              const token = {};
-              open.add(token);
-              guards.push({ unlock: () => { open.delete(token); guard.unlock(); } });
-            } else {
-              guards.shift()?.unlock();
+      fc.asyncProperty(
+        fc.array(cmd, { maxLength: 40 }),
+        fc.array(callbackBehaviour, { minLength: 1, maxLength: 4 }),
+        fc.integer({ min: 1, max: 8 }),
+        async (cmds, behaviours, maxPerTurn) => {
+          const errors: unknown[] = [];
+          const domain = createManualDomain({ onError: (err) => errors.push(err) });
+          const seen = new Map<number, number>();
+          /** Guards open when item n was enqueued: none of them may still be open when it is processed. */
+          const guardsAt = new Map<number, Set<object>>();
+          const open = new Set<object>();
+          const guards: Array<{ unlock(): void }> = [];
+          let next = 0;
+          let b = 0;
+          const escaped = await noEscapes(async () => {
+            const pending = createPending<number>(domain, {
+              maxPerTurn,
+              sizeOf: () => 1,
+              process: (n) => {
+                seen.set(n, (seen.get(n) ?? 0) + 1);
+                for (const g of guardsAt.get(n)!)
+                  expect(open.has(g), `item ${n} processed under an older reader`).toBe(false);
+                const behaviour = behaviours[b++ % behaviours.length]!;
+                act(behaviour)();
+              },
+            });
+            for (const c of cmds) {
+              if (c.k === "enqueue") {
+                guardsAt.set(next, new Set(open));
+                pending.enqueue(next++);
+              } else if (c.k === "dequeue") {
+                const n = pending.dequeue();
+                if (n !== undefined) seen.set(n, (seen.get(n) ?? 0) + 1);
+              } else if (c.k === "dequeueWhere") {
+                const n = settlesCleanly(
+                  () =>
+                    pending.dequeueWhere(() => {
+                      if (c.reenter) settlesCleanly(() => pending.dequeue());
+                      return act(c.b)() as boolean;
+                    }),
+                  (e) => Object.is(e, c.b.value),
+                ) as number | undefined;
+                if (n !== undefined) seen.set(n, (seen.get(n) ?? 0) + 1);
+              } else if (c.k === "advance") {
+                domain.advance();
+              } else if (c.k === "lock") {
+                const guard = domain.readLock();
+                const token = {};
+                open.add(token);
+                guards.push({
+                  unlock: () => {
+                    open.delete(token);
+                    guard.unlock();
+                  },
+                });
+              } else {
+                guards.shift()?.unlock();
+              }
+              expect(pending.pendingBytes).toBeGreaterThanOrEqual(0);
             }
-            expect(pending.pendingBytes).toBeGreaterThanOrEqual(0);
-          }
-          for (const g of guards.splice(0)) g.unlock();
-          let drained = false;
-          const draining = pending.drain().then(() => (drained = true));
-          for (let i = 0; i < 100 && !drained; i++) {
-            domain.advance();
-            await microtasks();
-          }
-          expect(drained, "drain() resolved").toBe(true);
-          await draining;
-          expect(pending.pendingBytes).toBe(0);
-          for (let n = 0; n < next; n++) expect(seen.get(n), `item ${n}`).toBe(1);
-          await closeManual(domain);
-        });
-        expect(escaped).toEqual([]);
-        for (const err of errors) expect(isRcuError(err), describeValue(err)).toBe(true);
-      }),
+            for (const g of guards.splice(0)) g.unlock();
+            let drained = false;
+            const draining = pending.drain().then(() => (drained = true));
+            for (let i = 0; i < 100 && !drained; i++) {
+              domain.advance();
+              await microtasks();
+            }
+            expect(drained, "drain() resolved").toBe(true);
+            await draining;
+            expect(pending.pendingBytes).toBe(0);
+            for (let n = 0; n < next; n++) expect(seen.get(n), `item ${n}`).toBe(1);
+            await closeManual(domain);
+          });
+          expect(escaped).toEqual([]);
+          for (const err of errors) expect(isRcuError(err), describeValue(err)).toBe(true);
+        },
+      ),
       { numRuns: RUNS },
     );
   });
@@ -469,39 +531,48 @@ describe("adversarial: shared pending methods", { timeout: TIMEOUT }, () => {
     ["watch", (r, v) => r.watch(v as never)],
   ];
 
-  it.each(calls)("%s with hostile arguments works or fails with a coded RcuError and loses nothing", async (_name, call) => {
-    const shared = createSharedDomain({ maxThreads: 1 });
-    try {
-      await fc.assert(
-        fc.asyncProperty(hostile, callbackBehaviour, async (h, b) => {
-          const ring = createSharedPending(shared, { capacity: 4 });
-          ring.enqueue(3);
-          const escaped = await noEscapes(async () => {
-            const value = h.make();
-            const isUsers = (e: unknown): boolean => Object.is(e, b.value) || isAbortRejection(e, value);
-            const result = settlesCleanly(() => call(ring, value, b), isUsers);
-            await promiseSettlesCleanly(result, isUsers);
-            const left: number[] = [];
-            for (let i = ring.dequeue(); i !== -1; i = ring.dequeue()) left.push(i);
-            expect(left.length).toBeLessThanOrEqual(2);
-          });
-          expect(escaped).toEqual([]);
-        }),
-        { numRuns: RUNS },
-      );
-    } finally {
-      await shared.close();
-      shared.detach();
-    }
-  });
+  it.each(calls)(
+    "%s with hostile arguments works or fails with a coded RcuError and loses nothing",
+    async (_name, call) => {
+      const shared = createSharedDomain({ maxThreads: 1 });
+      try {
+        await fc.assert(
+          fc.asyncProperty(hostile, callbackBehaviour, async (h, b) => {
+            const ring = createSharedPending(shared, { capacity: 4 });
+            ring.enqueue(3);
+            const escaped = await noEscapes(async () => {
+              const value = h.make();
+              const isUsers = (e: unknown): boolean => Object.is(e, b.value) || isAbortRejection(e, value);
+              const result = settlesCleanly(() => call(ring, value, b), isUsers);
+              await promiseSettlesCleanly(result, isUsers);
+              const left: number[] = [];
+              for (let i = ring.dequeue(); i !== -1; i = ring.dequeue()) left.push(i);
+              expect(left.length).toBeLessThanOrEqual(2);
+            });
+            expect(escaped).toEqual([]);
+          }),
+          { numRuns: RUNS },
+        );
+      } finally {
+        await shared.close();
+        shared.detach();
+      }
+    },
+  );
 });
 
 describe("adversarial: describeValue", () => {
   it("never throws and always returns a string", () => {
     fc.assert(
-      fc.property(fc.oneof(hostile, fc.anything().map((v): Hostile => ({ label: "anything", make: () => v }))), (value) => {
-        expect(typeof describeValue(value.make())).toBe("string");
-      }),
+      fc.property(
+        fc.oneof(
+          hostile,
+          fc.anything().map((v): Hostile => ({ label: "anything", make: () => v })),
+        ),
+        (value) => {
+          expect(typeof describeValue(value.make())).toBe("string");
+        },
+      ),
       { numRuns: RUNS },
     );
   });

@@ -118,7 +118,8 @@ function onProcess(m: Model, real: () => Real, id: number): void {
   if (info !== undefined) {
     if (m.seq < info.cookie) v.push(`${id} processed before its cookie ${info.cookie} (seq ${m.seq})`);
     if (!real().domain.poll(info.cookie)) v.push(`${id} processed while poll(${info.cookie}) is false`);
-    for (const r of info.readers) if (m.readers.has(r)) v.push(`${id} processed while reader ${r} from before its enqueue is inside`);
+    for (const r of info.readers)
+      if (m.readers.has(r)) v.push(`${id} processed while reader ${r} from before its enqueue is inside`);
   }
   const head = m.batches.find((b) => b.ids.length !== 0)?.ids[0];
   if (head !== id) v.push(`processed ${id}, expected the oldest batch's first item ${String(head)}`);
@@ -219,7 +220,12 @@ async function settle(m: Model): Promise<void> {
     await ticks();
   }
   // ready() resolves exactly when the engine is not above its mark.
-  if (!m.above) eq(m.readies.every((r) => r.resolved), true, "ready() resolved when not above the mark");
+  if (!m.above)
+    eq(
+      m.readies.every((r) => r.resolved),
+      true,
+      "ready() resolved when not above the mark",
+    );
   eq(m.pressureCalls, m.crossings, "onPressure calls");
 }
 
@@ -434,7 +440,8 @@ class Ready implements Cmd {
     void r.eng.ready().then(() => {
       record.resolved = true;
       // (Checked at resolution, not now: a deferred enqueue in the same call may have crossed up again since.)
-      if (wasAbove && m.belowCount === since) m.violations.push("ready() resolved before the engine got back to its mark");
+      if (wasAbove && m.belowCount === since)
+        m.violations.push("ready() resolved before the engine got back to its mark");
     });
     await settle(m);
   }
@@ -578,53 +585,64 @@ it("on a real srcu domain (real turns, sections spanning them): nothing processe
     { arbitrary: fc.constant({ k: "dequeue" as const }), weight: 1 },
   );
   await fc.assert(
-    fc.asyncProperty(fc.array(op, { maxLength: 30 }), fc.oneof(fc.constant(Infinity), fc.integer({ min: 1, max: 3 })), async (ops, maxPerTurn) => {
-      const violations: string[] = [];
-      const domain = createDomain({ flavor: "srcu", stallTimeoutMs: 0, flushOnExit: false, onError: (e) => void violations.push(String(e)) });
-      const open = new Map<number, ReadGuard>();
-      const readersAt = new Map<number, number[]>();
-      const processed: number[] = [];
-      const dequeued = new Set<number>();
-      let nextId = 0;
-      let nextReader = 0;
-      const eng = createPending<number>(domain, {
-        maxPerTurn,
-        chunkSize: 2,
-        process: (id) => {
-          for (const r of readersAt.get(id)!) if (open.has(r)) violations.push(`${id} processed while reader ${r} is inside`);
-          if (processed.length !== 0 && processed.at(-1)! >= id) violations.push(`${id} processed after ${processed.at(-1)}`);
-          if (dequeued.has(id)) violations.push(`${id} processed after dequeue`);
-          processed.push(id);
-        },
-      });
-      for (const o of ops) {
-        if (o.k === "enqueue") {
-          readersAt.set(nextId, [...open.keys()]);
-          eng.enqueue(nextId++);
-        } else if (o.k === "lock") {
-          open.set(nextReader++, domain.readLock());
-        } else if (o.k === "unlock") {
-          const keys = [...open.keys()];
-          if (keys.length !== 0) {
-            const key = keys[o.pick % keys.length]!;
-            open.get(key)!.unlock();
-            open.delete(key);
+    fc.asyncProperty(
+      fc.array(op, { maxLength: 30 }),
+      fc.oneof(fc.constant(Infinity), fc.integer({ min: 1, max: 3 })),
+      async (ops, maxPerTurn) => {
+        const violations: string[] = [];
+        const domain = createDomain({
+          flavor: "srcu",
+          stallTimeoutMs: 0,
+          flushOnExit: false,
+          onError: (e) => void violations.push(String(e)),
+        });
+        const open = new Map<number, ReadGuard>();
+        const readersAt = new Map<number, number[]>();
+        const processed: number[] = [];
+        const dequeued = new Set<number>();
+        let nextId = 0;
+        let nextReader = 0;
+        const eng = createPending<number>(domain, {
+          maxPerTurn,
+          chunkSize: 2,
+          process: (id) => {
+            for (const r of readersAt.get(id)!)
+              if (open.has(r)) violations.push(`${id} processed while reader ${r} is inside`);
+            if (processed.length !== 0 && processed.at(-1)! >= id)
+              violations.push(`${id} processed after ${processed.at(-1)}`);
+            if (dequeued.has(id)) violations.push(`${id} processed after dequeue`);
+            processed.push(id);
+          },
+        });
+        for (const o of ops) {
+          if (o.k === "enqueue") {
+            readersAt.set(nextId, [...open.keys()]);
+            eng.enqueue(nextId++);
+          } else if (o.k === "lock") {
+            open.set(nextReader++, domain.readLock());
+          } else if (o.k === "unlock") {
+            const keys = [...open.keys()];
+            if (keys.length !== 0) {
+              const key = keys[o.pick % keys.length]!;
+              open.get(key)!.unlock();
+              open.delete(key);
+            }
+          } else if (o.k === "turn") {
+            await new Promise<void>((resolve) => setImmediate(resolve));
+          } else {
+            const got = eng.dequeue();
+            if (got !== undefined) dequeued.add(got);
           }
-        } else if (o.k === "turn") {
-          await new Promise<void>((resolve) => setImmediate(resolve));
-        } else {
-          const got = eng.dequeue();
-          if (got !== undefined) dequeued.add(got);
         }
-      }
-      for (const g of open.values()) g.unlock();
-      open.clear();
-      await eng.flush();
-      expect(violations).toEqual([]);
-      expect(processed.length + dequeued.size).toBe(nextId);
-      expect(eng.size).toBe(0);
-      await domain.close();
-    }),
+        for (const g of open.values()) g.unlock();
+        open.clear();
+        await eng.flush();
+        expect(violations).toEqual([]);
+        expect(processed.length + dequeued.size).toBe(nextId);
+        expect(eng.size).toBe(0);
+        await domain.close();
+      },
+    ),
     { numRuns: 150 },
   );
 }, 60_000);

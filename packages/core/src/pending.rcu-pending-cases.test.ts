@@ -77,7 +77,10 @@ function setup<T = string>(options: Partial<PendingOptions<T>> = {}, domain = cr
 }
 
 /** Number of calls of `spy` whose first argument is `cookie`. */
-function callsWith(spy: { readonly mock: { readonly calls: ReadonlyArray<readonly unknown[]> } }, cookie: number): number {
+function callsWith(
+  spy: { readonly mock: { readonly calls: ReadonlyArray<readonly unknown[]> } },
+  cookie: number,
+): number {
   return spy.mock.calls.filter((c) => c[0] === cookie).length;
 }
 

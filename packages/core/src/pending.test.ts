@@ -548,7 +548,11 @@ describe("flush and drain", () => {
   });
 
   it("flush/drain inside read(fn) reject with SELF_DEADLOCK; with a bare guard flush is legal", async () => {
-    for (const domain of [createManualDomain(), createDomain({ name: "sd-loop" }), createDomain({ flavor: "srcu", name: "sd-srcu" })]) {
+    for (const domain of [
+      createManualDomain(),
+      createDomain({ name: "sd-loop" }),
+      createDomain({ flavor: "srcu", name: "sd-srcu" }),
+    ]) {
       const eng = createPending<number>(domain, { process: () => {} });
       eng.enqueue(1);
       const [f, d] = domain.read(() => [eng.flush(), eng.drain()]);
@@ -600,7 +604,12 @@ describe("int32 storage", () => {
 });
 
 describe("opportunistic processing on enqueue", () => {
-  function build(): { domain: ReturnType<typeof createManualDomain>; log: string[]; enqueueLater: (fn: () => void) => void; eng: RcuPending<string> } {
+  function build(): {
+    domain: ReturnType<typeof createManualDomain>;
+    log: string[];
+    enqueueLater: (fn: () => void) => void;
+    eng: RcuPending<string>;
+  } {
     const domain = createManualDomain();
     const log: string[] = [];
     let inner: () => void = () => {};
@@ -719,7 +728,14 @@ describe("stats", () => {
     });
     domain.endGracePeriod();
     // Batch 4 (its 4 chunk items) is processed; item 5 waits in batch 8's overflow (its chunk budget was spent).
-    expect(eng.stats()).toMatchObject({ processed: 4, pending: 1, batches: 1, chunksCached: 2, overflow: 1, oldestAgeMs: 0 });
+    expect(eng.stats()).toMatchObject({
+      processed: 4,
+      pending: 1,
+      batches: 1,
+      chunksCached: 2,
+      overflow: 1,
+      oldestAgeMs: 0,
+    });
     domain.advance();
     expect(eng.stats()).toMatchObject({ processed: 5, pending: 0, batches: 0 });
   });

@@ -46,14 +46,17 @@ describe.concurrent("process lifetime (child processes on dist)", { timeout: 30_
     ["loop", "false", "sync"],
     ["srcu", "false", "async"],
     ["loop", "true", "async"],
-  ])("a %s script that retires and returns disposes before exit (flushOnExit=%s, %s disposer)", async (flavor, flush, kind) => {
-    const run = await runFixture("retire-and-return.mjs", [flavor, flush, kind]);
-    expect(run.code).toBe(0);
-    // a sync disposal runs in retire order; an async one finishes after the deferred callback
-    const expected = kind === "async" ? ["deferred ran", "disposed"] : ["disposed", "deferred ran"];
-    expect(run.lines).toEqual(["script returned", ...expected]);
-    expect(run.stderr).toBe("");
-  });
+  ])(
+    "a %s script that retires and returns disposes before exit (flushOnExit=%s, %s disposer)",
+    async (flavor, flush, kind) => {
+      const run = await runFixture("retire-and-return.mjs", [flavor, flush, kind]);
+      expect(run.code).toBe(0);
+      // a sync disposal runs in retire order; an async one finishes after the deferred callback
+      const expected = kind === "async" ? ["deferred ran", "disposed"] : ["disposed", "deferred ran"];
+      expect(run.lines).toEqual(["script returned", ...expected]);
+      expect(run.stderr).toBe("");
+    },
+  );
 
   it("an srcu reader still inside when the script returns delays the disposal, which still happens before exit", async () => {
     const run = await runFixture("retire-and-return.mjs", ["srcu", "true", "reader"]);
@@ -61,12 +64,15 @@ describe.concurrent("process lifetime (child processes on dist)", { timeout: 30_
     expect(run.lines).toEqual(["script returned", "reader left", "disposed", "deferred ran"]);
   });
 
-  it.each(["loop", "srcu"])("top-level await of synchronize()/barrier()/close() completes in an ES module (%s)", async (flavor) => {
-    const run = await runFixture("tla-synchronize.mjs", [flavor]);
-    expect(run.stderr).toBe("");
-    expect(run.code).toBe(0);
-    expect(run.lines).toEqual(["synchronized 1", "disposed", "barrier", "synchronized after reader", "closed"]);
-  });
+  it.each(["loop", "srcu"])(
+    "top-level await of synchronize()/barrier()/close() completes in an ES module (%s)",
+    async (flavor) => {
+      const run = await runFixture("tla-synchronize.mjs", [flavor]);
+      expect(run.stderr).toBe("");
+      expect(run.code).toBe(0);
+      expect(run.lines).toEqual(["synchronized 1", "disposed", "barrier", "synchronized after reader", "closed"]);
+    },
+  );
 
   it("process.exit() drops pending work (documented: it skips beforeExit and pending turn hooks)", async () => {
     const run = await runFixture("process-exit.mjs");

@@ -24,38 +24,35 @@ describe("shared domain liveness across worker threads", () => {
     for (const d of domains.splice(0)) await d.close();
   });
 
-  it(
-    `a worker's waitFor(getState()) resolves while the main thread runs synchronize() back to back (${WORKERS} fresh workers × ${ITERATIONS} waits)`,
-    async () => {
-      // The window is widest in a thread that just started (its code not compiled yet): many short-lived
-      // workers, a few at a time, each waiting a few times.
-      const domain = createSharedDomain({ maxThreads: AT_ONCE + 1 });
-      domains.push(domain);
-      const iterations = ITERATIONS;
-      const failures: string[] = [];
-      for (let started = 0; started < WORKERS; started += AT_ONCE) {
-        const words = new SharedArrayBuffer(4 * AT_ONCE);
-        const ws = Array.from({ length: AT_ONCE }, (_, slot) => {
-          const w = new Worker(WAITFOR, { workerData: { handle: domain.handle, words, slot, iterations } });
-          domain.watch(w);
-          return w;
-        });
-        let finished = false;
-        const codes = Promise.all(ws.map(exited)).then((c) => {
-          finished = true;
-          return c;
-        });
-        const before = domain.stats().gracePeriodsCompleted;
-        while (!finished) await domain.synchronize();
-        const resolved = Array.from(new Int32Array(words));
-        // 13: a worker fell out of its event loop with a wait pending
-        (await codes).forEach((code, i) => {
-          if (code !== 0 || resolved[i] !== iterations) failures.push(`worker ${started + i}: exit ${code}, ${resolved[i]}/${iterations} waits resolved`);
-        });
-        expect(domain.stats().gracePeriodsCompleted).toBeGreaterThan(before);
-      }
-      expect(failures).toEqual([]);
-    },
-    60_000,
-  );
+  it(`a worker's waitFor(getState()) resolves while the main thread runs synchronize() back to back (${WORKERS} fresh workers × ${ITERATIONS} waits)`, async () => {
+    // The window is widest in a thread that just started (its code not compiled yet): many short-lived
+    // workers, a few at a time, each waiting a few times.
+    const domain = createSharedDomain({ maxThreads: AT_ONCE + 1 });
+    domains.push(domain);
+    const iterations = ITERATIONS;
+    const failures: string[] = [];
+    for (let started = 0; started < WORKERS; started += AT_ONCE) {
+      const words = new SharedArrayBuffer(4 * AT_ONCE);
+      const ws = Array.from({ length: AT_ONCE }, (_, slot) => {
+        const w = new Worker(WAITFOR, { workerData: { handle: domain.handle, words, slot, iterations } });
+        domain.watch(w);
+        return w;
+      });
+      let finished = false;
+      const codes = Promise.all(ws.map(exited)).then((c) => {
+        finished = true;
+        return c;
+      });
+      const before = domain.stats().gracePeriodsCompleted;
+      while (!finished) await domain.synchronize();
+      const resolved = Array.from(new Int32Array(words));
+      // 13: a worker fell out of its event loop with a wait pending
+      (await codes).forEach((code, i) => {
+        if (code !== 0 || resolved[i] !== iterations)
+          failures.push(`worker ${started + i}: exit ${code}, ${resolved[i]}/${iterations} waits resolved`);
+      });
+      expect(domain.stats().gracePeriodsCompleted).toBeGreaterThan(before);
+    }
+    expect(failures).toEqual([]);
+  }, 60_000);
 });

@@ -25,7 +25,11 @@ function exited(worker: Worker): Promise<number> {
 }
 
 /** Writers publish a new record, wait for a grace period, then "reclaim" the old one (bump its generation). */
-async function stress(domain: SharedDomain, workers: number, ms: number): Promise<{ results: ReaderResult[]; swaps: number }> {
+async function stress(
+  domain: SharedDomain,
+  workers: number,
+  ms: number,
+): Promise<{ results: ReaderResult[]; swaps: number }> {
   const data = new SharedArrayBuffer(4 * (1 + RECORDS));
   const cur = new Int32Array(data);
   const results: ReaderResult[] = [];
@@ -63,48 +67,38 @@ describe("shared domain across worker threads", () => {
     for (const d of domains.splice(0)) await d.close();
   });
 
-  it(
-    "4 workers on 2 cores never see a record reclaimed while they are inside",
-    async () => {
-      const domain = make(8);
-      const { results, swaps } = await stress(domain, 4, STRESS_MS);
-      expect(results).toHaveLength(4);
-      expect(swaps).toBeGreaterThan(10);
-      expect(results.every((r) => r.reads > 0)).toBe(true);
-      expect(results.reduce((n, r) => n + r.violations, 0)).toBe(0);
-      expect(domain.stats().gracePeriodsCompleted).toBeGreaterThanOrEqual(swaps);
-    },
-    60_000,
-  );
+  it("4 workers on 2 cores never see a record reclaimed while they are inside", async () => {
+    const domain = make(8);
+    const { results, swaps } = await stress(domain, 4, STRESS_MS);
+    expect(results).toHaveLength(4);
+    expect(swaps).toBeGreaterThan(10);
+    expect(results.every((r) => r.reads > 0)).toBe(true);
+    expect(results.reduce((n, r) => n + r.violations, 0)).toBe(0);
+    expect(domain.stats().gracePeriodsCompleted).toBeGreaterThanOrEqual(swaps);
+  }, 60_000);
 
-  it(
-    "the same check fails when grace periods end early (test-only switch): it can catch a broken protocol",
-    async () => {
-      const domain = make(8);
-      graceTestHooks.endGracePeriodsEarly = true;
-      const { results } = await stress(domain, 4, Math.min(STRESS_MS, 1500));
-      expect(results.reduce((n, r) => n + r.violations, 0)).toBeGreaterThan(0);
-    },
-    60_000,
-  );
+  it("the same check fails when grace periods end early (test-only switch): it can catch a broken protocol", async () => {
+    const domain = make(8);
+    graceTestHooks.endGracePeriodsEarly = true;
+    const { results } = await stress(domain, 4, Math.min(STRESS_MS, 1500));
+    expect(results.reduce((n, r) => n + r.violations, 0)).toBeGreaterThan(0);
+  }, 60_000);
 
-  it(
-    "a worker terminated inside its section holds grace periods until watch() frees its slot",
-    async () => {
-      const domain = make(4);
-      const w = new Worker(READER, { workerData: { handle: domain.handle, data: new SharedArrayBuffer(64), ms: 0, mode: "hold" } });
-      domain.watch(w);
-      await new Promise((resolve) => w.once("message", resolve));
-      let done = false;
-      const p = domain.synchronize().then(() => (done = true));
-      await new Promise((resolve) => setTimeout(resolve, 100));
-      expect(done).toBe(false); // the dead-to-be reader holds it
-      await w.terminate();
-      await p;
-      expect(done).toBe(true);
-    },
-    30_000,
-  );
+  it("a worker terminated inside its section holds grace periods until watch() frees its slot", async () => {
+    const domain = make(4);
+    const w = new Worker(READER, {
+      workerData: { handle: domain.handle, data: new SharedArrayBuffer(64), ms: 0, mode: "hold" },
+    });
+    domain.watch(w);
+    await new Promise((resolve) => w.once("message", resolve));
+    let done = false;
+    const p = domain.synchronize().then(() => (done = true));
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    expect(done).toBe(false); // the dead-to-be reader holds it
+    await w.terminate();
+    await p;
+    expect(done).toBe(true);
+  }, 30_000);
 
   it("a cookie from one thread can be polled in another; more than maxThreads attached is TOO_MANY_THREADS", async () => {
     const domain = make(2);
@@ -171,7 +165,9 @@ describe("shared domain across worker threads", () => {
     }
     expect(isRcuError(thrown, "ASYNC_SECTION")).toBe(true);
     expect(domain.stats().readers).toBe(0);
-    expect(() => attachSharedDomain({ buffer: new SharedArrayBuffer(8), maxThreads: 1, name: "x" })).toThrow(/shared-domain handle/);
+    expect(() => attachSharedDomain({ buffer: new SharedArrayBuffer(8), maxThreads: 1, name: "x" })).toThrow(
+      /shared-domain handle/,
+    );
     expect(() => createSharedDomain({ maxThreads: 0 })).toThrow(/maxThreads/);
   });
 

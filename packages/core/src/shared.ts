@@ -150,7 +150,10 @@ class SharedDomainImpl extends DomainImpl implements SharedDomain {
  */
 function checkHandle(handle: unknown): asserts handle is SharedDomainHandle {
   const refuse = (why: string): RcuError =>
-    new RcuError("INVALID_OPTION", `Not a shared-domain handle (${why}): pass the \`handle\` of a domain from createSharedDomain(), unchanged.`);
+    new RcuError(
+      "INVALID_OPTION",
+      `Not a shared-domain handle (${why}): pass the \`handle\` of a domain from createSharedDomain(), unchanged.`,
+    );
   let buffer: unknown;
   let maxThreads: unknown;
   let name: unknown;
@@ -162,7 +165,8 @@ function checkHandle(handle: unknown): asserts handle is SharedDomainHandle {
     if (err instanceof RcuError) throw err;
     throw refuse(`its fields cannot be read: ${describeValue(err)}`);
   }
-  if (!(buffer instanceof SharedArrayBuffer) || buffer.byteLength < bufferBytes(1)) throw refuse("no shared-domain buffer");
+  if (!(buffer instanceof SharedArrayBuffer) || buffer.byteLength < bufferBytes(1))
+    throw refuse("no shared-domain buffer");
   const i32 = new Int32Array(buffer);
   if (i32[MAGIC_WORD] !== MAGIC) throw refuse("its buffer is not a shared domain's");
   if (maxThreads !== i32[MAX_THREADS] || buffer.byteLength < bufferBytes(i32[MAX_THREADS]!)) {
@@ -193,7 +197,12 @@ function checkHandle(handle: unknown): asserts handle is SharedDomainHandle {
  * @since 0.1.0
  */
 export function createSharedDomain(options: SharedDomainOptions): SharedDomain {
-  checkOptions("createSharedDomain", options, [...DOMAIN_OPTION_KEYS.filter((k) => k !== "flavor"), "maxThreads"], false);
+  checkOptions(
+    "createSharedDomain",
+    options,
+    [...DOMAIN_OPTION_KEYS.filter((k) => k !== "flavor"), "maxThreads"],
+    false,
+  );
   const maxThreads = options.maxThreads;
   if (typeof maxThreads !== "number" || !Number.isInteger(maxThreads) || maxThreads < 1 || maxThreads > 1024) {
     throw new RcuError("INVALID_OPTION", `maxThreads must be an integer in 1..1024, got ${describeValue(maxThreads)}.`);
@@ -228,7 +237,11 @@ export function attachSharedDomain(
   options: Omit<DomainOptions, "flavor"> = {},
 ): SharedDomain {
   checkHandle(handle);
-  checkOptions("attachSharedDomain", options, DOMAIN_OPTION_KEYS.filter((k) => k !== "flavor"));
+  checkOptions(
+    "attachSharedDomain",
+    options,
+    DOMAIN_OPTION_KEYS.filter((k) => k !== "flavor"),
+  );
   const existing = attached.get(handle.buffer);
   if (existing !== undefined) return existing;
   const domain = new SharedDomainImpl(handle, options);
@@ -276,13 +289,36 @@ export interface SharedSpinLock {
  */
 export function createSharedLock(domain: SharedDomain, words: Int32Array, index: number): SharedSpinLock {
   if (!(domain instanceof SharedDomainImpl)) {
-    throw new RcuError("INVALID_OPTION", "createSharedLock needs a domain from createSharedDomain() or attachSharedDomain().");
+    throw new RcuError(
+      "INVALID_OPTION",
+      "createSharedLock needs a domain from createSharedDomain() or attachSharedDomain().",
+    );
   }
-  if (!(words instanceof Int32Array) || !(words.buffer instanceof SharedArrayBuffer) || !Number.isInteger(index) || index < 0 || index >= words.length) {
-    throw new RcuError("INVALID_OPTION", "createSharedLock(domain, words, index): words must be an Int32Array over a SharedArrayBuffer and index a word in it.");
+  if (
+    !(words instanceof Int32Array) ||
+    !(words.buffer instanceof SharedArrayBuffer) ||
+    !Number.isInteger(index) ||
+    index < 0 ||
+    index >= words.length
+  ) {
+    throw new RcuError(
+      "INVALID_OPTION",
+      "createSharedLock(domain, words, index): words must be an Int32Array over a SharedArrayBuffer and index a word in it.",
+    );
   }
-  return new SharedLock(words, index, currentThreadId() + 1, new Int32Array(domain.handle.buffer), domain.handle.maxThreads);
+  return new SharedLock(
+    words,
+    index,
+    currentThreadId() + 1,
+    new Int32Array(domain.handle.buffer),
+    domain.handle.maxThreads,
+  );
 }
 
 export { attachSharedPending, createSharedPending } from "./pending/shared-pending.js";
-export type { SharedPending, SharedPendingHandle, SharedPendingOptions, SharedPendingStats } from "./pending/shared-pending.js";
+export type {
+  SharedPending,
+  SharedPendingHandle,
+  SharedPendingOptions,
+  SharedPendingStats,
+} from "./pending/shared-pending.js";

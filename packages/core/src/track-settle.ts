@@ -35,10 +35,15 @@ export interface TrackSettleOptions {
  * if (settled !== undefined) await settled // never longer than the domain's settle timeout
  * @since 0.1.0
  */
-export function trackSettle(domain: RcuDomain, value: unknown, options: TrackSettleOptions = {}): Promise<void> | undefined {
+export function trackSettle(
+  domain: RcuDomain,
+  value: unknown,
+  options: TrackSettleOptions = {},
+): Promise<void> | undefined {
   const internals = internalsOf(domain);
   const { what, onRejected } = checkOptions("trackSettle", options, ["what", "onRejected"]);
-  if (what !== undefined && typeof what !== "string") throw new RcuError("INVALID_OPTION", "trackSettle: `what` must be a string.");
+  if (what !== undefined && typeof what !== "string")
+    throw new RcuError("INVALID_OPTION", "trackSettle: `what` must be a string.");
   if (onRejected !== undefined && typeof onRejected !== "function") {
     throw new RcuError("INVALID_OPTION", "trackSettle: `onRejected` must be a function.");
   }

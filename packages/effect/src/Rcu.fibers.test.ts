@@ -23,9 +23,7 @@ describe("a read section is inherited by structured children", () => {
     "forkChild + join of Rcu.synchronize fails at once with SELF_DEADLOCK",
     () =>
       Effect.gen(function* () {
-        const code = yield* Rcu.read(
-          Effect.flatMap(Effect.forkChild(failureCode(Rcu.synchronize)), Fiber.join),
-        );
+        const code = yield* Rcu.read(Effect.flatMap(Effect.forkChild(failureCode(Rcu.synchronize)), Fiber.join));
         assert.strictEqual(code, "SELF_DEADLOCK");
         // Nested: a child of a child.
         const nested = yield* Rcu.read(
@@ -42,15 +40,16 @@ describe("a read section is inherited by structured children", () => {
     "Effect.all with concurrency: Rcu.synchronize fails with SELF_DEADLOCK",
     () =>
       Effect.gen(function* () {
-        const [code] = yield* Rcu.read(
-          Effect.all([failureCode(Rcu.synchronize), Effect.void], { concurrency: 2 }),
-        );
+        const [code] = yield* Rcu.read(Effect.all([failureCode(Rcu.synchronize), Effect.void], { concurrency: 2 }));
         assert.strictEqual(code, "SELF_DEADLOCK");
         // Also after an async step inside the child (the check is not tied to the fork's first synchronous run).
         const [later] = yield* Rcu.read(
-          Effect.all([Effect.andThen(Effect.sleep("1 second"), failureCode(Rcu.synchronize)), TestClock.adjust("1 second")], {
-            concurrency: 2,
-          }),
+          Effect.all(
+            [Effect.andThen(Effect.sleep("1 second"), failureCode(Rcu.synchronize)), TestClock.adjust("1 second")],
+            {
+              concurrency: 2,
+            },
+          ),
         );
         assert.strictEqual(later, "SELF_DEADLOCK");
       }).pipe(Effect.provide(Rcu.layerManual)),
@@ -92,9 +91,7 @@ describe("a read section is inherited by structured children", () => {
           Effect.forEach(
             items,
             (i) =>
-              Effect.scoped(
-                Rcu.acquireRelease(Effect.succeed(i), (n) => Effect.sync(() => log.push(`release ${n}`))),
-              ),
+              Effect.scoped(Rcu.acquireRelease(Effect.succeed(i), (n) => Effect.sync(() => log.push(`release ${n}`)))),
             { concurrency: 3 },
           ),
         );
@@ -102,7 +99,10 @@ describe("a read section is inherited by structured children", () => {
         assert.deepStrictEqual(log, [], "nothing is released while the section may still read it");
         yield* RcuManual.advance;
         yield* Rcu.barrier;
-        assert.sameMembers(log, items.map((i) => `release ${i}`));
+        assert.sameMembers(
+          log,
+          items.map((i) => `release ${i}`),
+        );
         yield* RcuManual.advance;
         yield* Rcu.barrier;
         assert.strictEqual(log.length, items.length, "each release ran exactly once");
@@ -267,9 +267,7 @@ describe("what does not inherit a section", () => {
     () =>
       Effect.gen(function* () {
         const other = yield* Effect.provide(Effect.service(Rcu), Rcu.layerManual);
-        const waiting = yield* Rcu.read(Effect.forkChild(Rcu.synchronize)).pipe(
-          Effect.provideService(Rcu, other),
-        );
+        const waiting = yield* Rcu.read(Effect.forkChild(Rcu.synchronize)).pipe(Effect.provideService(Rcu, other));
         yield* Effect.yieldNow;
         assert.isTrue(yield* RcuManual.advance);
         yield* Fiber.join(waiting);

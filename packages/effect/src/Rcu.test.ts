@@ -31,23 +31,24 @@ describe("Rcu layers", () => {
       yield* Scope.close(scope, Exit.void);
       const error = yield* Effect.flip(Effect.try({ try: () => domain.defer(() => {}), catch: (e) => e }));
       assert.strictEqual((error as { code?: string }).code, "CLOSED");
-    }));
+    }),
+  );
 
   it.effect("Rcu.layer rejects the 'loop' flavour with ASYNC_SECTION and a message that says what to do", () =>
     Effect.gen(function* () {
-      const error = yield* Effect.flip(
-        Layer.build(Rcu.layer({ flavor: "loop" as "srcu" })).pipe(Effect.scoped),
-      );
+      const error = yield* Effect.flip(Layer.build(Rcu.layer({ flavor: "loop" as "srcu" })).pipe(Effect.scoped));
       assert.strictEqual(error._tag, "RcuError");
       assert.strictEqual(error.code, "ASYNC_SECTION");
       assert.match(error.message, /use flavor 'srcu'/i);
-    }));
+    }),
+  );
 
   it.effect("Rcu.layer maps core's option errors to RcuError", () =>
     Effect.gen(function* () {
       const error = yield* Effect.flip(Layer.build(Rcu.layer({ stallTimeoutMs: -1 })).pipe(Effect.scoped));
       assert.strictEqual(error.code, "INVALID_OPTION");
-    }));
+    }),
+  );
 
   it.effect("Rcu.layerFrom rejects a 'loop' domain and accepts an 'srcu' one without closing it", () =>
     Effect.gen(function* () {
@@ -67,7 +68,8 @@ describe("Rcu layers", () => {
       yield* Effect.promise(() => srcu.barrier());
       assert.deepStrictEqual(ran, ["deferred", "still open"]);
       yield* Effect.promise(() => Promise.all([loop.close(), srcu.close()]));
-    }));
+    }),
+  );
 
   it.effect("closing Rcu.layer waits for everything deferred, including a deferred effect still running", () =>
     Effect.gen(function* () {
@@ -93,7 +95,8 @@ describe("Rcu layers", () => {
       yield* Deferred.succeed(gate, undefined);
       yield* Fiber.join(closing);
       assert.deepStrictEqual(log, ["deferred finished", "layer closed"]);
-    }));
+    }),
+  );
 });
 
 layer(Rcu.layerManual)("Rcu read sections (manual domain)", (it) => {
@@ -106,7 +109,8 @@ layer(Rcu.layerManual)("Rcu read sections (manual domain)", (it) => {
       yield* Fiber.interrupt(reader);
       assert.strictEqual(yield* readers, 0);
       assert.isTrue(yield* RcuManual.endGracePeriod);
-    }));
+    }),
+  );
 
   it.effect("the section is left when the effect fails or dies", () =>
     Effect.gen(function* () {
@@ -116,14 +120,16 @@ layer(Rcu.layerManual)("Rcu read sections (manual domain)", (it) => {
       assert.isTrue(Exit.isFailure(died));
       assert.strictEqual(yield* readers, 0);
       assert.isTrue(yield* RcuManual.advance);
-    }));
+    }),
+  );
 
   it.effect("Rcu.read returns the effect's value and nests", () =>
     Effect.gen(function* () {
       const value = yield* Rcu.read(Rcu.read(Effect.map(readers, (n) => ({ inside: n }))));
       assert.deepStrictEqual(value, { inside: 2 });
       assert.strictEqual(yield* readers, 0);
-    }));
+    }),
+  );
 
   it.effect("Rcu.readScoped holds the section until the scope closes", () =>
     Effect.gen(function* () {
@@ -133,7 +139,8 @@ layer(Rcu.layerManual)("Rcu read sections (manual domain)", (it) => {
       assert.isFalse(yield* RcuManual.endGracePeriod);
       yield* Scope.close(scope, Exit.void);
       assert.isTrue(yield* RcuManual.endGracePeriod);
-    }));
+    }),
+  );
 
   it.effect("a section that started after the grace period does not hold it", () =>
     Effect.gen(function* () {
@@ -141,7 +148,8 @@ layer(Rcu.layerManual)("Rcu read sections (manual domain)", (it) => {
       const reader = yield* holdReader;
       assert.isTrue(yield* RcuManual.endGracePeriod);
       yield* Fiber.interrupt(reader);
-    }));
+    }),
+  );
 
   it.effect("Rcu.synchronize waits for a grace period; interrupting it stops the wait", () =>
     Effect.gen(function* () {
@@ -163,7 +171,8 @@ layer(Rcu.layerManual)("Rcu read sections (manual domain)", (it) => {
       yield* Effect.yieldNow;
       assert.isTrue(yield* RcuManual.advance);
       yield* Fiber.join(next);
-    }));
+    }),
+  );
 
   it.effect("waiting for a grace period inside this fiber's own section fails with SELF_DEADLOCK", () =>
     Effect.gen(function* () {
@@ -171,7 +180,8 @@ layer(Rcu.layerManual)("Rcu read sections (manual domain)", (it) => {
       assert.strictEqual(yield* Rcu.read(failureCode(Rcu.barrier)), "SELF_DEADLOCK");
       const scoped = yield* Effect.scoped(Effect.andThen(Rcu.readScoped, failureCode(Rcu.synchronize)));
       assert.strictEqual(scoped, "SELF_DEADLOCK");
-    }));
+    }),
+  );
 
   it.effect("Rcu.defer runs after a grace period, with the caller's services, not before", () =>
     Effect.gen(function* () {
@@ -186,7 +196,8 @@ layer(Rcu.layerManual)("Rcu read sections (manual domain)", (it) => {
       yield* Fiber.interrupt(reader);
       assert.isTrue(yield* RcuManual.endGracePeriod);
       assert.deepStrictEqual(ran, ["hello"]);
-    }));
+    }),
+  );
 
   it.effect("Rcu.barrier from inside a deferred effect fails with INSIDE_CALLBACK instead of waiting for itself", () =>
     Effect.gen(function* () {
@@ -195,7 +206,8 @@ layer(Rcu.layerManual)("Rcu read sections (manual domain)", (it) => {
       yield* RcuManual.advance;
       yield* Rcu.barrier;
       assert.deepStrictEqual(codes, ["INSIDE_CALLBACK"]);
-    }));
+    }),
+  );
 
   it.effect("Rcu.retire disposes after a grace period", () =>
     Effect.gen(function* () {
@@ -206,7 +218,8 @@ layer(Rcu.layerManual)("Rcu read sections (manual domain)", (it) => {
       yield* RcuManual.advance;
       yield* Rcu.barrier;
       assert.sameMembers(disposed, ["sync", "async"]);
-    }));
+    }),
+  );
 });
 
 layer(Rcu.layerManual)("Rcu.acquireRelease (manual domain)", (it) => {
@@ -244,7 +257,8 @@ layer(Rcu.layerManual)("Rcu.acquireRelease (manual domain)", (it) => {
       yield* Fiber.join(closing);
       assert.deepStrictEqual(log, ["acquire a", "release b", "release a"]);
       assert.isFalse(a.alive);
-    }));
+    }),
+  );
 
   it.effect("a scope closed inside this fiber's own read section defers the release instead of deadlocking", () =>
     Effect.gen(function* () {
@@ -256,7 +270,8 @@ layer(Rcu.layerManual)("Rcu.acquireRelease (manual domain)", (it) => {
       yield* RcuManual.advance;
       yield* Rcu.barrier;
       assert.deepStrictEqual(log, ["released"]);
-    }));
+    }),
+  );
 });
 
 describe("failures of deferred work", () => {
@@ -271,11 +286,15 @@ describe("failures of deferred work", () => {
         yield* Rcu.barrier;
       }).pipe(Effect.provide(Layer.merge(Rcu.layerFrom(domain), captureLogs(lines))));
       yield* Effect.promise(() => domain.close());
-      assert.isTrue(lines.some((line) => /Error: Rcu\.defer: a deferred effect failed.*disk on fire/s.test(line)), lines.join("\n"));
+      assert.isTrue(
+        lines.some((line) => /Error: Rcu\.defer: a deferred effect failed.*disk on fire/s.test(line)),
+        lines.join("\n"),
+      );
       assert.include(lines, "next one still ran");
       assert.strictEqual(reported.length, 1);
       assert.strictEqual((reported[0] as { code?: string }).code, "CALLBACK_FAILED");
-    }));
+    }),
+  );
 
   it.effect("without onError, Rcu.layer sends core's reports to Effect's logger, each failure once", () => {
     const lines: Array<string> = [];
@@ -294,7 +313,10 @@ describe("failures of deferred work", () => {
         Effect.sync(() => {
           const errors = lines.filter((line) => line.startsWith("Error"));
           assert.strictEqual(errors.length, 2, lines.join("\n"));
-          assert.isTrue(errors.some((line) => /@rcu\/core reported.*dispose failed/s.test(line)), lines.join("\n"));
+          assert.isTrue(
+            errors.some((line) => /@rcu\/core reported.*dispose failed/s.test(line)),
+            lines.join("\n"),
+          );
           assert.isTrue(errors.some((line) => /Rcu\.defer: a deferred effect failed.*deferred failed/s.test(line)));
         }),
       ),
@@ -304,13 +326,19 @@ describe("failures of deferred work", () => {
   it.effect("TestClock drives time inside deferred effects", () =>
     Effect.gen(function* () {
       const ran: Array<string> = [];
-      yield* Rcu.defer(Effect.andThen(Effect.sleep("1 hour"), Effect.sync(() => ran.push("after an hour"))));
+      yield* Rcu.defer(
+        Effect.andThen(
+          Effect.sleep("1 hour"),
+          Effect.sync(() => ran.push("after an hour")),
+        ),
+      );
       yield* RcuManual.advance;
       assert.deepStrictEqual(ran, []);
       yield* TestClock.adjust("1 hour");
       yield* Rcu.barrier;
       assert.deepStrictEqual(ran, ["after an hour"]);
-    }).pipe(Effect.provide(Rcu.layerManual)));
+    }).pipe(Effect.provide(Rcu.layerManual)),
+  );
 });
 
 describe("Rcu.layerManual close", () => {
@@ -320,7 +348,12 @@ describe("Rcu.layerManual close", () => {
       const scope = yield* Scope.make();
       const context = yield* Layer.buildWithScope(Rcu.layerManual, scope);
       yield* Effect.gen(function* () {
-        yield* Rcu.defer(Effect.andThen(Effect.promise(() => Promise.resolve()), Effect.sync(() => log.push("a"))));
+        yield* Rcu.defer(
+          Effect.andThen(
+            Effect.promise(() => Promise.resolve()),
+            Effect.sync(() => log.push("a")),
+          ),
+        );
         yield* RcuManual.startGracePeriod;
         yield* Rcu.defer(Effect.sync(() => log.push("b"))); // needs the grace period after the running one
       }).pipe(Effect.provide(context));
@@ -329,7 +362,8 @@ describe("Rcu.layerManual close", () => {
       assert.deepStrictEqual(log, ["a", "b"]);
       const { domain } = Context.get(context, Rcu);
       assert.strictEqual(domain.stats().pendingCallbacks, 0);
-    }));
+    }),
+  );
 });
 
 describe("with a real 'srcu' domain", () => {
@@ -337,11 +371,19 @@ describe("with a real 'srcu' domain", () => {
     Effect.gen(function* () {
       const log: Array<string> = [];
       const reader = yield* Effect.forkChild(
-        Rcu.read(Effect.andThen(Effect.sleep("1 second"), Effect.sync(() => log.push("reader done")))),
+        Rcu.read(
+          Effect.andThen(
+            Effect.sleep("1 second"),
+            Effect.sync(() => log.push("reader done")),
+          ),
+        ),
       );
       yield* Effect.yieldNow;
       const waiting = yield* Effect.forkChild(
-        Effect.andThen(Rcu.synchronize, Effect.sync(() => log.push("grace period over"))),
+        Effect.andThen(
+          Rcu.synchronize,
+          Effect.sync(() => log.push("grace period over")),
+        ),
       );
       yield* turns(5);
       assert.deepStrictEqual(log, [], "the grace period waits for the sleeping reader");
@@ -349,7 +391,8 @@ describe("with a real 'srcu' domain", () => {
       yield* Fiber.join(reader);
       yield* Fiber.join(waiting);
       assert.deepStrictEqual(log, ["reader done", "grace period over"]);
-    }).pipe(Effect.provide(Rcu.layer())));
+    }).pipe(Effect.provide(Rcu.layer())),
+  );
 
   it.effect("Rcu.acquireRelease's release waits for a reader that was inside when the scope closed", () =>
     Effect.gen(function* () {
@@ -357,12 +400,16 @@ describe("with a real 'srcu' domain", () => {
       const scope = yield* scopeWithRelease(log);
       const reader = yield* holdReader;
       const closing = yield* Effect.forkChild(
-        Effect.andThen(Scope.close(scope, Exit.void), Effect.sync(() => log.push("scope closed"))),
+        Effect.andThen(
+          Scope.close(scope, Exit.void),
+          Effect.sync(() => log.push("scope closed")),
+        ),
       );
       yield* turns(5);
       assert.deepStrictEqual(log, []);
       yield* Fiber.interrupt(reader);
       yield* Fiber.join(closing);
       assert.deepStrictEqual(log, ["released", "scope closed"]);
-    }).pipe(Effect.provide(Rcu.layer())));
+    }).pipe(Effect.provide(Rcu.layer())),
+  );
 });

@@ -77,7 +77,10 @@ const checkDomain = (where: string, domain: unknown): Effect.Effect<RcuDomain, R
       ? "it is not an object"
       : typeof candidate.flavor !== "string"
         ? "it has no 'flavor'"
-        : domainMethods.filter((name) => typeof candidate[name] !== "function").map((name) => `${name}()`).join(", ");
+        : domainMethods
+            .filter((name) => typeof candidate[name] !== "function")
+            .map((name) => `${name}()`)
+            .join(", ");
   return missing === ""
     ? Effect.succeed(domain as RcuDomain)
     : Effect.fail(
@@ -205,7 +208,10 @@ const readScopedOn = (domain: RcuDomain): Effect.Effect<RcuSection["Service"], n
       // The rest of this fiber (until the enclosing `provide`/`scoped` restores its context) and every fiber it
       // forks see the section; once the scope closes the token is closed and no longer counts.
       fiber.setContext(Context.add(fiber.context, RcuSection, section));
-      return Effect.as(Effect.addFinalizer(() => leaveSection(section)), section);
+      return Effect.as(
+        Effect.addFinalizer(() => leaveSection(section)),
+        section,
+      );
     }),
   );
 
@@ -225,25 +231,23 @@ const synchronizeOn = (domain: RcuDomain): Effect.Effect<void, RcuError<"SELF_DE
       : attemptPromise<void, "CLOSED">((signal) => domain.synchronize({ signal })),
   );
 
-const barrierOn = (
-  domain: RcuDomain,
-): Effect.Effect<void, RcuError<"SELF_DEADLOCK" | "INSIDE_CALLBACK" | "CLOSED">> =>
+const barrierOn = (domain: RcuDomain): Effect.Effect<void, RcuError<"SELF_DEADLOCK" | "INSIDE_CALLBACK" | "CLOSED">> =>
   Effect.flatMap(
     isDeferredFiber(domain),
     (deferred): Effect.Effect<void, RcuError<"SELF_DEADLOCK" | "INSIDE_CALLBACK" | "CLOSED">> =>
       deferred
-      ? Effect.fail(
-          rcuError(
-            "INSIDE_CALLBACK",
-            "Rcu.barrier from inside a deferred effect of the same domain (or a fiber it forked and awaits): the " +
-              "barrier would wait for this very effect. Call it from outside the deferred work.",
+        ? Effect.fail(
+            rcuError(
+              "INSIDE_CALLBACK",
+              "Rcu.barrier from inside a deferred effect of the same domain (or a fiber it forked and awaits): the " +
+                "barrier would wait for this very effect. Call it from outside the deferred work.",
+            ),
+          )
+        : Effect.flatMap(holdsSection(domain), (held): Effect.Effect<void, RcuError<"SELF_DEADLOCK" | "CLOSED">> =>
+            held
+              ? Effect.fail(selfDeadlock("Rcu.barrier"))
+              : attemptPromise<void, "CLOSED">((signal) => domain.barrier({ signal })),
           ),
-        )
-      : Effect.flatMap(holdsSection(domain), (held): Effect.Effect<void, RcuError<"SELF_DEADLOCK" | "CLOSED">> =>
-          held
-            ? Effect.fail(selfDeadlock("Rcu.barrier"))
-            : attemptPromise<void, "CLOSED">((signal) => domain.barrier({ signal })),
-        ),
   );
 
 const deferOn = <R>(
@@ -351,9 +355,7 @@ export class Rcu extends Context.Service<
    * @since 0.1.0
    * @category layers
    */
-  static readonly layer = (
-    options?: LayerOptions,
-  ): Layer.Layer<Rcu, RcuError<"ASYNC_SECTION" | "INVALID_OPTION">> =>
+  static readonly layer = (options?: LayerOptions): Layer.Layer<Rcu, RcuError<"ASYNC_SECTION" | "INVALID_OPTION">> =>
     Layer.effect(
       Rcu,
       Effect.gen(function* () {
@@ -456,9 +458,7 @@ export class Rcu extends Context.Service<
    * @since 0.1.0
    * @category read sections
    */
-  static readonly read = <A, E, R>(
-    self: Effect.Effect<A, E, R>,
-  ): Effect.Effect<A, E, Exclude<R, RcuSection> | Rcu> =>
+  static readonly read = <A, E, R>(self: Effect.Effect<A, E, R>): Effect.Effect<A, E, Exclude<R, RcuSection> | Rcu> =>
     readIn(self);
 
   /**
@@ -557,12 +557,7 @@ export class Rcu extends Context.Service<
     effect: Effect.Effect<A, E, R>,
   ): Effect.Effect<void, RcuError<"CLOSED">, Rcu | Exclude<R, Scope.Scope>> =>
     Effect.flatMap(Effect.context<Rcu | Exclude<R, Scope.Scope>>(), (context) =>
-      deferOn(
-        Context.get(context, Rcu).domain,
-        context,
-        Effect.scoped(effect),
-        "Rcu.defer: a deferred effect failed",
-      ),
+      deferOn(Context.get(context, Rcu).domain, context, Effect.scoped(effect), "Rcu.defer: a deferred effect failed"),
     );
 
   /**

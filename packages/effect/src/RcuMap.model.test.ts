@@ -165,4 +165,3 @@ describe("RcuMap model", () => {
     60_000,
   );
 });
-

@@ -119,7 +119,11 @@ interface Slot<A, E> {
 }
 
 class RcuMapImpl<K, A, E> implements RcuMap<K, A, E> {
-  readonly [TypeId] = { _K: (k: K) => k, _A: (a: A) => a, _E: (e: E) => e } as unknown as RcuMap<K, A, E>[typeof TypeId];
+  readonly [TypeId] = { _K: (k: K) => k, _A: (a: A) => a, _E: (e: E) => e } as unknown as RcuMap<
+    K,
+    A,
+    E
+  >[typeof TypeId];
   readonly slots = MutableHashMap.empty<K, Slot<A, E>>();
   readonly releasing = new Set<Promise<void>>();
   readonly setLock = Semaphore.makeUnsafe(1);
@@ -288,7 +292,10 @@ export const make: {
     const capacity = options.capacity ?? Number.POSITIVE_INFINITY;
     if (!(capacity === Number.POSITIVE_INFINITY || (Number.isInteger(capacity) && capacity > 0))) {
       return yield* Effect.fail(
-        rcuError("INVALID_OPTION", `RcuMap.make: capacity must be a positive integer or Infinity, got ${describeValue(capacity)}.`),
+        rcuError(
+          "INVALID_OPTION",
+          `RcuMap.make: capacity must be a positive integer or Infinity, got ${describeValue(capacity)}.`,
+        ),
       );
     }
     const context = yield* Effect.context<Exclude<R, Scope.Scope> | Scope.Scope | Rcu>();
@@ -321,9 +328,11 @@ const closeMap = <K, A, E>(map: RcuMapImpl<K, A, E>): Effect.Effect<void> =>
         return Effect.flatMap(holdsSection(map.domain), (held) =>
           held
             ? Effect.void
-            : awaitDriving(map.domain, () => Promise.all(releasing).then(() => undefined), "RcuMap: closing the map").pipe(
-                Effect.orDie,
-              ),
+            : awaitDriving(
+                map.domain,
+                () => Promise.all(releasing).then(() => undefined),
+                "RcuMap: closing the map",
+              ).pipe(Effect.orDie),
         );
       }),
     );
@@ -353,40 +362,37 @@ const closeMap = <K, A, E>(map: RcuMapImpl<K, A, E>): Effect.Effect<void> =>
 export const get: {
   <K>(key: K): <A, E>(self: RcuMap<K, A, E>) => Effect.Effect<A, E, Scope.Scope>;
   <K, A, E>(self: RcuMap<K, A, E>, key: K): Effect.Effect<A, E, Scope.Scope>;
-} = dual(
-  2,
-  <K, A, E>(self: RcuMap<K, A, E>, key: K): Effect.Effect<A, E, Scope.Scope> => {
-    const map = impl(self);
-    return Effect.uninterruptibleMask((restore) =>
-      Effect.flatMap(Effect.scope, (scope): Effect.Effect<A, E> => {
-        if (map.closed) return Effect.interrupt;
-        let slot = slotOf(map, key);
-        const lend = (entry: Entry<A>) => Effect.as(Scope.addFinalizer(scope, giveBack(map, key, entry)), entry.value);
-        if (slot?.current !== undefined) return lend(borrow(slot.current));
-        if (slot === undefined) {
-          if (MutableHashMap.size(map.slots) >= map.capacity) return Effect.fail(exceeded(map.capacity) as E);
-          slot = { current: undefined, acquiring: undefined };
-          MutableHashMap.set(map.slots, key, slot);
-        }
-        const acquisition = slot.acquiring ?? startAcquisition(map, key, slot);
-        const waiter: Waiter = { counted: false };
-        acquisition.waiters.add(waiter);
-        return restore(Deferred.await(acquisition.done)).pipe(
-          Effect.onExit((exit) =>
-            Effect.sync(() => {
-              acquisition.waiters.delete(waiter);
-              // Counted at the install, but interrupted before taking it: give the borrow back.
-              if (Exit.isFailure(exit) && waiter.counted && acquisition.entry !== undefined) {
-                Effect.runSync(giveBack(map, key, acquisition.entry));
-              }
-            }),
-          ),
-          Effect.flatMap((entry) => (waiter.counted ? lend(entry) : lend(borrow(entry)))),
-        );
-      }),
-    );
-  },
-);
+} = dual(2, <K, A, E>(self: RcuMap<K, A, E>, key: K): Effect.Effect<A, E, Scope.Scope> => {
+  const map = impl(self);
+  return Effect.uninterruptibleMask((restore) =>
+    Effect.flatMap(Effect.scope, (scope): Effect.Effect<A, E> => {
+      if (map.closed) return Effect.interrupt;
+      let slot = slotOf(map, key);
+      const lend = (entry: Entry<A>) => Effect.as(Scope.addFinalizer(scope, giveBack(map, key, entry)), entry.value);
+      if (slot?.current !== undefined) return lend(borrow(slot.current));
+      if (slot === undefined) {
+        if (MutableHashMap.size(map.slots) >= map.capacity) return Effect.fail(exceeded(map.capacity) as E);
+        slot = { current: undefined, acquiring: undefined };
+        MutableHashMap.set(map.slots, key, slot);
+      }
+      const acquisition = slot.acquiring ?? startAcquisition(map, key, slot);
+      const waiter: Waiter = { counted: false };
+      acquisition.waiters.add(waiter);
+      return restore(Deferred.await(acquisition.done)).pipe(
+        Effect.onExit((exit) =>
+          Effect.sync(() => {
+            acquisition.waiters.delete(waiter);
+            // Counted at the install, but interrupted before taking it: give the borrow back.
+            if (Exit.isFailure(exit) && waiter.counted && acquisition.entry !== undefined) {
+              Effect.runSync(giveBack(map, key, acquisition.entry));
+            }
+          }),
+        ),
+        Effect.flatMap((entry) => (waiter.counted ? lend(entry) : lend(borrow(entry)))),
+      );
+    }),
+  );
+});
 
 /**
  * Reads the value of `key` with no borrow, inside a read section: `Option.some(value)` when the key has a value,
@@ -420,17 +426,14 @@ export const get: {
 export const deref: {
   <K>(key: K): <A, E>(self: RcuMap<K, A, E>) => Effect.Effect<Option.Option<A>, never, RcuSection>;
   <K, A, E>(self: RcuMap<K, A, E>, key: K): Effect.Effect<Option.Option<A>, never, RcuSection>;
-} = dual(
-  2,
-  <K, A, E>(self: RcuMap<K, A, E>, key: K): Effect.Effect<Option.Option<A>, never, RcuSection> => {
-    const map = impl(self);
-    return Effect.withFiber((fiber) => {
-      if (!sectionOpenIn(fiber, map.domain)) return Effect.die(notInSection("RcuMap.deref", map.domain.name));
-      const entry = slotOf(map, key)?.current;
-      return Effect.succeed(entry === undefined ? Option.none() : Option.some(entry.value));
-    });
-  },
-);
+} = dual(2, <K, A, E>(self: RcuMap<K, A, E>, key: K): Effect.Effect<Option.Option<A>, never, RcuSection> => {
+  const map = impl(self);
+  return Effect.withFiber((fiber) => {
+    if (!sectionOpenIn(fiber, map.domain)) return Effect.die(notInSection("RcuMap.deref", map.domain.name));
+    const entry = slotOf(map, key)?.current;
+    return Effect.succeed(entry === undefined ? Option.none() : Option.some(entry.value));
+  });
+});
 
 /**
  * Publishes a value for `key` acquired by `acquire` (run in the value's own scope): borrowers keep the old value
@@ -513,14 +516,12 @@ export const set: {
 export const invalidate: {
   <K>(key: K): <A, E>(self: RcuMap<K, A, E>) => Effect.Effect<void>;
   <K, A, E>(self: RcuMap<K, A, E>, key: K): Effect.Effect<void>;
-} = dual(
-  2,
-  <K, A, E>(self: RcuMap<K, A, E>, key: K): Effect.Effect<void> =>
-    Effect.sync(() => {
-      const map = impl(self);
-      const entry = slotOf(map, key)?.current;
-      if (entry !== undefined) retire(map, key, entry);
-    }),
+} = dual(2, <K, A, E>(self: RcuMap<K, A, E>, key: K): Effect.Effect<void> =>
+  Effect.sync(() => {
+    const map = impl(self);
+    const entry = slotOf(map, key)?.current;
+    if (entry !== undefined) retire(map, key, entry);
+  }),
 );
 
 /**

@@ -106,7 +106,8 @@ export const layer = (options?: Options): Layer.Layer<never, never, Rcu> =>
       const interval = Duration.fromInputUnsafe(options?.interval ?? "1 second");
       const prefix = options?.prefix ?? "rcu_";
       const gauges = (Object.keys(counters) as Array<Counter>).map(
-        (counter) => [Metric.withAttributes(gauge(counter, prefix), { rcu_domain: domain.name }), statOf[counter]] as const,
+        (counter) =>
+          [Metric.withAttributes(gauge(counter, prefix), { rcu_domain: domain.name }), statOf[counter]] as const,
       );
       const publish = Effect.suspend(() => {
         const stats = domain.stats();

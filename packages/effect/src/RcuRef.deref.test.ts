@@ -194,7 +194,10 @@ describe("RcuRef.deref stress: 100 fibers, swaps, interrupts", () => {
           assert.isAbove(reads, 1_000, `seed ${seed}: the readers ran`);
           assert.strictEqual(violations, 0, `seed ${seed}: a section saw a released value`);
           assert.strictEqual(releases.size, acquired, `seed ${seed}: every acquired value was released`);
-          assert.isTrue([...releases.values()].every((n) => n === 1), `seed ${seed}: released exactly once`);
+          assert.isTrue(
+            [...releases.values()].every((n) => n === 1),
+            `seed ${seed}: released exactly once`,
+          );
         }
       }),
     timeout,

@@ -57,7 +57,10 @@ layer(Rcu.layerManual, { timeout })("RcuRef.refresh and RcuRef.changes (manual d
           acquire: Effect.suspend(() => {
             const name = `v${++n}`;
             return name === "v2"
-              ? Effect.andThen(Deferred.succeed(started, undefined), Effect.andThen(Deferred.await(gate), tracked(log, name)))
+              ? Effect.andThen(
+                  Deferred.succeed(started, undefined),
+                  Effect.andThen(Deferred.await(gate), tracked(log, name)),
+                )
               : tracked(log, name);
           }),
         });
@@ -120,4 +123,3 @@ layer(Rcu.layerManual, { timeout })("RcuRef.refresh and RcuRef.changes (manual d
     timeout,
   );
 });
-

@@ -46,7 +46,8 @@ layer(Rcu.layerManual)("RcuRef (manual domain)", (it) => {
       yield* b.close;
       yield* closeDriving(scope);
       assert.deepStrictEqual(log, ["acquire v1", "release v1"]);
-    }));
+    }),
+  );
 
   it.effect("set never frees a value a borrower holds: released after its scope closes and a grace period", () =>
     Effect.gen(function* () {
@@ -67,7 +68,8 @@ layer(Rcu.layerManual)("RcuRef (manual domain)", (it) => {
       assert.deepStrictEqual(log, ["acquire v1", "acquire v2", "release v1"]);
       yield* closeDriving(scope);
       assert.deepStrictEqual(log, ["acquire v1", "acquire v2", "release v1", "release v2"]);
-    }));
+    }),
+  );
 
   it.effect("a reader still inside Rcu.read after its borrow ended keeps the old value alive", () =>
     Effect.gen(function* () {
@@ -95,7 +97,8 @@ layer(Rcu.layerManual)("RcuRef (manual domain)", (it) => {
       assert.isTrue(yield* RcuManual.endGracePeriod);
       assert.isFalse(value.alive);
       yield* closeDriving(scope);
-    }));
+    }),
+  );
 
   it.effect("invalidate: the next get acquires afresh; the old value goes after its borrowers and a grace period", () =>
     Effect.gen(function* () {
@@ -115,7 +118,8 @@ layer(Rcu.layerManual)("RcuRef (manual domain)", (it) => {
       yield* second.close;
       yield* closeDriving(scope);
       assert.deepStrictEqual(log, ["acquire v1", "acquire v2", "release v1", "release v2"]);
-    }));
+    }),
+  );
 
   it.effect("release order: replaced values are released oldest first, each after its own grace period", () =>
     Effect.gen(function* () {
@@ -131,7 +135,8 @@ layer(Rcu.layerManual)("RcuRef (manual domain)", (it) => {
       yield* RcuManual.advance;
       yield* closeDriving(scope);
       assert.deepStrictEqual(log.slice(6), ["release v3", "release v4"]);
-    }));
+    }),
+  );
 
   it.effect("a value acquired by get is released (after a grace period) when its last borrower leaves", () =>
     Effect.gen(function* () {
@@ -147,7 +152,8 @@ layer(Rcu.layerManual)("RcuRef (manual domain)", (it) => {
       assert.deepStrictEqual(log, ["acquire v1", "acquire v2", "release v1"]);
       yield* b.close;
       yield* closeDriving(scope);
-    }));
+    }),
+  );
 
   it.effect("a failed set keeps the current value", () =>
     Effect.gen(function* () {
@@ -159,7 +165,8 @@ layer(Rcu.layerManual)("RcuRef (manual domain)", (it) => {
       assert.strictEqual((yield* Effect.scoped(RcuRef.get(ref))).name, "v2");
       yield* closeDriving(scope);
       assert.deepStrictEqual(log, ["acquire v2", "release v2"]);
-    }));
+    }),
+  );
 
   it.effect("closing the ref's scope waits for queued releases, not for values still borrowed", () =>
     Effect.gen(function* () {
@@ -180,21 +187,26 @@ layer(Rcu.layerManual)("RcuRef (manual domain)", (it) => {
       assert.isTrue(reader.value.alive);
       yield* RcuManual.advance;
       assert.deepStrictEqual(log, ["acquire v1", "acquire v2", "release v2", "release v1"]);
-    }));
+    }),
+  );
 
   it.effect("interrupting the first get while it acquires releases what was acquired", () =>
     Effect.gen(function* () {
       const log: Array<string> = [];
       const started = yield* Deferred.make<void>();
       const { ref, scope } = yield* makeIn({
-        acquire: Effect.andThen(tracked(log, "slow"), Effect.andThen(Deferred.succeed(started, undefined), Effect.never)),
+        acquire: Effect.andThen(
+          tracked(log, "slow"),
+          Effect.andThen(Deferred.succeed(started, undefined), Effect.never),
+        ),
       });
       const getter = yield* Effect.forkChild(Effect.scoped(RcuRef.get(ref)));
       yield* Deferred.await(started);
       yield* Fiber.interrupt(getter);
       assert.deepStrictEqual(log, ["acquire slow", "release slow"], "never published, so released at once");
       yield* closeDriving(scope);
-    }));
+    }),
+  );
 
   it.effect("a failing finalizer of a released value is logged, and the other finalizers and values still go", () => {
     const lines: Array<string> = [];
@@ -214,7 +226,10 @@ layer(Rcu.layerManual)("RcuRef (manual domain)", (it) => {
       assert.deepStrictEqual(log, ["acquire good", "first finalizer of bad"]);
       yield* closeDriving(scope);
       assert.deepStrictEqual(log, ["acquire good", "first finalizer of bad", "release good"]);
-      assert.isTrue(lines.some((l) => /RcuRef: unhandled error.*close failed/s.test(l)), lines.join("\n"));
+      assert.isTrue(
+        lines.some((l) => /RcuRef: unhandled error.*close failed/s.test(l)),
+        lines.join("\n"),
+      );
     }).pipe(Effect.provide(captureLogs(lines)));
   });
 });
@@ -239,7 +254,8 @@ describe("RcuRef idleTimeToLive (TestClock)", () => {
       assert.deepStrictEqual(log, ["acquire v1", "release v1"]);
       assert.strictEqual((yield* Effect.scoped(RcuRef.get(ref))).name, "v2");
       yield* closeDriving(scope);
-    }).pipe(Effect.provide(Rcu.layerManual)));
+    }).pipe(Effect.provide(Rcu.layerManual)),
+  );
 });
 
 describe("the ScopedRef.set hazard", () => {
@@ -248,10 +264,14 @@ describe("the ScopedRef.set hazard", () => {
    * Returns whether the reader saw a released value.
    */
   const scenario = <R>(impl: {
-    readonly make: (acquire: Effect.Effect<Tracked, never, Scope.Scope>) => Effect.Effect<{
-      readonly read: Effect.Effect<Tracked, never, Scope.Scope>;
-      readonly swap: (acquire: Effect.Effect<Tracked, never, Scope.Scope>) => Effect.Effect<void>;
-    }, never, R | Scope.Scope>;
+    readonly make: (acquire: Effect.Effect<Tracked, never, Scope.Scope>) => Effect.Effect<
+      {
+        readonly read: Effect.Effect<Tracked, never, Scope.Scope>;
+        readonly swap: (acquire: Effect.Effect<Tracked, never, Scope.Scope>) => Effect.Effect<void>;
+      },
+      never,
+      R | Scope.Scope
+    >;
   }) =>
     Effect.gen(function* () {
       const log: Array<string> = [];
@@ -275,7 +295,8 @@ describe("the ScopedRef.set hazard", () => {
           })),
       });
       assert.isTrue(sawReleased, "the hazard: Effect's ScopedRef released v1 under the reader");
-    }));
+    }),
+  );
 
   it.effect("RcuRef.set does not", () =>
     Effect.gen(function* () {
@@ -287,5 +308,6 @@ describe("the ScopedRef.set hazard", () => {
           })),
       }).pipe(Effect.scoped);
       assert.isFalse(sawReleased);
-    }).pipe(Effect.provide(Rcu.layer())));
+    }).pipe(Effect.provide(Rcu.layer())),
+  );
 });

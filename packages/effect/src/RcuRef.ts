@@ -202,7 +202,13 @@ export const make = <A, E, R>(
     const { domain } = Context.get(context, Rcu);
     const scope = Context.get(context, Scope.Scope);
     const published = yield* PubSub.unbounded<A>({ replay: 1 });
-    const ref = new RcuRefImpl<A, E>(options.acquire as Effect.Effect<A, E>, context, domain, idleTimeToLive, published);
+    const ref = new RcuRefImpl<A, E>(
+      options.acquire as Effect.Effect<A, E>,
+      context,
+      domain,
+      idleTimeToLive,
+      published,
+    );
     yield* Scope.addFinalizer(scope, closeRef(ref));
     return ref as RcuRef<A, E>;
   });
@@ -252,9 +258,11 @@ const closeRef = <A, E>(ref: RcuRefImpl<A, E>): Effect.Effect<void> =>
         : Effect.flatMap(holdsSection(ref.domain), (held) =>
             held
               ? Effect.void
-              : awaitDriving(ref.domain, () => Promise.all(releasing).then(() => undefined), "RcuRef: closing the ref").pipe(
-                  Effect.orDie,
-                ),
+              : awaitDriving(
+                  ref.domain,
+                  () => Promise.all(releasing).then(() => undefined),
+                  "RcuRef: closing the ref",
+                ).pipe(Effect.orDie),
           );
     return Effect.andThen(PubSub.shutdown(ref.published), waitForReleases);
   });
@@ -364,22 +372,24 @@ export const notInSection = (where: string, domainName: string): RcuError<"NOT_I
 
 /** Acquires the first value for `deref` (pinned: it has no borrower to give it back), shared by concurrent calls. */
 const acquireFirst = <A, E>(ref: RcuRefImpl<A, E>): Effect.Effect<A, E> =>
-  ref.lock.withPermits(1)(
-    Effect.suspend(() => {
-      if (ref.closed) return Effect.interrupt;
-      if (ref.current !== undefined) return Effect.succeed(ref.current);
-      let installed: Entry<A> | undefined;
-      const run = (scope: Scope.Closeable) =>
-        Effect.provideContext(ref.acquire, Context.add(ref.context, Scope.Scope, scope));
-      return Effect.map(
-        acquireEntry(ref, run, true, (entry) => {
-          installed = entry;
-          ref.publish(entry);
-        }),
-        () => installed,
-      );
-    }),
-  ).pipe(Effect.flatMap((entry) => (entry === undefined ? Effect.interrupt : Effect.succeed(entry.value))));
+  ref.lock
+    .withPermits(1)(
+      Effect.suspend(() => {
+        if (ref.closed) return Effect.interrupt;
+        if (ref.current !== undefined) return Effect.succeed(ref.current);
+        let installed: Entry<A> | undefined;
+        const run = (scope: Scope.Closeable) =>
+          Effect.provideContext(ref.acquire, Context.add(ref.context, Scope.Scope, scope));
+        return Effect.map(
+          acquireEntry(ref, run, true, (entry) => {
+            installed = entry;
+            ref.publish(entry);
+          }),
+          () => installed,
+        );
+      }),
+    )
+    .pipe(Effect.flatMap((entry) => (entry === undefined ? Effect.interrupt : Effect.succeed(entry.value))));
 
 /**
  * Publishes a value acquired by `acquire` (run in the value's own scope): borrowers keep the old value until

@@ -13,8 +13,16 @@ const configs = [
   { name: "reader (2 sections) + writer (replace, insert, replace, delete) + resizer", defs: [], expect: "verified" },
   { name: "reader (3 sections) + writer + resizer", defs: ["-DSECTIONS=3"], expect: "verified" },
   { name: "mutant NO_GRACE (unlinked records freed at once) is caught", defs: ["-DNO_GRACE"], expect: "caught" },
-  { name: "mutant CUT_FIRST (cut from the old chain before linking into the new) is caught", defs: ["-DCUT_FIRST"], expect: "caught" },
-  { name: "mutant NO_RECHECK (a miss trusts the first STATE load) is caught", defs: ["-DNO_RECHECK"], expect: "caught" },
+  {
+    name: "mutant CUT_FIRST (cut from the old chain before linking into the new) is caught",
+    defs: ["-DCUT_FIRST"],
+    expect: "caught",
+  },
+  {
+    name: "mutant NO_RECHECK (a miss trusts the first STATE load) is caught",
+    defs: ["-DNO_RECHECK"],
+    expect: "caught",
+  },
 ];
 
 function have(cmd) {

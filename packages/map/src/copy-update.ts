@@ -194,7 +194,8 @@ export function updateKey<K extends KeySpec, L extends StructLayout>(
   fn: (current: ValuesOf<L> | undefined) => ValuesOf<L> | undefined,
 ): void {
   checkWriter(m, "update");
-  if (typeof fn !== "function") throw new RcuError("INVALID_OPTION", "update(key, fn): fn must be a function (current) => values | undefined.");
+  if (typeof fn !== "function")
+    throw new RcuError("INVALID_OPTION", "update(key, fn): fn must be a function (current) => values | undefined.");
   const h = probe(m, key);
   if (m.kind === KIND_STRING) checkStringKey(m, key as string);
   const probeStr = m.probeStr;
@@ -208,7 +209,8 @@ export function updateKey<K extends KeySpec, L extends StructLayout>(
   let r = -1;
   try {
     const found = findAny(m, h);
-    const current = found === -1 ? undefined : m.values((((m.rec[found * m.sw + META]! >>> 8) & GEN_MASK) << INDEX_BITS) | found);
+    const current =
+      found === -1 ? undefined : m.values((((m.rec[found * m.sw + META]! >>> 8) & GEN_MASK) << INDEX_BITS) | found);
     let next: ValuesOf<L> | undefined;
     m.busy = true;
     try {

@@ -170,7 +170,15 @@ describe("misuse is a coded error", () => {
       ["fractional maxBytes", { ...ok, key: { type: "string", maxBytes: 1.5 } }],
       ["empty layout", { ...ok, value: {} }],
       ["bad field type", { ...ok, value: { v: "u64" } }],
-      ["layout from a class", { ...ok, value: new (class { v = "u32" })() }],
+      [
+        "layout from a class",
+        {
+          ...ok,
+          value: new (class {
+            v = "u32";
+          })(),
+        },
+      ],
       ["inherited layout fields", { ...ok, value: Object.create({ v: "u32" }) as object }],
       ["accessor field", { ...ok, value: Object.defineProperty({}, "v", { get: () => "u32", enumerable: true }) }],
       ["symbol field", { ...ok, value: { v: "u32", [Symbol("s")]: "u32" } }],

@@ -99,12 +99,18 @@ export function createSharedMap<const K extends KeySpec, const L extends StructL
 ): SharedMap<K, L> {
   const o = options as Partial<SharedMapOptions<K, L>> | null | undefined;
   if (o === null || typeof o !== "object") {
-    throw new RcuError("INVALID_OPTION", "createSharedMap(options): pass { domain, key, value, capacity, maxCapacity? }.");
+    throw new RcuError(
+      "INVALID_OPTION",
+      "createSharedMap(options): pass { domain, key, value, capacity, maxCapacity? }.",
+    );
   }
   for (const k of Object.keys(o)) {
     if (!OPTION_KEYS.includes(k)) {
       const near = OPTION_KEYS.find((n) => n.toLowerCase() === k.toLowerCase() || n.startsWith(k.slice(0, 3)));
-      throw new RcuError("INVALID_OPTION", `Unknown option '${k}'${near === undefined ? "" : `; did you mean '${near}'?`}`);
+      throw new RcuError(
+        "INVALID_OPTION",
+        `Unknown option '${k}'${near === undefined ? "" : `; did you mean '${near}'?`}`,
+      );
     }
   }
   checkDomain(o.domain);
@@ -176,7 +182,10 @@ export function attachSharedMap<const K extends KeySpec, const L extends StructL
   checkDomain(domain);
   const h = handle as Partial<SharedMapHandle<K, L>> | null;
   const bad = (why: string): RcuError =>
-    new RcuError("INVALID_OPTION", `Not a shared map handle (${why}): pass the \`handle\` of a map from createSharedMap().`);
+    new RcuError(
+      "INVALID_OPTION",
+      `Not a shared map handle (${why}): pass the \`handle\` of a map from createSharedMap().`,
+    );
   if (h === null || typeof h !== "object") throw bad("not an object");
   if (!(h.index instanceof SharedArrayBuffer) || !(h.records instanceof SharedArrayBuffer) || h.pending === undefined) {
     throw bad("missing buffers");
@@ -187,14 +196,17 @@ export function attachSharedMap<const K extends KeySpec, const L extends StructL
   const value = checkLayout(h.value);
   const layout = recordLayout(kind, maxBytes, value);
   if (
-    header[KIND_WORD] !== kind || header[MAXBYTES_WORD] !== maxBytes || header[STRIDE_WORD] !== layout.strideWords ||
+    header[KIND_WORD] !== kind ||
+    header[MAXBYTES_WORD] !== maxBytes ||
+    header[STRIDE_WORD] !== layout.strideWords ||
     header[LAYOUT_WORD] !== layoutHash(layout)
   ) {
     throw bad("its key type or value layout does not match its buffer");
   }
   if (header[THREADS_WORD] !== domain.handle.maxThreads) throw bad("it belongs to another shared domain");
   const threads = header[THREADS_WORD];
-  if (h.index.byteLength < tableBase(threads, header[LEVEL0_WORD]!, header[LEVEL0_WORD]! + 1) * 4) throw bad("truncated index");
+  if (h.index.byteLength < tableBase(threads, header[LEVEL0_WORD]!, header[LEVEL0_WORD]! + 1) * 4)
+    throw bad("truncated index");
   const known = attached.get(h.index)?.get(domain);
   if (known !== undefined) return known as unknown as SharedMap<K, L>;
   const map = new SharedMapImpl<K, L>(h as SharedMapHandle<K, L>, domain, undefined, layout);

@@ -80,7 +80,16 @@ export const MAX_RECORDS = 1 << INDEX_BITS;
 /** Largest `maxCapacity` (leaves room for records in flight and waiting for their grace period). */
 export const MAX_CAPACITY = 1 << 21;
 
-export const BYTES: { readonly [K in FieldType]: number } = { f64: 8, f32: 4, i32: 4, u32: 4, i16: 2, u16: 2, i8: 1, u8: 1 };
+export const BYTES: { readonly [K in FieldType]: number } = {
+  f64: 8,
+  f32: 4,
+  i32: 4,
+  u32: 4,
+  i16: 2,
+  u16: 2,
+  i8: 1,
+  u8: 1,
+};
 
 /** Where one value field lives: element `index * stride + offset` of the typed view of its type. */
 export interface FieldSlot {
@@ -113,9 +122,15 @@ export function checkKey(key: unknown): { kind: number; maxBytes: number } {
     if (typeof maxBytes === "number" && Number.isInteger(maxBytes) && maxBytes >= 1 && maxBytes <= MAX_KEY_BYTES) {
       return { kind: KIND_STRING, maxBytes };
     }
-    throw new RcuError("INVALID_OPTION", `key.maxBytes must be an integer in 1..${MAX_KEY_BYTES}, got ${describe(maxBytes)}.`);
+    throw new RcuError(
+      "INVALID_OPTION",
+      `key.maxBytes must be an integer in 1..${MAX_KEY_BYTES}, got ${describe(maxBytes)}.`,
+    );
   }
-  throw new RcuError("INVALID_OPTION", `key must be 'u32', 'f64' or { type: 'string', maxBytes }, got ${describe(key)}.`);
+  throw new RcuError(
+    "INVALID_OPTION",
+    `key must be 'u32', 'f64' or { type: 'string', maxBytes }, got ${describe(key)}.`,
+  );
 }
 
 /** The key option a kind came from (for handles and messages). */
@@ -129,11 +144,17 @@ export function keySpecOf(kind: number, maxBytes: number): KeySpec {
  */
 export function checkLayout(layout: unknown): StructLayout {
   if (layout === null || typeof layout !== "object" || Array.isArray(layout)) {
-    throw new RcuError("INVALID_OPTION", "value must be a layout object mapping field names to types, e.g. { port: 'u16', weight: 'f64' }.");
+    throw new RcuError(
+      "INVALID_OPTION",
+      "value must be a layout object mapping field names to types, e.g. { port: 'u16', weight: 'f64' }.",
+    );
   }
   const proto = Object.getPrototypeOf(layout) as unknown;
   if (proto !== Object.prototype && proto !== null) {
-    throw new RcuError("INVALID_OPTION", "value must be a plain object literal (own properties only), not a class instance.");
+    throw new RcuError(
+      "INVALID_OPTION",
+      "value must be a plain object literal (own properties only), not a class instance.",
+    );
   }
   if (Object.getOwnPropertySymbols(layout).length !== 0) {
     throw new RcuError("INVALID_OPTION", "value layout keys must be strings, not symbols.");
@@ -206,7 +227,13 @@ export function describe(value: unknown): string {
     if (typeof value === "string") return JSON.stringify(value);
     if (typeof value === "number" || typeof value === "boolean" || value == null) return String(value);
     if (typeof value === "bigint") return `${value}n`;
-    return typeof value === "function" ? "a function" : Array.isArray(value) ? "an array" : typeof value === "symbol" ? "a symbol" : "an object";
+    return typeof value === "function"
+      ? "a function"
+      : Array.isArray(value)
+        ? "an array"
+        : typeof value === "symbol"
+          ? "a symbol"
+          : "an object";
   } catch {
     return "a value";
   }

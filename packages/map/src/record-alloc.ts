@@ -50,7 +50,10 @@ export function mySlot(m: AnyMap): number {
 /** Reads and checks `values` into the scratch array. */
 export function readValues(m: AnyMap, values: unknown): void {
   if (values === null || typeof values !== "object") {
-    throw new RcuError("INVALID_OPTION", `values must be an object with the fields ${m.fields.map((f) => f.name).join(", ")}.`);
+    throw new RcuError(
+      "INVALID_OPTION",
+      `values must be an object with the fields ${m.fields.map((f) => f.name).join(", ")}.`,
+    );
   }
   const v = values as Record<string, unknown>;
   let n = 0;

@@ -140,7 +140,8 @@ export class SharedMapImpl<K extends KeySpec, L extends StructLayout> implements
     this.level0 = idx[LEVEL0_WORD]!;
     this.levelMax = idx[LEVELMAX_WORD]!;
     this.threads = idx[THREADS_WORD]!;
-    for (let l = 0; l <= this.levelMax + 1; l++) this.bases.push(l < this.level0 ? 0 : tableBase(this.threads, this.level0, l));
+    for (let l = 0; l <= this.levelMax + 1; l++)
+      this.bases.push(l < this.level0 ? 0 : tableBase(this.threads, this.level0, l));
     this.me = currentThreadId() + 1;
     this.pending = pending ?? attachSharedPending(handle.pending, domain);
     this.byName = Object.create(null) as Record<string, FieldAccess>;
@@ -295,14 +296,15 @@ export class SharedMapImpl<K extends KeySpec, L extends StructLayout> implements
   }
 
   forEach(fn: (handle: number, key: KeyOf<K>) => void): void {
-    if (typeof fn !== "function") throw new RcuError("INVALID_OPTION", "forEach(fn): fn must be a function (handle, key) => void.");
+    if (typeof fn !== "function")
+      throw new RcuError("INVALID_OPTION", "forEach(fn): fn must be a function (handle, key) => void.");
     const level0 = Atomics.load(this.idx, STATE) & LEVEL_MASK;
     const n0 = MIN_BUCKETS << level0;
     const seen: number[] = [];
     for (let b = 0; b < n0; b++) {
       seen.length = 0;
       // The group of old bucket b: buckets b + j * n0 of every newer level (a resize only moves records up).
-      for (let level = level0; ; ) {
+      for (let level = level0; ;) {
         const idx = this.indexFor(level);
         for (let j = 0; j < 1 << (level - level0); j++) {
           const bucket = b + j * n0;
@@ -380,5 +382,3 @@ export class SharedMapImpl<K extends KeySpec, L extends StructLayout> implements
     return nextPow2(maxRecords);
   }
 }
-
-

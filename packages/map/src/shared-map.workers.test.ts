@@ -77,9 +77,19 @@ function commandsOf(t: number): fc.Arbitrary<Command[]> {
   return fc.array(
     fc.oneof(
       { weight: 5, arbitrary: fc.tuple(fc.constant(0 as const), own, fc.integer({ min: 1, max: 1_000_000 })) },
-      { weight: 2, arbitrary: fc.tuple(fc.constant(1 as const), fc.oneof(own, fc.constantFrom(...COUNTERS)), fc.constant(0)) },
+      {
+        weight: 2,
+        arbitrary: fc.tuple(fc.constant(1 as const), fc.oneof(own, fc.constantFrom(...COUNTERS)), fc.constant(0)),
+      },
       { weight: 2, arbitrary: fc.tuple(fc.constant(2 as const), own, fc.constant(0)) },
-      { weight: 1, arbitrary: fc.tuple(fc.constant(3 as const), fc.integer({ min: 0, max: 3 }).map((g) => 100_000 * (t + 1) + g * 1000), fc.integer({ min: 100, max: 900 })) },
+      {
+        weight: 1,
+        arbitrary: fc.tuple(
+          fc.constant(3 as const),
+          fc.integer({ min: 0, max: 3 }).map((g) => 100_000 * (t + 1) + g * 1000),
+          fc.integer({ min: 100, max: 900 }),
+        ),
+      },
     ),
     { minLength: 1, maxLength: 60 },
   );
@@ -104,7 +114,8 @@ async function runHere(map: Map32, commands: readonly Command[]): Promise<void> 
   for (const [op, key, v] of commands) {
     if (++n % 16 === 0) await new Promise((r) => setImmediate(r));
     if (op === 0) await retrying(map, () => map.set(key, valuesFor(key, v)));
-    else if (op === 1) await retrying(map, () => map.update(key, (cur) => ({ ...(cur ?? valuesFor(key, 0)), n: (cur?.n ?? 0) + 1 })));
+    else if (op === 1)
+      await retrying(map, () => map.update(key, (cur) => ({ ...(cur ?? valuesFor(key, 0)), n: (cur?.n ?? 0) + 1 })));
     else if (op === 2) map.delete(key);
     else for (let i = 0; i < v; i++) await retrying(map, () => map.set(key + i, valuesFor(key + i, 1)));
   }
@@ -141,7 +152,8 @@ function allowedValues(a: readonly Command[], b: readonly Command[]): Record<num
   }
   for (const [op, key] of [...a, ...b]) {
     // an update of a key set earlier keeps that key's v
-    if (op === 1 && !COUNTERS.includes(key)) for (const [o2, k2, v2] of [...a, ...b]) if (o2 === 0 && k2 === key) add(key, v2);
+    if (op === 1 && !COUNTERS.includes(key))
+      for (const [o2, k2, v2] of [...a, ...b]) if (o2 === 0 && k2 === key) add(key, v2);
   }
   return out;
 }
@@ -164,7 +176,9 @@ describe("shared map across worker threads", () => {
         const reader = spawn(domain, map, { mode: "read", words, keys, allowed });
         const readerGone = exited(reader);
         await message(reader); // ready: reading from now on
-        const readerReport = message<{ lookups: number; hits: number; torn: number; foreign: number; missed: number }>(reader);
+        const readerReport = message<{ lookups: number; hits: number; torn: number; foreign: number; missed: number }>(
+          reader,
+        );
         const writer = spawn(domain, map, { mode: "write", commands: theirs });
         const writerDone = message<{ done: boolean }>(writer);
         await runHere(map, mine);
@@ -244,11 +258,13 @@ describe("shared map across worker threads", () => {
       const ws = [0, 1].map(() => spawn(domain, map, { mode: "churn", span }));
       await Promise.all(ws.map((w) => message(w)));
       await new Promise((r) => setTimeout(r, 30 + 40 * round)); // how long they churn varies; nothing asserts on it
-      await Promise.all(ws.map(async (w) => {
-        const gone = exited(w);
-        await w.terminate();
-        await gone;
-      }));
+      await Promise.all(
+        ws.map(async (w) => {
+          const gone = exited(w);
+          await w.terminate();
+          await gone;
+        }),
+      );
     }
     // every stripe is free: writes to 2 × 1024 distinct keys from here would hang otherwise
     for (let key = 0; key < span; key++) await retrying(map, () => map.set(key, valuesFor(key, 5)));

@@ -66,9 +66,22 @@ describe("thenables returned by destroy", () => {
     const errors: string[] = [];
     const domain = createManualDomain();
     const results = [
-      { then: () => { throw new Error("then"); } },
-      Object.defineProperty({}, "then", { get: () => { throw new Error("getter"); } }),
-      { then: (ok: () => void, fail: (e: unknown) => void) => { ok(); fail(new Error("late")); } },
+      {
+        then: () => {
+          throw new Error("then");
+        },
+      },
+      Object.defineProperty({}, "then", {
+        get: () => {
+          throw new Error("getter");
+        },
+      }),
+      {
+        then: (ok: () => void, fail: (e: unknown) => void) => {
+          ok();
+          fail(new Error("late"));
+        },
+      },
     ];
     let i = 0;
     const pool = createPool({
@@ -160,7 +173,10 @@ describe("re-entrant factories", () => {
 describe("destroys that never settle", () => {
   it("a destroy() that never settles does not hang pool.drain() or domain.close(): SETTLE_TIMEOUT is reported", async () => {
     const reported: string[] = [];
-    const domain = createManualDomain({ settleTimeoutMs: 20, onError: (err) => reported.push(isRcuError(err) ? err.code : "raw") });
+    const domain = createManualDomain({
+      settleTimeoutMs: 20,
+      onError: (err) => reported.push(isRcuError(err) ? err.code : "raw"),
+    });
     const pool = createPool({ domain, create: () => ({}), destroy: () => new Promise<void>(() => {}) });
     pool.acquire().release();
     domain.advance();

@@ -114,7 +114,10 @@ describe("adversarial: createPool", { timeout: TIMEOUT }, () => {
     | { readonly k: "release"; readonly which: number; readonly twice: boolean };
   const cmd: fc.Arbitrary<Cmd> = fc.oneof(
     { weight: 3, arbitrary: fc.constantFrom<Cmd>({ k: "acquire" }, { k: "tryAcquire" }, { k: "advance" }) },
-    fc.record({ k: fc.constant("acquireAsync" as const), options: fc.oneof(hostile, fc.constant<Hostile>({ label: "none", make: () => undefined })) }),
+    fc.record({
+      k: fc.constant("acquireAsync" as const),
+      options: fc.oneof(hostile, fc.constant<Hostile>({ label: "none", make: () => undefined })),
+    }),
     { weight: 2, arbitrary: fc.record({ k: fc.constant("release" as const), which: fc.nat(8), twice: fc.boolean() }) },
   );
 
@@ -126,7 +129,10 @@ describe("adversarial: createPool", { timeout: TIMEOUT }, () => {
           max: fc.integer({ min: 1, max: 3 }),
           typesafe: fc.boolean(),
           strict: fc.boolean(),
-          create: fc.array(fc.oneof(fc.constant(undefined), fc.constant("reenter" as const), callbackBehaviour), { minLength: 1, maxLength: 3 }),
+          create: fc.array(fc.oneof(fc.constant(undefined), fc.constant("reenter" as const), callbackBehaviour), {
+            minLength: 1,
+            maxLength: 3,
+          }),
           reset: fc.array(fc.oneof(fc.constant(undefined), callbackBehaviour), { minLength: 1, maxLength: 3 }),
           destroy: fc.array(callbackBehaviour, { minLength: 1, maxLength: 3 }),
         }),
@@ -222,10 +228,21 @@ describe("adversarial: struct pools", { timeout: TIMEOUT }, () => {
     const forged: fc.Arbitrary<Hostile> = fc.oneof(
       hostile,
       fc
-        .record({ capacity: either(fc.integer({ min: 0, max: 3 })), layout: either(fc.constant({ x: "f64" })), typesafe: either(fc.boolean()), freeList: either(fc.constant("lock")) })
+        .record({
+          capacity: either(fc.integer({ min: 0, max: 3 })),
+          layout: either(fc.constant({ x: "f64" })),
+          typesafe: either(fc.boolean()),
+          freeList: either(fc.constant("lock")),
+        })
         .map((r): Hostile => ({
           label: "forged struct handle",
-          make: () => ({ ...real.handle, capacity: r.capacity.make(), layout: r.layout.make(), typesafe: r.typesafe.make(), freeList: r.freeList.make() }),
+          make: () => ({
+            ...real.handle,
+            capacity: r.capacity.make(),
+            layout: r.layout.make(),
+            typesafe: r.typesafe.make(),
+            freeList: r.freeList.make(),
+          }),
         })),
     );
     try {
@@ -239,7 +256,8 @@ describe("adversarial: struct pools", { timeout: TIMEOUT }, () => {
               // a revoked proxy: pass it as it is
             }
             settlesCleanly(() => createStructPool(made as never));
-            const attached = settlesCleanly(() => attachStructPool(handle.make() as never, shared)) as typeof real | undefined;
+            const attached = settlesCleanly(() => attachStructPool(handle.make() as never, shared)) as
+              typeof real | undefined;
             if (attached !== undefined) expect(attached.capacity).toBe(real.capacity);
           });
           expect(escaped).toEqual([]);
@@ -252,7 +270,11 @@ describe("adversarial: struct pools", { timeout: TIMEOUT }, () => {
     }
   });
 
-  type Call = (pool: ReturnType<typeof createStructPool<{ readonly x: "f64" }>>, value: unknown, b: Behaviour) => unknown;
+  type Call = (
+    pool: ReturnType<typeof createStructPool<{ readonly x: "f64" }>>,
+    value: unknown,
+    b: Behaviour,
+  ) => unknown;
   const calls: Array<[string, Call]> = [
     ["release", (p, v) => p.release(v as number)],
     ["get", (p, v) => p.get(v as number, "x")],
@@ -266,32 +288,43 @@ describe("adversarial: struct pools", { timeout: TIMEOUT }, () => {
     ["watch", (p, v) => p.watch(v as never)],
   ];
 
-  it.each(calls)("%s with a hostile or forged handle works or fails with a coded error, and never touches another record", async (_name, call) => {
-    const shared = createSharedDomain({ maxThreads: 1 });
-    try {
-      await fc.assert(
-        fc.asyncProperty(fc.oneof(hostile, fc.integer({ min: -2, max: 2 ** 23 }).map((n): Hostile => ({ label: String(n), make: () => n }))), callbackBehaviour, fc.boolean(), async (h, b, offset) => {
-          const pool = createStructPool({ domain: shared, layout: { x: "f64" }, capacity: 2 });
-          const mine = pool.acquire();
-          pool.set(mine, "x", 42);
-          const escaped = await noEscapes(async () => {
-            const value = h.make();
-            const forged = offset && typeof value === "number" ? mine + value / 2 ** 24 : value;
-            const result = settlesCleanly(() => call(pool, forged, b));
-            const lent = await promiseSettlesCleanly(result);
-            if (typeof lent === "number" && lent !== mine) pool.release(lent);
-            if (forged !== mine) {
-              expect(pool.isLive(mine)).toBe(true);
-              expect(pool.get(mine, "x")).toBe(42);
-            }
-          });
-          expect(escaped).toEqual([]);
-        }),
-        { numRuns: RUNS },
-      );
-    } finally {
-      await shared.close();
-      shared.detach();
-    }
-  });
+  it.each(calls)(
+    "%s with a hostile or forged handle works or fails with a coded error, and never touches another record",
+    async (_name, call) => {
+      const shared = createSharedDomain({ maxThreads: 1 });
+      try {
+        await fc.assert(
+          fc.asyncProperty(
+            fc.oneof(
+              hostile,
+              fc.integer({ min: -2, max: 2 ** 23 }).map((n): Hostile => ({ label: String(n), make: () => n })),
+            ),
+            callbackBehaviour,
+            fc.boolean(),
+            async (h, b, offset) => {
+              const pool = createStructPool({ domain: shared, layout: { x: "f64" }, capacity: 2 });
+              const mine = pool.acquire();
+              pool.set(mine, "x", 42);
+              const escaped = await noEscapes(async () => {
+                const value = h.make();
+                const forged = offset && typeof value === "number" ? mine + value / 2 ** 24 : value;
+                const result = settlesCleanly(() => call(pool, forged, b));
+                const lent = await promiseSettlesCleanly(result);
+                if (typeof lent === "number" && lent !== mine) pool.release(lent);
+                if (forged !== mine) {
+                  expect(pool.isLive(mine)).toBe(true);
+                  expect(pool.get(mine, "x")).toBe(42);
+                }
+              });
+              expect(escaped).toEqual([]);
+            },
+          ),
+          { numRuns: RUNS },
+        );
+      } finally {
+        await shared.close();
+        shared.detach();
+      }
+    },
+  );
 });

@@ -6,7 +6,12 @@ describe("PoolError", () => {
     const cause = new Error("root");
     const err = new PoolError("CREATE_FAILED", "create() threw", { cause });
     expect(err).toBeInstanceOf(Error);
-    expect([err.name, err.code, err.message, err.cause]).toEqual(["PoolError", "CREATE_FAILED", "create() threw", cause]);
+    expect([err.name, err.code, err.message, err.cause]).toEqual([
+      "PoolError",
+      "CREATE_FAILED",
+      "create() threw",
+      cause,
+    ]);
     expect(String(err)).toBe("PoolError: create() threw");
   });
 

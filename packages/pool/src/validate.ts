@@ -45,15 +45,28 @@ function isAbortSignal(value: unknown): value is AbortSignal {
  * Reads `options.signal` of `acquireAsync` (options: `undefined` or `{ signal? }`). Returns the signal, or the
  * `INVALID_OPTION` error to reject with.
  */
-export function readSignal(what: string, options: unknown): { signal?: AbortSignal | undefined; error?: PoolError | undefined } {
+export function readSignal(
+  what: string,
+  options: unknown,
+): { signal?: AbortSignal | undefined; error?: PoolError | undefined } {
   if (options === undefined) return {};
   try {
     checkOptions(what, options, ["signal"]);
     const signal = (options as { signal?: unknown }).signal;
     if (signal === undefined || isAbortSignal(signal)) return { signal };
-    return { error: new PoolError("INVALID_OPTION", `${what}: options.signal must be an AbortSignal (or omitted), got ${describeValue(signal)}.`) };
+    return {
+      error: new PoolError(
+        "INVALID_OPTION",
+        `${what}: options.signal must be an AbortSignal (or omitted), got ${describeValue(signal)}.`,
+      ),
+    };
   } catch (err) {
-    return { error: err instanceof PoolError ? err : new PoolError("INVALID_OPTION", `${what}: bad options (${describeValue(err)}).`) };
+    return {
+      error:
+        err instanceof PoolError
+          ? err
+          : new PoolError("INVALID_OPTION", `${what}: bad options (${describeValue(err)}).`),
+    };
   }
 }
 

@@ -17,7 +17,14 @@ describe("finalizeWhen", () => {
     scheduler.run(({ cold, expectObservable, expectSubscriptions }) => {
       const notifier = cold("---n");
       const source = cold("-a-b|");
-      expectObservable(source.pipe(finalizeWhen(() => void calls.push(scheduler.now()), () => notifier))).toBe("-a-b|");
+      expectObservable(
+        source.pipe(
+          finalizeWhen(
+            () => void calls.push(scheduler.now()),
+            () => notifier,
+          ),
+        ),
+      ).toBe("-a-b|");
       expectSubscriptions(notifier.subscriptions).toBe("----^--!");
     });
     expect(calls).toEqual([7]);
@@ -28,7 +35,14 @@ describe("finalizeWhen", () => {
     const calls: number[] = [];
     scheduler.run(({ cold, expectObservable }) => {
       const source = cold("-a#");
-      expectObservable(source.pipe(finalizeWhen(() => void calls.push(scheduler.now()), () => cold("--n")))).toBe("-a#");
+      expectObservable(
+        source.pipe(
+          finalizeWhen(
+            () => void calls.push(scheduler.now()),
+            () => cold("--n"),
+          ),
+        ),
+      ).toBe("-a#");
     });
     expect(calls).toEqual([4]);
   });
@@ -39,7 +53,12 @@ describe("finalizeWhen", () => {
     scheduler.run(({ cold, expectObservable, expectSubscriptions }) => {
       const source = cold("-a-b-c-d");
       expectObservable(
-        source.pipe(finalizeWhen(() => void calls.push(scheduler.now()), () => cold("----n"))),
+        source.pipe(
+          finalizeWhen(
+            () => void calls.push(scheduler.now()),
+            () => cold("----n"),
+          ),
+        ),
         "^--!",
       ).toBe("-a-");
       expectSubscriptions(source.subscriptions).toBe("^--!");
@@ -63,7 +82,10 @@ describe("finalizeWhen", () => {
     const subscription = source
       .pipe(
         finalize(() => log.push("finalize")),
-        finalizeWhen(() => void log.push("finalizeWhen"), () => notifier),
+        finalizeWhen(
+          () => void log.push("finalizeWhen"),
+          () => notifier,
+        ),
       )
       .subscribe();
     subscription.unsubscribe();
@@ -79,8 +101,22 @@ describe("finalizeWhen", () => {
     const scheduler = createTestScheduler();
     const calls: string[] = [];
     scheduler.run(({ cold }) => {
-      cold("-|").pipe(finalizeWhen(() => void calls.push(`empty@${scheduler.now()}`), () => cold("--|"))).subscribe();
-      cold("-|").pipe(finalizeWhen(() => void calls.push("never"), () => NEVER)).subscribe();
+      cold("-|")
+        .pipe(
+          finalizeWhen(
+            () => void calls.push(`empty@${scheduler.now()}`),
+            () => cold("--|"),
+          ),
+        )
+        .subscribe();
+      cold("-|")
+        .pipe(
+          finalizeWhen(
+            () => void calls.push("never"),
+            () => NEVER,
+          ),
+        )
+        .subscribe();
     });
     expect(calls).toEqual(["empty@3"]);
   });
@@ -97,7 +133,12 @@ describe("finalizeWhen", () => {
       at(scheduler, 5, () => guard?.[Symbol.dispose]());
       at(scheduler, 6, () => ended.push(domain.endGracePeriod()));
       expectObservable(
-        cold("-a|").pipe(finalizeWhen(() => void calls.push(scheduler.now()), () => gracePeriod(domain))),
+        cold("-a|").pipe(
+          finalizeWhen(
+            () => void calls.push(scheduler.now()),
+            () => gracePeriod(domain),
+          ),
+        ),
       ).toBe("-a|");
     });
     expect(ended).toEqual([false, true]);
@@ -111,15 +152,29 @@ describe("finalizeWhen", () => {
       const throwing = (message: string) => (): never => {
         throw new Error(message);
       };
-      cold("|").pipe(finalizeWhen(throwing("callback threw"), () => cold("n"))).subscribe();
-      cold("|").pipe(finalizeWhen(() => void calls.push("notifier threw"), throwing("notifier() threw"))).subscribe();
       cold("|")
-        .pipe(finalizeWhen(() => void calls.push("notifier failed"), () => throwError(() => new Error("notifier failed"))))
+        .pipe(finalizeWhen(throwing("callback threw"), () => cold("n")))
+        .subscribe();
+      cold("|")
+        .pipe(finalizeWhen(() => void calls.push("notifier threw"), throwing("notifier() threw")))
+        .subscribe();
+      cold("|")
+        .pipe(
+          finalizeWhen(
+            () => void calls.push("notifier failed"),
+            () => throwError(() => new Error("notifier failed")),
+          ),
+        )
         .subscribe();
     });
     const rejected = new Subject<void>();
     new Observable<never>((s) => s.complete())
-      .pipe(finalizeWhen(() => Promise.reject(new Error("callback rejected")), () => rejected))
+      .pipe(
+        finalizeWhen(
+          () => Promise.reject(new Error("callback rejected")),
+          () => rejected,
+        ),
+      )
       .subscribe();
     rejected.next();
     await new Promise((resolve) => setTimeout(resolve, 0));
@@ -152,7 +207,14 @@ describe("finalizeWhen", () => {
     };
     source.pipe(finalizeWhen(throws, () => gracePeriod(domain))).subscribe();
     source.pipe(finalizeWhen(rejects, () => gracePeriod(domain))).subscribe();
-    source.pipe(finalizeWhen(() => void ran.push("fine"), () => gracePeriod(domain))).subscribe();
+    source
+      .pipe(
+        finalizeWhen(
+          () => void ran.push("fine"),
+          () => gracePeriod(domain),
+        ),
+      )
+      .subscribe();
     source.complete();
     expect(ran).toEqual([]);
     expect(() => domain.advance()).not.toThrow();
@@ -166,7 +228,15 @@ describe("finalizeWhen", () => {
     const domain = createManualDomain();
     await domain.close();
     const ran: string[] = [];
-    new Subject<number>().pipe(finalizeWhen(() => void ran.push("ran"), () => gracePeriod(domain))).subscribe().unsubscribe();
+    new Subject<number>()
+      .pipe(
+        finalizeWhen(
+          () => void ran.push("ran"),
+          () => gracePeriod(domain),
+        ),
+      )
+      .subscribe()
+      .unsubscribe();
     expect(ran).toEqual(["ran"]);
   });
 });

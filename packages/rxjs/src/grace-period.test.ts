@@ -237,7 +237,8 @@ describe("gracePeriod", () => {
             sub.cancelled = true;
             sub.subscription?.unsubscribe();
           } else if (o.kind === "lock") readers.push(domain.readLock());
-          else if (o.kind === "unlock" && readers.length > 0) readers.splice(o.pick % readers.length, 1)[0]![Symbol.dispose]();
+          else if (o.kind === "unlock" && readers.length > 0)
+            readers.splice(o.pick % readers.length, 1)[0]![Symbol.dispose]();
           else if (o.kind === "advance") domain.advance();
           else if (o.kind === "start") domain.startGracePeriod();
           else if (o.kind === "end") domain.endGracePeriod();

@@ -52,7 +52,10 @@ describe("retirePrevious", () => {
       const dispose = (r: TestResource): void => void disposed.push(`${scheduler.now()}:${r.id}`);
       at(scheduler, 4, () => domain.advance()); // b is still current: only a
       at(scheduler, 7, () => domain.advance()); // b, retired by the unsubscription at 5
-      expectObservable(hot("-a-b---a", values).pipe(retirePrevious(domain, { dispose })), "^----!").toBe("-a-b-", values);
+      expectObservable(hot("-a-b---a", values).pipe(retirePrevious(domain, { dispose })), "^----!").toBe(
+        "-a-b-",
+        values,
+      );
     });
     expect(disposed).toEqual(["4:a", "7:b"]);
   });

@@ -43,10 +43,7 @@ function asError(err: unknown): Error {
 
 // Runs the disposer inside the domain's callback; anything it throws or rejects with reaches the domain's
 // `onError` as an Error, even a value whose `String()` throws.
-function disposeReporting<T>(
-  dispose: (value: T) => void | PromiseLike<void>,
-  value: T,
-): void | PromiseLike<void> {
+function disposeReporting<T>(dispose: (value: T) => void | PromiseLike<void>, value: T): void | PromiseLike<void> {
   let result: void | PromiseLike<void>;
   try {
     result = dispose(value);

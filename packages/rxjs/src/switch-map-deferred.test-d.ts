@@ -19,9 +19,9 @@ describe("switchMapDeferred types", () => {
       source.pipe(switchMap((n) => [n, String(n)])),
     );
     expectTypeOf(source.pipe(switchMapDeferred(() => new Set([true]), opts))).toEqualTypeOf<Observable<boolean>>();
-    expectTypeOf(
-      source.pipe(switchMapDeferred((n) => (n > 1 ? of("a") : Promise.resolve(2)), opts)),
-    ).toEqualTypeOf(source.pipe(switchMap((n) => (n > 1 ? of("a") : Promise.resolve(2)))));
+    expectTypeOf(source.pipe(switchMapDeferred((n) => (n > 1 ? of("a") : Promise.resolve(2)), opts))).toEqualTypeOf(
+      source.pipe(switchMap((n) => (n > 1 ? of("a") : Promise.resolve(2)))),
+    );
     expectTypeOf(source.pipe(switchMapDeferred(() => EMPTY, opts))).toEqualTypeOf(source.pipe(switchMap(() => EMPTY)));
     expectTypeOf(source.pipe(switchMapDeferred(() => NEVER, opts))).toEqualTypeOf<Observable<never>>();
   });

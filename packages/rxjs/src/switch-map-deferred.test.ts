@@ -94,9 +94,7 @@ describe("switchMapDeferred", () => {
       const b = cold("-y-y-y-#");
       const source = hot<Observable<string>>("-a-b", { a, b });
       const notifier = cold("------n");
-      expectObservable(source.pipe(switchMapDeferred(identity, { releaseWhen: () => notifier }))).toBe(
-        "-x--y-y-y-#",
-      );
+      expectObservable(source.pipe(switchMapDeferred(identity, { releaseWhen: () => notifier }))).toBe("-x--y-y-y-#");
       expectSubscriptions(a.subscriptions).toBe("-^---!"); // errored at 5 while released: nothing reaches the result
       expectSubscriptions(notifier.subscriptions).toBe("---^-!"); // the release was cancelled by that error
     });
@@ -271,9 +269,13 @@ describe("switchMapDeferred", () => {
 
   it("refuses options without exactly one of domain and releaseWhen", () => {
     const domain = createManualDomain();
-    const bad = [{}, { domain, releaseWhen: () => of(0) }, { releaseWhen: 5 }, { domain: {} }, undefined] as unknown as Parameters<
-      typeof switchMapDeferred
-    >[1][];
+    const bad = [
+      {},
+      { domain, releaseWhen: () => of(0) },
+      { releaseWhen: 5 },
+      { domain: {} },
+      undefined,
+    ] as unknown as Parameters<typeof switchMapDeferred>[1][];
     for (const options of bad) {
       expect(() => switchMapDeferred(() => of(0), options)).toThrow(
         expect.objectContaining({ code: "INVALID_OPTION" }) as Error,
@@ -287,7 +289,8 @@ describe("switchMapDeferred", () => {
   it("on a closed domain, a switch releases the old inner at once and errors with CLOSED; teardown stays quiet", async () => {
     const domain = createManualDomain();
     const log: string[] = [];
-    const inner = (id: string): Observable<string> => new RxObservable<string>(() => () => log.push(`unsubscribe ${id}`));
+    const inner = (id: string): Observable<string> =>
+      new RxObservable<string>(() => () => log.push(`unsubscribe ${id}`));
     const source = new Subject<string>();
     let error: unknown;
     source.pipe(switchMapDeferred(inner, { domain })).subscribe({ error: (err: unknown) => (error = err) });
@@ -307,60 +310,65 @@ describe("switchMapDeferred", () => {
       fc.record({ kind: fc.constant("completeCurrent" as const) }),
     );
     fc.assert(
-      fc.property(fc.array(step, { maxLength: 40 }), fc.constantFrom("unsubscribe", "error", "complete"), (steps, end) => {
-        const domain = createManualDomain();
-        const holders: Array<{ guard: Disposable; value: TestResource }> = [];
-        const created: TestResource[] = [];
-        const violations: string[] = [];
-        const completers: Array<() => void> = [];
-        let completing = false; // an inner completing tears itself down: that is the inner's business, not ours
-        let holdNext = false;
-        const inner = (id: number): Observable<TestResource> =>
-          new RxObservable<TestResource>((subscriber) => {
-            const resource = new TestResource(String(id));
-            created.push(resource);
-            completers.push(() => {
-              completing = true;
-              subscriber.complete();
-              completing = false;
+      fc.property(
+        fc.array(step, { maxLength: 40 }),
+        fc.constantFrom("unsubscribe", "error", "complete"),
+        (steps, end) => {
+          const domain = createManualDomain();
+          const holders: Array<{ guard: Disposable; value: TestResource }> = [];
+          const created: TestResource[] = [];
+          const violations: string[] = [];
+          const completers: Array<() => void> = [];
+          let completing = false; // an inner completing tears itself down: that is the inner's business, not ours
+          let holdNext = false;
+          const inner = (id: number): Observable<TestResource> =>
+            new RxObservable<TestResource>((subscriber) => {
+              const resource = new TestResource(String(id));
+              created.push(resource);
+              completers.push(() => {
+                completing = true;
+                subscriber.complete();
+                completing = false;
+              });
+              subscriber.next(resource);
+              return () => {
+                if (!completing && holders.some((h) => h.value === resource))
+                  violations.push(`${resource.id} torn down while held`);
+                if (!resource.alive) violations.push(`${resource.id} torn down twice`);
+                resource[Symbol.dispose]();
+              };
             });
-            subscriber.next(resource);
-            return () => {
-              if (!completing && holders.some((h) => h.value === resource)) violations.push(`${resource.id} torn down while held`);
-              if (!resource.alive) violations.push(`${resource.id} torn down twice`);
-              resource[Symbol.dispose]();
-            };
+          const source = new Subject<number>();
+          const subscription = source.pipe(switchMapDeferred(inner, { domain })).subscribe({
+            next: (r) => {
+              if (holdNext) holders.push({ guard: domain.readLock(), value: r });
+            },
+            error: () => undefined,
           });
-        const source = new Subject<number>();
-        const subscription = source.pipe(switchMapDeferred(inner, { domain })).subscribe({
-          next: (r) => {
-            if (holdNext) holders.push({ guard: domain.readLock(), value: r });
-          },
-          error: () => undefined,
-        });
-        let n = 0;
-        for (const s of steps) {
-          if (s.kind === "next") {
-            holdNext = s.hold;
-            source.next(n++);
-          } else if (s.kind === "advance") domain.advance();
-          else if (s.kind === "start") domain.startGracePeriod();
-          else if (s.kind === "completeCurrent") completers.at(-1)?.();
-          else holders.shift()?.guard[Symbol.dispose]();
-        }
-        if (end === "error") source.error(new Error("end"));
-        else if (end === "complete") {
-          source.complete();
-          completers.at(-1)?.();
-        } else subscription.unsubscribe();
-        for (const h of holders.splice(0)) h.guard[Symbol.dispose]();
-        domain.advance();
-        domain.advance();
-        expect(violations).toEqual([]);
-        for (const r of created) expect(r.disposeCount).toBe(1);
-        expect(domain.stats().waiters).toBe(0);
-        expect(domain.stats().pendingCallbacks).toBe(0);
-      }),
+          let n = 0;
+          for (const s of steps) {
+            if (s.kind === "next") {
+              holdNext = s.hold;
+              source.next(n++);
+            } else if (s.kind === "advance") domain.advance();
+            else if (s.kind === "start") domain.startGracePeriod();
+            else if (s.kind === "completeCurrent") completers.at(-1)?.();
+            else holders.shift()?.guard[Symbol.dispose]();
+          }
+          if (end === "error") source.error(new Error("end"));
+          else if (end === "complete") {
+            source.complete();
+            completers.at(-1)?.();
+          } else subscription.unsubscribe();
+          for (const h of holders.splice(0)) h.guard[Symbol.dispose]();
+          domain.advance();
+          domain.advance();
+          expect(violations).toEqual([]);
+          for (const r of created) expect(r.disposeCount).toBe(1);
+          expect(domain.stats().waiters).toBe(0);
+          expect(domain.stats().pendingCallbacks).toBe(0);
+        },
+      ),
       { numRuns: 300 },
     );
   });

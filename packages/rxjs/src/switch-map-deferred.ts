@@ -90,7 +90,11 @@ function releaseAfterGracePeriod(domain: RcuDomain, inner: Inner): void {
 }
 
 function releaseStrategy(options: SwitchMapDeferredOptions): ScheduleRelease {
-  const { domain, releaseWhen } = readOptions(options, ["domain", "releaseWhen"], "switchMapDeferred(project, options)");
+  const { domain, releaseWhen } = readOptions(
+    options,
+    ["domain", "releaseWhen"],
+    "switchMapDeferred(project, options)",
+  );
   if ((domain === undefined) === (releaseWhen === undefined)) {
     throw new RcuError(
       "INVALID_OPTION",

@@ -34,10 +34,11 @@ function resourceFor(id: string, created: TestResource[]): Observable<TestResour
 type Pipeline = (domain: RcuDomain, ids: Observable<string>, created: TestResource[]) => Observable<TestResource>;
 
 const pipelines: Record<string, Pipeline> = {
-  "switchMap + using (immediate dispose)": (_domain, ids, created) => ids.pipe(switchMap((id) => resourceFor(id, created))),
+  "switchMap + using (immediate dispose)": (_domain, ids, created) =>
+    ids.pipe(switchMap((id) => resourceFor(id, created))),
   "switchMapDeferred + using": (domain, ids, created) =>
     ids.pipe(switchMapDeferred((id) => resourceFor(id, created), { domain })),
-  "retirePrevious": (domain, ids, created) =>
+  retirePrevious: (domain, ids, created) =>
     ids.pipe(
       map((id) => {
         const resource = new TestResource(id);

@@ -64,7 +64,9 @@ describe("withReadLock", () => {
           for (let frame = 1; frame <= 6; frame++) {
             at(scheduler, frame, () => ended.push([frame, domain.advance()]));
           }
-          expectObservable(cold(c.source).pipe(withReadLock(domain, { scope: "subscription" })), c.subs).toBe(c.expected);
+          expectObservable(cold(c.source).pipe(withReadLock(domain, { scope: "subscription" })), c.subs).toBe(
+            c.expected,
+          );
         });
         // The first grace period flips at 1 (the subscription is inside since 0) and can end only after it is released.
         const firstEnd = ended.find(([, done]) => done)?.[0];
@@ -87,7 +89,10 @@ describe("withReadLock", () => {
     it("works on an srcu domain", async () => {
       const domain = createDomain({ flavor: "srcu" });
       const subscription = of(1)
-        .pipe(withReadLock(domain, { scope: "subscription" }), tap(() => expect(domain.stats().readers).toBe(1)))
+        .pipe(
+          withReadLock(domain, { scope: "subscription" }),
+          tap(() => expect(domain.stats().readers).toBe(1)),
+        )
         .subscribe();
       subscription.unsubscribe();
       expect(domain.stats().readers).toBe(0);
@@ -95,7 +100,9 @@ describe("withReadLock", () => {
     });
 
     it("refuses something that is not a domain with INVALID_OPTION", () => {
-      expect(() => withReadLock(undefined as never)).toThrow(expect.objectContaining({ code: "INVALID_OPTION" }) as Error);
+      expect(() => withReadLock(undefined as never)).toThrow(
+        expect.objectContaining({ code: "INVALID_OPTION" }) as Error,
+      );
     });
 
     it("is refused for a loop domain, and unknown scopes are refused, with INVALID_OPTION", async () => {

@@ -59,7 +59,9 @@ function attempt<T>(build: () => T): T | undefined {
   try {
     return build();
   } catch (err) {
-    expect(isRcuError(err), `threw ${err instanceof Error ? err.stack : typeof err} from ${build.toString()}`).toBe(true);
+    expect(isRcuError(err), `threw ${err instanceof Error ? err.stack : typeof err} from ${build.toString()}`).toBe(
+      true,
+    );
     return undefined;
   }
 }
@@ -67,7 +69,9 @@ function attempt<T>(build: () => T): T | undefined {
 /** Subscribes `op` to a short source and unsubscribes; nothing may escape synchronously. */
 function exercise(op: OperatorFunction<number, unknown> | undefined): void {
   if (op === undefined) return;
-  const subscription = of(1, 2, 3).pipe(op).subscribe({ error: () => undefined });
+  const subscription = of(1, 2, 3)
+    .pipe(op)
+    .subscribe({ error: () => undefined });
   try {
     subscription.unsubscribe();
   } catch (err) {
@@ -116,7 +120,8 @@ describe("hostile values at every entry point", () => {
         } catch {
           withDomain = undefined;
         }
-        if (withDomain !== undefined) exercise(attempt(() => switchMapDeferred((n: number) => of(n), withDomain as never)));
+        if (withDomain !== undefined)
+          exercise(attempt(() => switchMapDeferred((n: number) => of(n), withDomain as never)));
         exercise(attempt(() => finalizeWhen<number>(a as never, b as never)));
         exercise(attempt(() => finalizeWhen<number>(() => undefined, a as never)));
         domain.advance();

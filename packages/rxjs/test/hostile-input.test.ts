@@ -33,7 +33,9 @@ describe("options that are not objects", () => {
     it(`${label}: INVALID_OPTION from retirePrevious, withReadLock and switchMapDeferred`, () => {
       expect(codeOf(() => retirePrevious(domain, value as never))).toMatch(/^INVALID_OPTION: retirePrevious/);
       expect(codeOf(() => withReadLock(domain, value as never))).toMatch(/^INVALID_OPTION: withReadLock/);
-      expect(codeOf(() => switchMapDeferred(() => of(1), value as never))).toMatch(/^INVALID_OPTION: switchMapDeferred/);
+      expect(codeOf(() => switchMapDeferred(() => of(1), value as never))).toMatch(
+        /^INVALID_OPTION: switchMapDeferred/,
+      );
     });
   }
 });
@@ -114,7 +116,9 @@ describe("a dispose callback throwing an unprintable non-Error", () => {
     const inner: Observable<number> = new RxObservable<number>(() => () => {
       throw thrown;
     });
-    const subscription = of(1).pipe(switchMapDeferred(() => inner, { domain })).subscribe();
+    const subscription = of(1)
+      .pipe(switchMapDeferred(() => inner, { domain }))
+      .subscribe();
     subscription.unsubscribe();
     expect(() => domain.advance()).not.toThrow();
     expect(errors).toHaveLength(1);

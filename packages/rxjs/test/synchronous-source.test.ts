@@ -32,7 +32,10 @@ function pullsThrough(op: MonoTypeOperatorFunction<number> | OperatorFunction<nu
 }
 
 /** Pulls an endless inner through `op` (projected from a single outer value) then `take(1)`. */
-function innerPulls(op: (project: (n: number) => ObservableInput<number>) => OperatorFunction<number, number>, wrap = false): number {
+function innerPulls(
+  op: (project: (n: number) => ObservableInput<number>) => OperatorFunction<number, number>,
+  wrap = false,
+): number {
   const { source, pulled } = endless();
   of(0)
     .pipe(
@@ -91,9 +94,30 @@ describe("an endless synchronous source stops under take(1)", () => {
 
   it("finalizeWhen (notifier at once, gracePeriod, a notifier that never fires)", () => {
     const domain = createManualDomain();
-    expect(pullsThrough(finalizeWhen(() => undefined, () => of(0)))).toBe(control.finalize);
-    expect(pullsThrough(finalizeWhen(() => undefined, () => gracePeriod(domain)))).toBe(control.finalize);
-    expect(pullsThrough(finalizeWhen(() => undefined, () => new Subject<void>()))).toBe(control.finalize);
+    expect(
+      pullsThrough(
+        finalizeWhen(
+          () => undefined,
+          () => of(0),
+        ),
+      ),
+    ).toBe(control.finalize);
+    expect(
+      pullsThrough(
+        finalizeWhen(
+          () => undefined,
+          () => gracePeriod(domain),
+        ),
+      ),
+    ).toBe(control.finalize);
+    expect(
+      pullsThrough(
+        finalizeWhen(
+          () => undefined,
+          () => new Subject<void>(),
+        ),
+      ),
+    ).toBe(control.finalize);
   });
 
   it("withReadLock, scope 'value' and scope 'subscription'", () => {
@@ -117,7 +141,12 @@ describe("an endless synchronous source stops under take(1)", () => {
     const { source, pulled } = endless();
     let called = 0;
     of(1)
-      .pipe(finalizeWhen(() => void called++, () => from(source)))
+      .pipe(
+        finalizeWhen(
+          () => void called++,
+          () => from(source),
+        ),
+      )
       .subscribe();
     expect(called).toBe(1);
     expect(pulled()).toBe(1);
@@ -128,13 +157,27 @@ describe("an endless synchronous source stops under take(1)", () => {
     // by tearing it down, which a deferred release postpones: it runs on synchronously, its values dropped.
     const bounded = (limit: number) => {
       let pulled = 0;
-      const inner = from({ *[Symbol.iterator]() { while (pulled < limit) yield pulled++; } }).pipe(map((n) => n));
+      const inner = from({
+        *[Symbol.iterator]() {
+          while (pulled < limit) yield pulled++;
+        },
+      }).pipe(map((n) => n));
       return { inner, pulled: () => pulled };
     };
     const ours = bounded(50);
-    of(0).pipe(switchMapDeferred(() => ours.inner, domainOptions()), take(1)).subscribe();
+    of(0)
+      .pipe(
+        switchMapDeferred(() => ours.inner, domainOptions()),
+        take(1),
+      )
+      .subscribe();
     const theirs = bounded(50);
-    of(0).pipe(switchMap(() => theirs.inner), take(1)).subscribe();
+    of(0)
+      .pipe(
+        switchMap(() => theirs.inner),
+        take(1),
+      )
+      .subscribe();
     expect(theirs.pulled()).toBe(1);
     expect(ours.pulled()).toBe(50);
   });

@@ -39,8 +39,20 @@ export interface BenchData {
 
 type Json = Record<string, unknown>;
 const isObj = (v: unknown): v is Json => typeof v === "object" && v !== null && !Array.isArray(v);
-const str = (v: unknown): string => (v === undefined || v === null ? "" : typeof v === "string" ? v : typeof v === "number" || typeof v === "boolean" ? String(v) : JSON.stringify(v));
-const num = (v: unknown): number | null => (typeof v === "number" && Number.isFinite(v) ? v : typeof v === "string" && v.trim() !== "" && Number.isFinite(Number(v)) ? Number(v) : null);
+const str = (v: unknown): string =>
+  v === undefined || v === null
+    ? ""
+    : typeof v === "string"
+      ? v
+      : typeof v === "number" || typeof v === "boolean"
+        ? String(v)
+        : JSON.stringify(v);
+const num = (v: unknown): number | null =>
+  typeof v === "number" && Number.isFinite(v)
+    ? v
+    : typeof v === "string" && v.trim() !== "" && Number.isFinite(Number(v))
+      ? Number(v)
+      : null;
 
 function describeMachine(m: unknown): string {
   if (!isObj(m)) return str(m);
@@ -49,7 +61,9 @@ function describeMachine(m: unknown): string {
   if (cpu !== undefined) parts.push(str(cpu));
   const cores = m.cores ?? m.cpus ?? m.cpuCount;
   if (cores !== undefined) parts.push(`${str(Array.isArray(cores) ? cores.length : cores)} cores`);
-  const mem = num(m.memoryGiB ?? m.memGiB) ?? (num(m.totalmem ?? m.memory) !== null ? Math.round((num(m.totalmem ?? m.memory) ?? 0) / 2 ** 30) : null);
+  const mem =
+    num(m.memoryGiB ?? m.memGiB) ??
+    (num(m.totalmem ?? m.memory) !== null ? Math.round((num(m.totalmem ?? m.memory) ?? 0) / 2 ** 30) : null);
   if (mem !== null) parts.push(`${mem} GiB`);
   const os = m.os ?? m.platform;
   if (os !== undefined) parts.push(str(os) + (m.arch !== undefined ? `/${str(m.arch)}` : ""));
@@ -102,9 +116,13 @@ export function normalise(raw: unknown, file: string): BenchData {
     node: str(root.node ?? root.nodeVersion ?? (isObj(root.machine) ? root.machine.node : undefined)),
     date: str(root.date ?? root.timestamp ?? root.when),
     quick: root.quick === true,
-    load: isObj(root.machine) && num(root.machine.loadStart) !== null ? `${num(root.machine.loadStart)?.toFixed(1)} → ${num(root.machine.loadEnd)?.toFixed(1) ?? "?"}` : "",
+    load:
+      isObj(root.machine) && num(root.machine.loadStart) !== null
+        ? `${num(root.machine.loadStart)?.toFixed(1)} → ${num(root.machine.loadEnd)?.toFixed(1) ?? "?"}`
+        : "",
     rows,
-    failures: (Array.isArray(root.failures) ? root.failures : []).map((f) => (isObj(f) ? `${str(f.benchmark)}: ${str(f.error)}` : str(f))),
+    failures: (Array.isArray(root.failures) ? root.failures : []).map((f) =>
+      isObj(f) ? `${str(f.benchmark)}: ${str(f.error)}` : str(f),
+    ),
   };
 }
-

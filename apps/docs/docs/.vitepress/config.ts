@@ -8,7 +8,15 @@ import { defineConfig, type DefaultTheme } from "vitepress";
 const docsDir = fileURLToPath(new URL("..", import.meta.url));
 const apiDir = join(docsDir, "api");
 
-const KINDS = new Set(["classes", "functions", "interfaces", "type-aliases", "variables", "enumerations", "namespaces"]);
+const KINDS = new Set([
+  "classes",
+  "functions",
+  "interfaces",
+  "type-aliases",
+  "variables",
+  "enumerations",
+  "namespaces",
+]);
 
 function walk(dir: string, prefix = ""): string[] {
   return readdirSync(dir)
@@ -35,8 +43,14 @@ function apiSidebar(): DefaultTheme.SidebarItem[] {
         if (parts.at(-1) === "index") continue;
         const k = parts.findIndex((p) => KINDS.has(p));
         if (k < 0) continue;
-        const mod = parts.slice(0, k).filter((p) => p !== "index" && p !== "main").join("/");
-        const name = parts.slice(k).filter((p) => !KINDS.has(p)).join(".");
+        const mod = parts
+          .slice(0, k)
+          .filter((p) => p !== "index" && p !== "main")
+          .join("/");
+        const name = parts
+          .slice(k)
+          .filter((p) => !KINDS.has(p))
+          .join(".");
         const items = groups.get(mod) ?? [];
         items.push({ text: name, link: `/api/@rcu/${pkg}/${rel.replace(/\.md$/, "")}` });
         groups.set(mod, items);
@@ -44,7 +58,12 @@ function apiSidebar(): DefaultTheme.SidebarItem[] {
       const main = groups.get("") ?? [];
       const subs = [...groups.entries()]
         .filter(([mod]) => mod !== "")
-        .map(([mod, items]) => ({ text: `@rcu/${pkg}/${mod}`, link: `/api/@rcu/${pkg}/${mod}/`, collapsed: true, items }));
+        .map(([mod, items]) => ({
+          text: `@rcu/${pkg}/${mod}`,
+          link: `/api/@rcu/${pkg}/${mod}/`,
+          collapsed: true,
+          items,
+        }));
       return { text: `@rcu/${pkg}`, link: `/api/@rcu/${pkg}/`, collapsed: true, items: [...main, ...subs] };
     });
 }
@@ -67,7 +86,11 @@ function recipeGroups(): DefaultTheme.SidebarItem[] {
       return { file: f, text: heading?.[1] ?? f.replace(/\.md$/, ""), link: `/recipes/${f.replace(/\.md$/, "")}` };
     });
   return groups
-    .map(([text, re]) => ({ text, collapsed: false, items: pages.filter((p) => re.test(p.file)).map(({ text, link }) => ({ text, link })) }))
+    .map(([text, re]) => ({
+      text,
+      collapsed: false,
+      items: pages.filter((p) => re.test(p.file)).map(({ text, link }) => ({ text, link })),
+    }))
     .filter((g) => g.items.length > 0);
 }
 

@@ -10,7 +10,13 @@ export interface TortureData {
 }
 
 const fmt = (v: unknown): string =>
-  v === undefined ? "" : typeof v === "number" ? v.toLocaleString("en-US") : typeof v === "string" || typeof v === "boolean" ? String(v) : JSON.stringify(v);
+  v === undefined
+    ? ""
+    : typeof v === "number"
+      ? v.toLocaleString("en-US")
+      : typeof v === "string" || typeof v === "boolean"
+        ? String(v)
+        : JSON.stringify(v);
 
 const isObj = (v: unknown): v is Record<string, unknown> => v !== null && typeof v === "object" && !Array.isArray(v);
 
@@ -36,6 +42,10 @@ export function tabulate(raw: Record<string, unknown>, file: string): TortureDat
   }
   const metrics: string[] = [];
   for (const m of flat) for (const key of m.keys()) if (!metrics.includes(key)) metrics.push(key);
-  return { file, summary, columns, rows: metrics.map((metric) => ({ metric, values: flat.map((m) => fmt(m.get(metric))) })) };
+  return {
+    file,
+    summary,
+    columns,
+    rows: metrics.map((metric) => ({ metric, values: flat.map((m) => fmt(m.get(metric))) })),
+  };
 }
-

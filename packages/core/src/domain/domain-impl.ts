@@ -107,7 +107,10 @@ export class DomainImpl implements RcuDomain, DomainInternals, GraceObserver {
 
   read<R>(fn: () => R): R {
     if (typeof fn !== "function") {
-      throw new RcuError("INVALID_OPTION", `read(fn) takes a function, got ${describeValue(fn)}. Use readLock() for a guard.`);
+      throw new RcuError(
+        "INVALID_OPTION",
+        `read(fn) takes a function, got ${describeValue(fn)}. Use readLock() for a guard.`,
+      );
     }
     if (this.debug) {
       const ctx = sectionContext.get();
@@ -302,7 +305,10 @@ export class DomainImpl implements RcuDomain, DomainInternals, GraceObserver {
 
   defer(fn: () => void | PromiseLike<void>): void {
     if (typeof fn !== "function") {
-      throw new RcuError("INVALID_OPTION", `defer() takes a function, got ${describeValue(fn)}. To dispose an object use retire().`);
+      throw new RcuError(
+        "INVALID_OPTION",
+        `defer() takes a function, got ${describeValue(fn)}. To dispose an object use retire().`,
+      );
     }
     this.admit("defer");
     this.callbacks.enqueue(fn);
@@ -498,7 +504,10 @@ export class DomainImpl implements RcuDomain, DomainInternals, GraceObserver {
 
   addCloseHook(hook: () => void | Promise<void>): () => void {
     if (typeof hook !== "function") {
-      throw new RcuError("INVALID_OPTION", `onDomainClose(domain, hook): hook must be a function, got ${describeValue(hook)}.`);
+      throw new RcuError(
+        "INVALID_OPTION",
+        `onDomainClose(domain, hook): hook must be a function, got ${describeValue(hook)}.`,
+      );
     }
     this.admit("onDomainClose");
     this.closeHooks.add(hook);
@@ -507,10 +516,9 @@ export class DomainImpl implements RcuDomain, DomainInternals, GraceObserver {
 
   report(err: unknown, context: string): void {
     this.errors++;
-    const error =
-      isRcuError(err)
-        ? err
-        : new RcuError("CALLBACK_FAILED", `${context} on domain '${this.name}': ${describeValue(err)}`, { cause: err });
+    const error = isRcuError(err)
+      ? err
+      : new RcuError("CALLBACK_FAILED", `${context} on domain '${this.name}': ${describeValue(err)}`, { cause: err });
     publish("error", () => ({ domain: this.name, error }));
     try {
       this.onError(error);
@@ -569,4 +577,3 @@ export class DomainImpl implements RcuDomain, DomainInternals, GraceObserver {
 function disposeOf(r: Partial<Disposable & AsyncDisposable>): unknown {
   return typeof r[Symbol.asyncDispose] === "function" ? r[Symbol.asyncDispose]!() : r[Symbol.dispose]!();
 }
-

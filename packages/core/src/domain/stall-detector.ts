@@ -71,7 +71,9 @@ export class StallDetector {
           "STALL",
           `Grace period ${seqEnd(seq)} of domain '${domainName}' has waited ${ageMs} ms for ${readers} reader(s) ` +
             `that entered before it. Find the section that does not end` +
-            (stacks.length === 0 ? " (create the domain with debug: true to record where readers entered)." : `; readers entered at:\n${stacks.join("\n---\n")}`),
+            (stacks.length === 0
+              ? " (create the domain with debug: true to record where readers entered)."
+              : `; readers entered at:\n${stacks.join("\n---\n")}`),
         ),
         { readers, ageMs, stacks },
       );

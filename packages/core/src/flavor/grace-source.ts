@@ -40,7 +40,8 @@ export interface Grace {
   readonly completed: number;
   readonly expedited: number;
   /** Debug only: live guards per reader index (for stall reports). */
-  readonly liveGuards: [Set<{ readonly stack: string | undefined }>, Set<{ readonly stack: string | undefined }>] | undefined;
+  readonly liveGuards:
+    [Set<{ readonly stack: string | undefined }>, Set<{ readonly stack: string | undefined }>] | undefined;
   readLock(): ReadGuard;
   /**
    * A counted section without a guard object, for `read(fn)` outside debug mode (no allocation per section).

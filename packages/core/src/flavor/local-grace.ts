@@ -326,6 +326,4 @@ export class LocalGrace implements Grace {
     this.end();
     return true;
   }
-
-
 }

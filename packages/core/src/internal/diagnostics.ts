@@ -36,15 +36,12 @@ interface ProcessLike {
 
 function load(): Channels {
   const proc = (globalThis as { process?: ProcessLike }).process;
-  const dc = proc?.getBuiltinModule?.("node:diagnostics_channel") as
-    | { channel(name: string): Channel }
-    | undefined;
+  const dc = proc?.getBuiltinModule?.("node:diagnostics_channel") as { channel(name: string): Channel } | undefined;
   if (dc === undefined) return {};
   const out: Record<string, Channel> = {};
   for (const key of Object.keys(CHANNEL_NAMES) as ChannelKey[]) out[key] = dc.channel(CHANNEL_NAMES[key]);
   return out;
 }
-
 
 /** Publishes `make()` on `key` if anyone listens. */
 export function publish(key: ChannelKey, make: () => unknown): void {

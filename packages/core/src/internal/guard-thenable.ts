@@ -36,7 +36,11 @@ export function guardThenable(value: unknown): SettleOnce | undefined {
       onRejected(reason);
     };
     try {
-      (then as (this: unknown, f: (v: unknown) => void, r: (e: unknown) => void) => unknown).call(value, fulfil, reject);
+      (then as (this: unknown, f: (v: unknown) => void, r: (e: unknown) => void) => unknown).call(
+        value,
+        fulfil,
+        reject,
+      );
     } catch (err) {
       reject(err);
     }

@@ -28,9 +28,8 @@ function viaChannel(task: Task): void {
   channelPort.postMessage(null);
 }
 
-const immediate: ((task: Task) => unknown) | undefined = (
-  globalThis as { setImmediate?: (task: Task) => unknown }
-).setImmediate;
+const immediate: ((task: Task) => unknown) | undefined = (globalThis as { setImmediate?: (task: Task) => unknown })
+  .setImmediate;
 
 /** Runs `task` at the next turn boundary. */
 export function scheduleTurn(task: Task): void {

@@ -98,7 +98,11 @@ export function readSignal(
 ): { signal?: AbortSignal | undefined; error?: RcuError | undefined } {
   if (options === undefined) return {};
   if (options === null || typeof options !== "object") {
-    return { error: invalid(`${what}: options must be an object such as { signal } or omitted, got ${describeValue(options)}.`) };
+    return {
+      error: invalid(
+        `${what}: options must be an object such as { signal } or omitted, got ${describeValue(options)}.`,
+      ),
+    };
   }
   let signal: unknown;
   try {
@@ -128,7 +132,9 @@ export function checkWorker(what: string, worker: unknown): number {
     // a revoked proxy or a throwing getter
   }
   if (!ok || typeof threadId !== "number" || !Number.isInteger(threadId) || threadId < 0 || threadId >= 2 ** 31 - 1) {
-    throw invalid(`${what}: pass a worker_threads Worker (with a numeric threadId and once()), got ${describeValue(worker)}.`);
+    throw invalid(
+      `${what}: pass a worker_threads Worker (with a numeric threadId and once()), got ${describeValue(worker)}.`,
+    );
   }
   return threadId + 1;
 }

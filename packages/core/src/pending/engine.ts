@@ -142,7 +142,8 @@ export class PendingEngine<T> implements RcuPending<T> {
     if (options.name !== undefined && typeof options.name !== "string") {
       throw new RcuError("INVALID_OPTION", `name must be a string, got ${describeValue(options.name)}.`);
     }
-    if (options.highWaterMark !== undefined) checkOptions("createPending: highWaterMark", options.highWaterMark, ["items", "bytes"]);
+    if (options.highWaterMark !== undefined)
+      checkOptions("createPending: highWaterMark", options.highWaterMark, ["items", "bytes"]);
     if (options.sizeOf !== undefined && typeof options.sizeOf !== "function") {
       throw new RcuError("INVALID_OPTION", "sizeOf must be a function returning the item's size in bytes.");
     }
@@ -159,7 +160,10 @@ export class PendingEngine<T> implements RcuPending<T> {
     checkPositiveInt("highWaterMark.items", options.highWaterMark?.items, true);
     checkPositiveInt("highWaterMark.bytes", options.highWaterMark?.bytes, true);
     if (options.storage !== undefined && options.storage !== "object" && options.storage !== "int32") {
-      throw new RcuError("INVALID_OPTION", `storage must be 'object' or 'int32', got ${describeValue(options.storage)}.`);
+      throw new RcuError(
+        "INVALID_OPTION",
+        `storage must be 'object' or 'int32', got ${describeValue(options.storage)}.`,
+      );
     }
     this.process = options.process;
     this.sizeOf = options.sizeOf;
@@ -232,7 +236,10 @@ export class PendingEngine<T> implements RcuPending<T> {
       throw new RcuError("CLOSED", `${this.name} is draining or drained; enqueue before calling drain()/close().`);
     }
     if (this.int32 && !isInt32(item)) {
-      throw new RcuError("INVALID_OPTION", `${this.name} stores int32 items (integers in -2^31..2^31-1); got ${describeValue(item)}.`);
+      throw new RcuError(
+        "INVALID_OPTION",
+        `${this.name} stores int32 items (integers in -2^31..2^31-1); got ${describeValue(item)}.`,
+      );
     }
     // Measured before anything changes: a throwing or bad sizeOf leaves the engine untouched.
     const size = this.sizeOf === undefined ? 0 : this.measure(item);
@@ -281,7 +288,10 @@ export class PendingEngine<T> implements RcuPending<T> {
   private measure(item: T): number {
     const size = this.sizeOf!(item);
     if (typeof size !== "number" || !(size >= 0) || size === Infinity) {
-      throw new RcuError("INVALID_OPTION", `${this.name}: sizeOf must return a finite number ≥ 0, got ${describeValue(size)}.`);
+      throw new RcuError(
+        "INVALID_OPTION",
+        `${this.name}: sizeOf must return a finite number ≥ 0, got ${describeValue(size)}.`,
+      );
     }
     return size;
   }
@@ -339,7 +349,10 @@ export class PendingEngine<T> implements RcuPending<T> {
   dequeueWhere(pred: (item: T) => boolean): T | undefined {
     if (this.inPredicate) throw reentrant(this.name, "dequeueWhere");
     if (typeof pred !== "function") {
-      throw new RcuError("INVALID_OPTION", `${this.name}: dequeueWhere(pred) takes a function, got ${describeValue(pred)}.`);
+      throw new RcuError(
+        "INVALID_OPTION",
+        `${this.name}: dequeueWhere(pred) takes a function, got ${describeValue(pred)}.`,
+      );
     }
     // While `pred` runs, enqueue/dequeue/dequeueWhere on this engine throw REENTRANT: the batch is being
     // scanned, and a nested take would hand an item out twice or lose one. The fast enqueue path is off too.
@@ -581,7 +594,10 @@ export class PendingEngine<T> implements RcuPending<T> {
       batches: this.batches.length,
       chunksAllocated: this.cache.allocated,
       chunksCached: this.cache.cached,
-      overflow: this.batches.reduce((n, b) => n + (b.overflow === undefined ? 0 : b.overflow.length - b.overflowHead), 0),
+      overflow: this.batches.reduce(
+        (n, b) => n + (b.overflow === undefined ? 0 : b.overflow.length - b.overflowHead),
+        0,
+      ),
       maxBatch: this.maxBatch,
       pressureEvents: this.pressureEvents,
       oldestAgeMs: first === undefined ? 0 : Date.now() - first.createdAt,

@@ -124,27 +124,23 @@ describe("shared pending structure", () => {
     expect(again.size).toBe(2);
   });
 
-  it(
-    "whenEnqueued waits (counted in stats().waiters) until another thread enqueues",
-    async () => {
-      const domain = make(4);
-      const pending = createSharedPending(domain, { capacity: 64 });
-      const first = pending.whenEnqueued();
-      expect(pending.stats().waiters).toBe(1); // registered synchronously, before the worker exists
-      const w = new Worker(WORKER, {
-        workerData: { rcu: domain.handle, pending: pending.handle, mode: "retire", from: 3, to: 5 },
-      });
-      domain.watch(w);
-      pending.watch(w);
-      while (pending.size === 0) await pending.whenEnqueued(); // the documented loop: it may wake early
-      await first;
-      expect(pending.size).toBeGreaterThan(0);
-      expect(pending.stats().waiters).toBe(0);
-      expect(pending.dequeue()).toBe(3); // the worker's items, FIFO
-      await w.terminate();
-    },
-    30_000,
-  );
+  it("whenEnqueued waits (counted in stats().waiters) until another thread enqueues", async () => {
+    const domain = make(4);
+    const pending = createSharedPending(domain, { capacity: 64 });
+    const first = pending.whenEnqueued();
+    expect(pending.stats().waiters).toBe(1); // registered synchronously, before the worker exists
+    const w = new Worker(WORKER, {
+      workerData: { rcu: domain.handle, pending: pending.handle, mode: "retire", from: 3, to: 5 },
+    });
+    domain.watch(w);
+    pending.watch(w);
+    while (pending.size === 0) await pending.whenEnqueued(); // the documented loop: it may wake early
+    await first;
+    expect(pending.size).toBeGreaterThan(0);
+    expect(pending.stats().waiters).toBe(0);
+    expect(pending.dequeue()).toBe(3); // the worker's items, FIFO
+    await w.terminate();
+  }, 30_000);
 
   it("whenEnqueued and whenExpired reject with the signal's reason when it aborts, before or while waiting", async () => {
     const domain = make(1);
@@ -177,69 +173,69 @@ describe("shared pending structure", () => {
     expect(pending.takeExpired()).toBe(1); // nothing was lost to the aborted waits
   });
 
-  it(
-    "items retired by a worker terminated before their grace period ends are reclaimed by the main thread",
-    async () => {
-      const domain = make(4);
-      const pending = createSharedPending(domain, { capacity: 64 });
-      const guard = domain.readLock(); // blocks the grace period the worker requests
+  it("items retired by a worker terminated before their grace period ends are reclaimed by the main thread", async () => {
+    const domain = make(4);
+    const pending = createSharedPending(domain, { capacity: 64 });
+    const guard = domain.readLock(); // blocks the grace period the worker requests
+    const w = new Worker(WORKER, {
+      workerData: { rcu: domain.handle, pending: pending.handle, mode: "retire", from: 10, to: 20 },
+    });
+    domain.watch(w);
+    pending.watch(w);
+    const msg = await new Promise<{ enqueued: number }>((resolve) => w.once("message", resolve));
+    expect(msg.enqueued).toBe(10);
+    await new Promise((resolve) => setTimeout(resolve, 30)); // let the worker start driving the grace period
+    await w.terminate();
+    expect(pending.size).toBe(10);
+    expect(pending.takeExpired()).toBe(-1); // still inside: not expired
+    guard.unlock();
+    await pending.whenExpired();
+    const out: number[] = [];
+    pending.drainExpired((i) => out.push(i));
+    expect(out).toEqual([10, 11, 12, 13, 14, 15, 16, 17, 18, 19]);
+  }, 30_000);
+
+  it("3 workers and the main thread enqueue and take at once: every item exactly once, never before its grace period", async () => {
+    const domain = make(8);
+    const total = 3 * 400;
+    const pending = createSharedPending(domain, { capacity: total });
+    const data = new SharedArrayBuffer(4 * (1 + 2 * total));
+    const words = new Int32Array(data);
+    const ws = [0, 1, 2].map((k) => {
       const w = new Worker(WORKER, {
-        workerData: { rcu: domain.handle, pending: pending.handle, mode: "retire", from: 10, to: 20 },
+        workerData: {
+          rcu: domain.handle,
+          pending: pending.handle,
+          mode: "churn",
+          from: k * 400,
+          to: (k + 1) * 400,
+          data,
+          total,
+        },
       });
       domain.watch(w);
       pending.watch(w);
-      const msg = await new Promise<{ enqueued: number }>((resolve) => w.once("message", resolve));
-      expect(msg.enqueued).toBe(10);
-      await new Promise((resolve) => setTimeout(resolve, 30)); // let the worker start driving the grace period
-      await w.terminate();
-      expect(pending.size).toBe(10);
-      expect(pending.takeExpired()).toBe(-1); // still inside: not expired
-      guard.unlock();
-      await pending.whenExpired();
-      const out: number[] = [];
-      pending.drainExpired((i) => out.push(i));
-      expect(out).toEqual([10, 11, 12, 13, 14, 15, 16, 17, 18, 19]);
-    },
-    30_000,
-  );
-
-  it(
-    "3 workers and the main thread enqueue and take at once: every item exactly once, never before its grace period",
-    async () => {
-      const domain = make(8);
-      const total = 3 * 400;
-      const pending = createSharedPending(domain, { capacity: total });
-      const data = new SharedArrayBuffer(4 * (1 + 2 * total));
-      const words = new Int32Array(data);
-      const ws = [0, 1, 2].map((k) => {
-        const w = new Worker(WORKER, {
-          workerData: { rcu: domain.handle, pending: pending.handle, mode: "churn", from: k * 400, to: (k + 1) * 400, data, total },
-        });
-        domain.watch(w);
-        pending.watch(w);
-        return w;
+      return w;
+    });
+    const reports = ws.map((w) => new Promise<{ early: number }>((resolve) => w.once("message", resolve)));
+    let mainEarly = 0;
+    while (Atomics.load(words, 0) < total) {
+      // the main thread is a reader too (its sections delay grace periods) and a taker
+      domain.read(() => {
+        for (let item; (item = pending.takeExpired()) !== -1;) {
+          if (!domain.poll(Atomics.load(words, 1 + total + item) >>> 0)) mainEarly++;
+          Atomics.add(words, 1 + item, 1);
+          Atomics.add(words, 0, 1);
+        }
       });
-      const reports = ws.map((w) => new Promise<{ early: number }>((resolve) => w.once("message", resolve)));
-      let mainEarly = 0;
-      while (Atomics.load(words, 0) < total) {
-        // the main thread is a reader too (its sections delay grace periods) and a taker
-        domain.read(() => {
-          for (let item; (item = pending.takeExpired()) !== -1; ) {
-            if (!domain.poll(Atomics.load(words, 1 + total + item) >>> 0)) mainEarly++;
-            Atomics.add(words, 1 + item, 1);
-            Atomics.add(words, 0, 1);
-          }
-        });
-        await new Promise((resolve) => setTimeout(resolve, 1));
-      }
-      const early = (await Promise.all(reports)).reduce((n, r) => n + r.early, mainEarly);
-      await Promise.all(ws.map(exited));
-      const counts = Array.from(words.subarray(1, 1 + total));
-      expect(counts.filter((c) => c !== 1)).toEqual([]);
-      expect(early).toBe(0);
-      expect(pending.size).toBe(0);
-      expect(pending.stats().taken).toBe(total);
-    },
-    60_000,
-  );
+      await new Promise((resolve) => setTimeout(resolve, 1));
+    }
+    const early = (await Promise.all(reports)).reduce((n, r) => n + r.early, mainEarly);
+    await Promise.all(ws.map(exited));
+    const counts = Array.from(words.subarray(1, 1 + total));
+    expect(counts.filter((c) => c !== 1)).toEqual([]);
+    expect(early).toBe(0);
+    expect(pending.size).toBe(0);
+    expect(pending.stats().taken).toBe(total);
+  }, 60_000);
 });

@@ -260,7 +260,10 @@ class SharedPendingImpl implements SharedPending {
 
   enqueue(index: number): void {
     if (typeof index !== "number" || !(index >= 0 && index <= MAX_ITEM && index === Math.floor(index))) {
-      throw new RcuError("INVALID_OPTION", `enqueue(${describeValue(index)}): items are integers in 0..2^31-1 (arena slot indices).`);
+      throw new RcuError(
+        "INVALID_OPTION",
+        `enqueue(${describeValue(index)}): items are integers in 0..2^31-1 (arena slot indices).`,
+      );
     }
     const i32 = this.i32;
     this.lock();
@@ -299,7 +302,10 @@ class SharedPendingImpl implements SharedPending {
       throw new RcuError("INVALID_OPTION", `drainExpired(cb, max): cb must be a function, got ${describeValue(cb)}.`);
     }
     if (typeof max !== "number" || !(max >= 0)) {
-      throw new RcuError("INVALID_OPTION", `drainExpired(cb, max): max must be a number ≥ 0 (or omitted), got ${describeValue(max)}.`);
+      throw new RcuError(
+        "INVALID_OPTION",
+        `drainExpired(cb, max): max must be a number ≥ 0 (or omitted), got ${describeValue(max)}.`,
+      );
     }
     let n = 0;
     while (n < max) {
@@ -422,7 +428,10 @@ export function createSharedPending(domain: SharedDomain, options: SharedPending
   checkDomain(domain);
   const requested = checkOptions("createSharedPending", options, ["capacity"], false).capacity;
   if (typeof requested !== "number" || !Number.isInteger(requested) || requested < 1 || requested > MAX_CAPACITY) {
-    throw new RcuError("INVALID_OPTION", `capacity must be an integer in 1..${MAX_CAPACITY}, got ${describeValue(requested)}.`);
+    throw new RcuError(
+      "INVALID_OPTION",
+      `capacity must be an integer in 1..${MAX_CAPACITY}, got ${describeValue(requested)}.`,
+    );
   }
   const capacity = nextPow2(requested);
   const buffer = new SharedArrayBuffer((ENTRIES + 2 * capacity) * 4);
@@ -465,7 +474,10 @@ export function attachSharedPending(handle: SharedPendingHandle, domain: SharedD
     new Int32Array(h.buffer)[CAPACITY] !== h.capacity ||
     h.buffer.byteLength < (ENTRIES + 2 * h.capacity) * 4
   ) {
-    throw new RcuError("INVALID_OPTION", "Not a shared pending handle: pass the `handle` of a structure from createSharedPending().");
+    throw new RcuError(
+      "INVALID_OPTION",
+      "Not a shared pending handle: pass the `handle` of a structure from createSharedPending().",
+    );
   }
   if (new Int32Array(h.buffer)[DOMAIN_WORD] !== domainId(domain)) {
     throw new RcuError(

@@ -240,7 +240,21 @@ export function describeFlavor(name: string, make: MakeDomain): void {
         const { domain } = drv;
         const pending = pendingWork(drv);
         const waiters = domain.stats().waiters; // the deferred engine's one armed notification
-        const bad: unknown[] = [2, 3, 5, -4, 4.5, NaN, Infinity, 2 ** 60, "4", null, undefined, {}, domain.getState() + 4];
+        const bad: unknown[] = [
+          2,
+          3,
+          5,
+          -4,
+          4.5,
+          NaN,
+          Infinity,
+          2 ** 60,
+          "4",
+          null,
+          undefined,
+          {},
+          domain.getState() + 4,
+        ];
         // 0 is a past cookie after a 2^32 wrap of shared's wrap-safe 32-bit cookies; elsewhere it is never produced
         if (!domainCapabilities(domain).crossThread) bad.push(0);
         for (const cookie of bad) {

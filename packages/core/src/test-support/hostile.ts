@@ -31,11 +31,36 @@ export const thenableMakers: ReadonlyArray<() => unknown> = [
   () => ({ then: (_ok: () => void, fail: (e: unknown) => void) => setImmediate(() => fail(Object.create(null))) }),
   () => ({ then: (ok: () => void) => ok() }),
   () => ({ then: (_ok: () => void, fail: (e: unknown) => void) => fail(Symbol("why")) }),
-  () => ({ then: (ok: () => void, fail: (e: unknown) => void) => { ok(); fail(1); ok(); } }),
-  () => ({ then: (ok: () => void, fail: (e: unknown) => void) => { fail(revokedProxy()); ok(); } }),
-  () => ({ then: () => { throw Object.create(null) as object; } }),
-  () => ({ then: (ok: () => void) => { ok(); throw new Error("after settling"); } }),
-  () => Object.defineProperty({}, "then", { get: () => { throw revokedProxy(); } }),
+  () => ({
+    then: (ok: () => void, fail: (e: unknown) => void) => {
+      ok();
+      fail(1);
+      ok();
+    },
+  }),
+  () => ({
+    then: (ok: () => void, fail: (e: unknown) => void) => {
+      fail(revokedProxy());
+      ok();
+    },
+  }),
+  () => ({
+    then: () => {
+      throw Object.create(null) as object;
+    },
+  }),
+  () => ({
+    then: (ok: () => void) => {
+      ok();
+      throw new Error("after settling");
+    },
+  }),
+  () =>
+    Object.defineProperty({}, "then", {
+      get: () => {
+        throw revokedProxy();
+      },
+    }),
   () => ({ then: (ok: () => void) => queueMicrotask(ok) }),
   () => ({ then: 42 }),
   () => Object.assign(() => {}, { then: (ok: () => void) => ok() }),
@@ -67,12 +92,23 @@ export const valueMakers: ReadonlyArray<() => unknown> = [
   throwingGetters,
   () => [],
   () => ({}),
-  () => ({ __proto__: null, toString: () => { throw new Error("toString"); } }),
-  () => ({ get message() { throw new Error("message getter"); } }),
+  () => ({
+    __proto__: null,
+    toString: () => {
+      throw new Error("toString");
+    },
+  }),
+  () => ({
+    get message() {
+      throw new Error("message getter");
+    },
+  }),
   () => new Error("plain"),
   () => Object.assign(new Error("odd"), { name: Symbol("name") }),
   () => () => {},
-  () => () => { throw Object.create(null) as object; },
+  () => () => {
+    throw Object.create(null) as object;
+  },
   () => new AbortController().signal,
   () => AbortSignal.abort(Object.create(null)),
 ];
@@ -100,7 +136,9 @@ export const hostile: fc.Arbitrary<Hostile> = fc.noShrink(
     { weight: 1, arbitrary: labelled(thenableMakers, "thenable") },
     {
       weight: 1,
-      arbitrary: fc.oneof(fc.integer(), fc.double(), fc.bigInt(), fc.string()).map((v) => box(fc.stringify(v), () => v)),
+      arbitrary: fc
+        .oneof(fc.integer(), fc.double(), fc.bigInt(), fc.string())
+        .map((v) => box(fc.stringify(v), () => v)),
     },
   ),
 );
@@ -111,17 +149,19 @@ export interface Behaviour {
   readonly value: unknown;
 }
 
-export const callbackBehaviour: fc.Arbitrary<Behaviour> = fc.record({ throws: fc.boolean(), h: hostile }).map(({ throws, h }) => {
-  let made: { v: unknown } | undefined;
-  return {
-    throws,
-    get value() {
-      made ??= { v: h.make() };
-      return made.v;
-    },
-    [fc.toStringMethod]: () => `${throws ? "throws" : "returns"} ${h.label}`,
-  } as Behaviour;
-});
+export const callbackBehaviour: fc.Arbitrary<Behaviour> = fc
+  .record({ throws: fc.boolean(), h: hostile })
+  .map(({ throws, h }) => {
+    let made: { v: unknown } | undefined;
+    return {
+      throws,
+      get value() {
+        made ??= { v: h.make() };
+        return made.v;
+      },
+      [fc.toStringMethod]: () => `${throws ? "throws" : "returns"} ${h.label}`,
+    } as Behaviour;
+  });
 
 /** A callback acting out `b`. */
 export function act(b: Behaviour): () => unknown {
@@ -133,25 +173,33 @@ export function act(b: Behaviour): () => unknown {
 
 /** A hostile value or a sane one, made at run time. */
 export function either(sane: fc.Arbitrary<unknown>): fc.Arbitrary<Hostile> {
-  return fc.oneof(sane.map((v) => box(fc.stringify(v), () => v)), hostile);
+  return fc.oneof(
+    sane.map((v) => box(fc.stringify(v), () => v)),
+    hostile,
+  );
 }
 
 /** An options object (made at run time): known keys with hostile or sane values, maybe a misspelt key. */
 export function hostileOptions(known: Readonly<Record<string, fc.Arbitrary<unknown>>>): fc.Arbitrary<Hostile> {
-  const record = fc.record(
-    Object.fromEntries(Object.entries(known).map(([k, sane]) => [k, either(sane)])),
-    { requiredKeys: [] },
-  );
+  const record = fc.record(Object.fromEntries(Object.entries(known).map(([k, sane]) => [k, either(sane)])), {
+    requiredKeys: [],
+  });
   type Made = Partial<Record<string, Hostile>>;
-  const build = (r: Made): Record<string, unknown> => Object.fromEntries(Object.entries(r).map(([k, h]) => [k, h!.make()]));
-  const label = (r: Made): string => `{ ${Object.entries(r).map(([k, h]) => `${k}: ${h!.label}`).join(", ")} }`;
+  const build = (r: Made): Record<string, unknown> =>
+    Object.fromEntries(Object.entries(r).map(([k, h]) => [k, h!.make()]));
+  const label = (r: Made): string =>
+    `{ ${Object.entries(r)
+      .map(([k, h]) => `${k}: ${h!.label}`)
+      .join(", ")} }`;
   return fc.oneof(
     { weight: 4, arbitrary: record.map((r) => box(label(r), () => build(r))) },
     {
       weight: 1,
       arbitrary: fc
         .tuple(record, fc.constantFrom("flavour", "maxx", "signl", "__proto__", "constructor"))
-        .map(([r, k]) => box(`${label(r)} + ${k}`, () => Object.defineProperty(build(r), k, { value: 1, enumerable: true }))),
+        .map(([r, k]) =>
+          box(`${label(r)} + ${k}`, () => Object.defineProperty(build(r), k, { value: 1, enumerable: true })),
+        ),
     },
     { weight: 1, arbitrary: hostile },
   );

@@ -189,9 +189,7 @@ export const runDeferred = <R>(
     );
   }).pipe(
     Effect.asVoid,
-    Effect.tapCause((cause) =>
-      Effect.logError(message, cause).pipe(Effect.annotateLogs({ rcuDomain: domain.name })),
-    ),
+    Effect.tapCause((cause) => Effect.logError(message, cause).pipe(Effect.annotateLogs({ rcuDomain: domain.name }))),
   );
   return Effect.runPromiseExitWith(context)(program).then((exit) => {
     if (exit._tag === "Success") return;
@@ -249,7 +247,12 @@ export const awaitDriving = (
         );
       }
       manual.advance();
-      return settled ? step(turn) : Effect.andThen(realTurn, Effect.suspend(() => step(turn + 1)));
+      return settled
+        ? step(turn)
+        : Effect.andThen(
+            realTurn,
+            Effect.suspend(() => step(turn + 1)),
+          );
     };
     return step(0);
   });

@@ -116,7 +116,8 @@ class Release implements Cmd {
     expect(r.pool.isLive(obj, lease.generation)).toBe(false);
     m.leased.delete(obj);
     m.releasedLeases.push(lease);
-    if (m.closed) m.owned -= 1; // late release after drain destroys
+    if (m.closed)
+      m.owned -= 1; // late release after drain destroys
     else m.pending.set(obj, { startsAtRelease: m.gpStarts, readersAtRelease: [...m.readers.keys()] });
   }
   toString(): string {

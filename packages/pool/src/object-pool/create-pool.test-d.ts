@@ -1,6 +1,14 @@
 import type { RcuDomain } from "@rcu/core";
 import { describe, expectTypeOf, it } from "vitest";
-import { createPool, isPoolError, PoolError, type Lease, type Pool, type PoolErrorCode, type PoolStats } from "../index.js";
+import {
+  createPool,
+  isPoolError,
+  PoolError,
+  type Lease,
+  type Pool,
+  type PoolErrorCode,
+  type PoolStats,
+} from "../index.js";
 
 declare const domain: RcuDomain;
 

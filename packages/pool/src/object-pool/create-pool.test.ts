@@ -132,13 +132,20 @@ describe("createPool", () => {
     const { domain, pool } = setup({ strict: true, max: 1 });
     const a = pool.acquire();
     a.release();
-    expect(() => a.release()).toThrow(expect.objectContaining({ code: "STALE_RELEASE", message: expect.stringMatching(/already released/) as unknown }));
+    expect(() => a.release()).toThrow(
+      expect.objectContaining({ code: "STALE_RELEASE", message: expect.stringMatching(/already released/) as unknown }),
+    );
     expect(() => {
       a[Symbol.dispose]();
     }).not.toThrow();
     domain.advance();
     const b = pool.acquire();
-    expect(() => a.release()).toThrow(expect.objectContaining({ code: "STALE_RELEASE", message: expect.stringMatching(/lent again.*generation 2/) as unknown }));
+    expect(() => a.release()).toThrow(
+      expect.objectContaining({
+        code: "STALE_RELEASE",
+        message: expect.stringMatching(/lent again.*generation 2/) as unknown,
+      }),
+    );
     expect(pool.isLive(b.value, b.generation)).toBe(true);
   });
 
@@ -205,7 +212,9 @@ describe("createPool", () => {
     const shared = {};
     const same = createPool({ domain, create: () => shared });
     same.acquire();
-    expect(() => same.acquire()).toThrow(expect.objectContaining({ code: "CREATE_FAILED", message: expect.stringMatching(/already owns/) as unknown }));
+    expect(() => same.acquire()).toThrow(
+      expect.objectContaining({ code: "CREATE_FAILED", message: expect.stringMatching(/already owns/) as unknown }),
+    );
     const notObject = createPool({ domain, create: () => null as unknown as object });
     expect(() => notObject.acquire()).toThrow(expect.objectContaining({ code: "CREATE_FAILED" }));
   });
@@ -265,7 +274,10 @@ describe("createPool", () => {
     await pool.drain();
     expect(calls.sort()).toEqual([0, 1, 2]);
     expect(onError).toHaveBeenCalledTimes(1);
-    expect(onError.mock.calls[0]![0]).toMatchObject({ code: "DESTROY_FAILED", cause: expect.objectContaining({ message: "close failed" }) as unknown });
+    expect(onError.mock.calls[0]![0]).toMatchObject({
+      code: "DESTROY_FAILED",
+      cause: expect.objectContaining({ message: "close failed" }) as unknown,
+    });
     expect(pool.stats()).toMatchObject({ owned: 0, destroyed: 3 });
   });
 
@@ -298,6 +310,8 @@ describe("createPool", () => {
   ])("rejects bad options %o with INVALID_OPTION", (bad, message) => {
     const domain = createManualDomain();
     const options = { domain, create: () => ({}), ...bad } as unknown as PoolOptions<object>;
-    expect(() => createPool(options)).toThrow(expect.objectContaining({ code: "INVALID_OPTION", message: expect.stringMatching(message) as unknown }));
+    expect(() => createPool(options)).toThrow(
+      expect.objectContaining({ code: "INVALID_OPTION", message: expect.stringMatching(message) as unknown }),
+    );
   });
 });

@@ -93,108 +93,112 @@ describe("typesafe pools", () => {
     let validatedReads = 0;
 
     fc.assert(
-      fc.property(fc.array(step, { minLength: 20, maxLength: 120, size: "max" }), fc.integer({ min: 3, max: 6 }), (steps, max) => {
-        const domain = createManualDomain();
-        const pool = createPool<Row>({
-          domain,
-          create: () => ({ key: -1, version: -1, check: -1 }),
-          reset: (row) => {
-            row.key = row.version = row.check = -1;
-          },
-          typesafe: true,
-          max,
-        });
-        // Ground truth, independent of the pool: how many times the writer has been handed each object.
-        const lends = new Map<Row, number>();
-        const index = new Map<number, { obj: Row; gen: number }>();
-        const leases = new Map<number, Lease<Row>>();
-        let version = 0;
+      fc.property(
+        fc.array(step, { minLength: 20, maxLength: 120, size: "max" }),
+        fc.integer({ min: 3, max: 6 }),
+        (steps, max) => {
+          const domain = createManualDomain();
+          const pool = createPool<Row>({
+            domain,
+            create: () => ({ key: -1, version: -1, check: -1 }),
+            reset: (row) => {
+              row.key = row.version = row.check = -1;
+            },
+            typesafe: true,
+            max,
+          });
+          // Ground truth, independent of the pool: how many times the writer has been handed each object.
+          const lends = new Map<Row, number>();
+          const index = new Map<number, { obj: Row; gen: number }>();
+          const leases = new Map<number, Lease<Row>>();
+          let version = 0;
 
-        const write = (key: number): void => {
-          const lease = pool.tryAcquire();
-          if (lease === undefined) return;
-          const row = lease.value;
-          lends.set(row, (lends.get(row) ?? 0) + 1);
-          row.key = key;
-          row.version = ++version;
-          row.check = checksum(key, row.version);
-          index.set(key, { obj: row, gen: lease.generation }); // publish, then retire the old row
-          leases.get(key)?.release();
-          leases.set(key, lease);
-        };
+          const write = (key: number): void => {
+            const lease = pool.tryAcquire();
+            if (lease === undefined) return;
+            const row = lease.value;
+            lends.set(row, (lends.get(row) ?? 0) + 1);
+            row.key = key;
+            row.version = ++version;
+            row.check = checksum(key, row.version);
+            index.set(key, { obj: row, gen: lease.generation }); // publish, then retire the old row
+            leases.get(key)?.release();
+            leases.set(key, lease);
+          };
 
-        // A reader is a small state machine; each "read" step moves one reader one phase, so the writer
-        // can run between any two of its field reads (an srcu reader spanning awaits).
-        interface Reader {
-          phase: number;
-          guard?: ReadGuard | undefined;
-          key: number;
-          entry?: { obj: Row; gen: number };
-          lendsAtStart: number;
-          seenKey: number;
-          seenVersion: number;
-          seenCheck: number;
-        }
-        const readers: Reader[] = [0, 1, 2].map(() => ({
-          phase: 0,
-          key: 0,
-          lendsAtStart: 0,
-          seenKey: 0,
-          seenVersion: 0,
-          seenCheck: 0,
-        }));
-
-        const readStep = (r: Reader, key: number): void => {
-          switch (r.phase) {
-            case 0: {
-              const entry = index.get(key);
-              if (entry === undefined) return;
-              r.guard = domain.readLock();
-              r.key = key;
-              r.entry = entry; // keep the generation published with the object
-              r.lendsAtStart = lends.get(entry.obj)!;
-              r.phase = 1;
-              return;
-            }
-            case 1:
-              r.seenKey = r.entry!.obj.key;
-              r.phase = 2;
-              return;
-            case 2:
-              r.seenVersion = r.entry!.obj.version;
-              r.phase = 3;
-              return;
-            case 3:
-              r.seenCheck = r.entry!.obj.check;
-              r.phase = 4;
-              return;
-            default: {
-              const { obj, gen } = r.entry!;
-              const valid = pool.generationOf(obj) === gen; // re-check
-              const reused = lends.get(obj) !== r.lendsAtStart;
-              expect(valid).toBe(!reused); // every reuse detected, and no false alarm
-              const consistent = r.seenKey === r.key && r.seenCheck === checksum(r.seenKey, r.seenVersion);
-              if (valid) {
-                validatedReads += 1;
-                expect(consistent).toBe(true); // a validated snapshot is one whole row
-              } else {
-                detectedReuses += 1;
-                if (!consistent) tornReadsCaught += 1;
-              }
-              r.guard!.unlock();
-              r.guard = undefined;
-              r.phase = 0;
-            }
+          // A reader is a small state machine; each "read" step moves one reader one phase, so the writer
+          // can run between any two of its field reads (an srcu reader spanning awaits).
+          interface Reader {
+            phase: number;
+            guard?: ReadGuard | undefined;
+            key: number;
+            entry?: { obj: Row; gen: number };
+            lendsAtStart: number;
+            seenKey: number;
+            seenVersion: number;
+            seenCheck: number;
           }
-        };
+          const readers: Reader[] = [0, 1, 2].map(() => ({
+            phase: 0,
+            key: 0,
+            lendsAtStart: 0,
+            seenKey: 0,
+            seenVersion: 0,
+            seenCheck: 0,
+          }));
 
-        for (const s of steps) {
-          if (s.kind === "write") write(s.key);
-          else if (s.kind === "gp") domain.advance();
-          else readStep(readers[s.reader]!, s.key);
-        }
-        for (const r of readers) r.guard?.unlock();
-      }),
+          const readStep = (r: Reader, key: number): void => {
+            switch (r.phase) {
+              case 0: {
+                const entry = index.get(key);
+                if (entry === undefined) return;
+                r.guard = domain.readLock();
+                r.key = key;
+                r.entry = entry; // keep the generation published with the object
+                r.lendsAtStart = lends.get(entry.obj)!;
+                r.phase = 1;
+                return;
+              }
+              case 1:
+                r.seenKey = r.entry!.obj.key;
+                r.phase = 2;
+                return;
+              case 2:
+                r.seenVersion = r.entry!.obj.version;
+                r.phase = 3;
+                return;
+              case 3:
+                r.seenCheck = r.entry!.obj.check;
+                r.phase = 4;
+                return;
+              default: {
+                const { obj, gen } = r.entry!;
+                const valid = pool.generationOf(obj) === gen; // re-check
+                const reused = lends.get(obj) !== r.lendsAtStart;
+                expect(valid).toBe(!reused); // every reuse detected, and no false alarm
+                const consistent = r.seenKey === r.key && r.seenCheck === checksum(r.seenKey, r.seenVersion);
+                if (valid) {
+                  validatedReads += 1;
+                  expect(consistent).toBe(true); // a validated snapshot is one whole row
+                } else {
+                  detectedReuses += 1;
+                  if (!consistent) tornReadsCaught += 1;
+                }
+                r.guard!.unlock();
+                r.guard = undefined;
+                r.phase = 0;
+              }
+            }
+          };
+
+          for (const s of steps) {
+            if (s.kind === "write") write(s.key);
+            else if (s.kind === "gp") domain.advance();
+            else readStep(readers[s.reader]!, s.key);
+          }
+          for (const r of readers) r.guard?.unlock();
+        },
+      ),
       { numRuns: 300 },
     );
     // Not vacuous: reuse under readers happened, and some of it would have produced a torn row.

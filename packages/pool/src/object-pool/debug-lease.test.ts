@@ -95,7 +95,12 @@ describe("debug pools", () => {
     const pool = createPool({ domain, create: () => ({}), debug: true, strict: true });
     const lease = pool.acquire();
     releaseHere(lease);
-    expect(() => lease.release()).toThrow(expect.objectContaining({ code: "STALE_RELEASE", message: expect.stringMatching(/First released at:\n.*releaseHere/s) as unknown }));
+    expect(() => lease.release()).toThrow(
+      expect.objectContaining({
+        code: "STALE_RELEASE",
+        message: expect.stringMatching(/First released at:\n.*releaseHere/s) as unknown,
+      }),
+    );
   });
 
   it("reports a lease garbage-collected without release (LEAKED_LEASE, with the acquire stack)", async () => {

@@ -11,9 +11,13 @@ export function describe(err: unknown): string {
 }
 
 export function domainClosedError(poolName: string, cause: unknown): PoolError {
-  return new PoolError("CLOSED", `Pool "${poolName}": its domain is closed or closing. Create pools on a live domain.`, {
-    cause,
-  });
+  return new PoolError(
+    "CLOSED",
+    `Pool "${poolName}": its domain is closed or closing. Create pools on a live domain.`,
+    {
+      cause,
+    },
+  );
 }
 
 export function closedError(poolName: string, what: string): PoolError {
@@ -69,7 +73,10 @@ export function createThrewError(poolName: string, err: unknown): PoolError {
 }
 
 export function createReturnedNonObjectError(poolName: string, value: unknown): PoolError {
-  return new PoolError("CREATE_FAILED", `Pool "${poolName}": create() returned ${describeValue(value)}; it must return a new object.`);
+  return new PoolError(
+    "CREATE_FAILED",
+    `Pool "${poolName}": create() returned ${describeValue(value)}; it must return a new object.`,
+  );
 }
 
 export function createReturnedOwnedError(poolName: string): PoolError {

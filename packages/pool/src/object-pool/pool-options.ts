@@ -121,7 +121,9 @@ export function resolvePoolOptions<T extends object>(options: PoolOptions<T>): R
     // a revoked proxy or a throwing getter: not a domain
   }
   if (!isDomain || domain === undefined) {
-    throw invalid("`domain` must be an RcuDomain (createDomain() from '@rcu/core'); it decides when objects may be reused.");
+    throw invalid(
+      "`domain` must be an RcuDomain (createDomain() from '@rcu/core'); it decides when objects may be reused.",
+    );
   }
   if (typeof create !== "function") throw invalid("`create` must be a function that returns a new object.");
   if (reset !== undefined && typeof reset !== "function") throw invalid("`reset` must be a function or omitted.");
@@ -131,7 +133,8 @@ export function resolvePoolOptions<T extends object>(options: PoolOptions<T>): R
     throw invalid(`\`max\` must be a positive integer or Infinity, got ${describeValue(max)}.`);
   }
   const min = options.min ?? 0;
-  if (!(Number.isInteger(min) && min >= 0)) throw invalid(`\`min\` must be a non-negative integer, got ${describeValue(min)}.`);
+  if (!(Number.isInteger(min) && min >= 0))
+    throw invalid(`\`min\` must be a non-negative integer, got ${describeValue(min)}.`);
   if (min > max) throw invalid(`\`min\` (${min}) must not exceed \`max\` (${max}).`);
   const maxFree = options.maxFree ?? Number.POSITIVE_INFINITY;
   if (!(maxFree === Number.POSITIVE_INFINITY || (Number.isInteger(maxFree) && maxFree >= 0))) {
@@ -139,10 +142,12 @@ export function resolvePoolOptions<T extends object>(options: PoolOptions<T>): R
   }
   for (const flag of ["typesafe", "strict", "debug"] as const) {
     const value = options[flag];
-    if (value !== undefined && typeof value !== "boolean") throw invalid(`\`${flag}\` must be a boolean, got ${typeof value}.`);
+    if (value !== undefined && typeof value !== "boolean")
+      throw invalid(`\`${flag}\` must be a boolean, got ${typeof value}.`);
   }
   if (options.name !== undefined && typeof options.name !== "string") throw invalid("`name` must be a string.");
-  if (options.onError !== undefined && typeof options.onError !== "function") throw invalid("`onError` must be a function.");
+  if (options.onError !== undefined && typeof options.onError !== "function")
+    throw invalid("`onError` must be a function.");
   poolCount += 1;
   return {
     domain,

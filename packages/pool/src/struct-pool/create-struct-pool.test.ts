@@ -129,14 +129,22 @@ describe.each(["lock", "tagged"] as const)("createStructPool (freeList: %s)", (f
     expect(pool.isLive(0)).toBe(false);
     expect(pool.isLive(-1)).toBe(false);
     const loop = createDomain();
-    expect(() => createStructPool({ domain: loop as unknown as SharedDomain, layout, capacity: 1 })).toThrow(/shared domain/);
+    expect(() => createStructPool({ domain: loop as unknown as SharedDomain, layout, capacity: 1 })).toThrow(
+      /shared domain/,
+    );
     void loop.close();
     expect(codeOf(() => createStructPool({ domain, layout, capacity: 0 }))).toBe("INVALID_OPTION");
     expect(codeOf(() => createStructPool({ domain, layout, capacity: 2 ** 21 + 1 }))).toBe("INVALID_OPTION");
-    expect(() => createStructPool({ domain, layout: { x: "f128" } as never, capacity: 1 })).toThrow(/layout\.x is "f128"/);
+    expect(() => createStructPool({ domain, layout: { x: "f128" } as never, capacity: 1 })).toThrow(
+      /layout\.x is "f128"/,
+    );
     expect(codeOf(() => createStructPool({ domain, layout: {}, capacity: 1 }))).toBe("INVALID_OPTION");
-    expect(codeOf(() => createStructPool({ domain, layout, capacity: 1, freeList: "x" as "lock" }))).toBe("INVALID_OPTION");
-    expect(codeOf(() => attachStructPool({ ...pool.handle, buffer: new SharedArrayBuffer(1024) }, domain))).toBe("INVALID_OPTION");
+    expect(codeOf(() => createStructPool({ domain, layout, capacity: 1, freeList: "x" as "lock" }))).toBe(
+      "INVALID_OPTION",
+    );
+    expect(codeOf(() => attachStructPool({ ...pool.handle, buffer: new SharedArrayBuffer(1024) }, domain))).toBe(
+      "INVALID_OPTION",
+    );
   });
 
   it("acquireAsync waits for a released record's grace period, then lends it", async () => {

@@ -110,7 +110,10 @@ export function createStructPool<const L extends StructLayout>(options: StructPo
   const layout = checkLayout(o.layout) as L;
   const capacity = o.capacity;
   if (typeof capacity !== "number" || !Number.isInteger(capacity) || capacity < 1 || capacity > MAX_CAPACITY) {
-    throw new PoolError("INVALID_OPTION", `capacity must be an integer in 1..${MAX_CAPACITY}, got ${describeValue(capacity)}.`);
+    throw new PoolError(
+      "INVALID_OPTION",
+      `capacity must be an integer in 1..${MAX_CAPACITY}, got ${describeValue(capacity)}.`,
+    );
   }
   const freeList = o.freeList ?? "lock";
   if (freeList !== "lock" && freeList !== "tagged") {
@@ -124,7 +127,14 @@ export function createStructPool<const L extends StructLayout>(options: StructPo
   views.control[KIND_WORD] = freeList === "tagged" ? 1 : 0;
   views.control[TYPESAFE_WORD] = o.typesafe === true ? 1 : 0;
   const pending = createSharedPending(domain, { capacity });
-  const handle: StructPoolHandle<L> = { buffer, layout, capacity, typesafe: o.typesafe === true, freeList, pending: pending.handle };
+  const handle: StructPoolHandle<L> = {
+    buffer,
+    layout,
+    capacity,
+    typesafe: o.typesafe === true,
+    freeList,
+    pending: pending.handle,
+  };
   ALL_VIEWS.set(buffer, views);
   const pool = new StructPoolImpl(handle, domain, views, pending, o.strict === true);
   onDomainClose(domain, () => pool.close());
@@ -178,7 +188,10 @@ export function attachStructPool<L extends StructLayout>(
     new Int32Array(h.buffer, 0, 64)[MAGIC_WORD] !== MAGIC ||
     new Int32Array(h.buffer, 0, 64)[CAPACITY_WORD] !== h.capacity
   ) {
-    throw new PoolError("INVALID_OPTION", "Not a struct pool handle: pass the `handle` of a pool from createStructPool().");
+    throw new PoolError(
+      "INVALID_OPTION",
+      "Not a struct pool handle: pass the `handle` of a pool from createStructPool().",
+    );
   }
   const layout = checkLayout(h.layout) as L;
   if (h.buffer.byteLength < structBytes(layout, h.capacity)) {
@@ -190,7 +203,10 @@ export function attachStructPool<L extends StructLayout>(
     h.typesafe !== (new Int32Array(h.buffer, 0, 64)[TYPESAFE_WORD] === 1) ||
     (h.freeList === "tagged") !== (new Int32Array(h.buffer, 0, 64)[KIND_WORD] === 1)
   ) {
-    throw new PoolError("INVALID_OPTION", "Not a struct pool handle: its typesafe/freeList do not match its buffer. Pass the handle unchanged.");
+    throw new PoolError(
+      "INVALID_OPTION",
+      "Not a struct pool handle: its typesafe/freeList do not match its buffer. Pass the handle unchanged.",
+    );
   }
   const views = ALL_VIEWS.get(h.buffer) ?? structViews(h.buffer, layout, h.capacity);
   const pending = attachSharedPending(h.pending, domain);

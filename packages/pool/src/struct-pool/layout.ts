@@ -60,7 +60,9 @@ export type FieldArray<T extends FieldType> = T extends "f64"
 
 type AnyFieldArray = FieldArray<FieldType>;
 
-const CTORS: { readonly [K in FieldType]: new (buffer: SharedArrayBuffer, offset: number, length: number) => FieldArray<K> } = {
+const CTORS: {
+  readonly [K in FieldType]: new (buffer: SharedArrayBuffer, offset: number, length: number) => FieldArray<K>;
+} = {
   f64: Float64Array,
   f32: Float32Array,
   i32: Int32Array,
@@ -153,7 +155,10 @@ export function checkLayout(layout: unknown): StructLayout {
     // a revoked proxy: reading its keys below refuses it
   }
   if (layout === null || typeof layout !== "object" || array) {
-    throw new PoolError("INVALID_OPTION", "layout must be an object mapping field names to types, e.g. { x: 'f64', id: 'u32' }.");
+    throw new PoolError(
+      "INVALID_OPTION",
+      "layout must be an object mapping field names to types, e.g. { x: 'f64', id: 'u32' }.",
+    );
   }
   let entries: Array<[string, unknown]>;
   try {
@@ -166,7 +171,10 @@ export function checkLayout(layout: unknown): StructLayout {
     throw new PoolError("INVALID_OPTION", `layout cannot be read (${describeValue(err)}); pass a plain object.`);
   }
   if (entries.some(([name]) => name === "__proto__")) {
-    throw new PoolError("INVALID_OPTION", "layout: a field cannot be named __proto__ (it would be dropped by copies); rename it.");
+    throw new PoolError(
+      "INVALID_OPTION",
+      "layout: a field cannot be named __proto__ (it would be dropped by copies); rename it.",
+    );
   }
   if (entries.length === 0 || entries.length > MAX_FIELDS) {
     throw new PoolError("INVALID_OPTION", `layout must have 1..${MAX_FIELDS} fields, got ${entries.length}.`);

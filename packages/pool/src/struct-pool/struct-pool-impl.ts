@@ -7,7 +7,16 @@ import type { SharedDomain, SharedPending } from "@rcu/core/shared";
 import { describeValue } from "@rcu/core";
 import { PoolError } from "../pool-error.js";
 import { isHandleShape, notAHandle, readSignal } from "../validate.js";
-import { CLOSED, FREE_HEAD, FREE_LOCK, INDEX_SPACE, type FieldArray, type FieldType, type StructLayout, type StructViews } from "./layout.js";
+import {
+  CLOSED,
+  FREE_HEAD,
+  FREE_LOCK,
+  INDEX_SPACE,
+  type FieldArray,
+  type FieldType,
+  type StructLayout,
+  type StructViews,
+} from "./layout.js";
 import { LockFreeList, TaggedFreeList, threadOwner, type FreeList } from "./free-list.js";
 import { encodeHandle, handleGeneration, handleIndex, isLentGeneration } from "./handle.js";
 import type { StructPool, StructPoolHandle, StructPoolStats } from "./types.js";
@@ -45,7 +54,13 @@ export class StructPoolImpl<L extends StructLayout> implements StructPool<L> {
     this.free =
       handle.freeList === "tagged"
         ? new TaggedFreeList(views.tagged, views.next)
-        : new LockFreeList(createSharedLock(domain, views.control, FREE_LOCK), views.control, views.next, FREE_HEAD, RECOVERED);
+        : new LockFreeList(
+            createSharedLock(domain, views.control, FREE_LOCK),
+            views.control,
+            views.next,
+            FREE_HEAD,
+            RECOVERED,
+          );
   }
 
   get closed(): boolean {
@@ -98,7 +113,9 @@ export class StructPoolImpl<L extends StructLayout> implements StructPool<L> {
       // grace period. None pending, i.e. all lent: wait for a release in any thread. Either may wake early
       // (another thread took it, a backstop): the loop re-checks.
       try {
-        await (this.pending.size !== 0 ? this.pending.whenExpired(waitOptions) : this.pending.whenEnqueued(waitOptions));
+        await (this.pending.size !== 0
+          ? this.pending.whenExpired(waitOptions)
+          : this.pending.whenEnqueued(waitOptions));
       } catch (err) {
         if (isAborted(signal)) throw abortedError(signal); // core rejected with the signal's reason
         if (this.closed) continue; // the domain closed with the pool: tryAcquire throws CLOSED
@@ -140,7 +157,10 @@ export class StructPoolImpl<L extends StructLayout> implements StructPool<L> {
 
   generationOf(index: number): number {
     if (typeof index !== "number" || !(index >= 0 && index < this.capacity && Number.isInteger(index))) {
-      throw new PoolError("INVALID_OPTION", `generationOf(${describeValue(index)}): record indices are integers in 0..${this.capacity - 1}.`);
+      throw new PoolError(
+        "INVALID_OPTION",
+        `generationOf(${describeValue(index)}): record indices are integers in 0..${this.capacity - 1}.`,
+      );
     }
     return Atomics.load(this.gen, index) >>> 0;
   }
@@ -151,7 +171,8 @@ export class StructPoolImpl<L extends StructLayout> implements StructPool<L> {
   }
 
   get<K extends keyof L & string>(handle: number, name: K): number {
-    if (typeof handle !== "number" || !Number.isSafeInteger(handle) || handle < 0) throw notAHandle("get", handle, this.capacity);
+    if (typeof handle !== "number" || !Number.isSafeInteger(handle) || handle < 0)
+      throw notAHandle("get", handle, this.capacity);
     if (typeof name !== "string") throw this.badAccess(handle, name);
     const array = this.fields[name];
     const value = array?.[handleIndex(handle)];
@@ -160,7 +181,8 @@ export class StructPoolImpl<L extends StructLayout> implements StructPool<L> {
   }
 
   set<K extends keyof L & string>(handle: number, name: K, value: number): void {
-    if (typeof handle !== "number" || !Number.isSafeInteger(handle) || handle < 0) throw notAHandle("set", handle, this.capacity);
+    if (typeof handle !== "number" || !Number.isSafeInteger(handle) || handle < 0)
+      throw notAHandle("set", handle, this.capacity);
     if (typeof name !== "string") throw this.badAccess(handle, name);
     const array = this.fields[name];
     const index = handleIndex(handle);
@@ -184,7 +206,10 @@ export class StructPoolImpl<L extends StructLayout> implements StructPool<L> {
 
   private badAccess(handle: number, name: unknown): PoolError {
     return typeof name !== "string" || this.fields[name] === undefined
-      ? new PoolError("INVALID_OPTION", `No field ${describeValue(name)} in this pool's layout (${Object.keys(this.fields).join(", ")}).`)
+      ? new PoolError(
+          "INVALID_OPTION",
+          `No field ${describeValue(name)} in this pool's layout (${Object.keys(this.fields).join(", ")}).`,
+        )
       : new PoolError("STALE_HANDLE", `${describeValue(handle)} is not a handle of this pool (index out of range).`);
   }
 
@@ -223,7 +248,10 @@ export class StructPoolImpl<L extends StructLayout> implements StructPool<L> {
 
   reclaim(max = Infinity): number {
     if (typeof max !== "number" || !(max >= 0)) {
-      throw new PoolError("INVALID_OPTION", `reclaim(max): max must be a number ≥ 0 (or omitted), got ${describeValue(max)}.`);
+      throw new PoolError(
+        "INVALID_OPTION",
+        `reclaim(max): max must be a number ≥ 0 (or omitted), got ${describeValue(max)}.`,
+      );
     }
     let n = 0;
     while (n < max) {
@@ -279,4 +307,3 @@ function abortedError(signal: AbortSignal): PoolError {
 const REUSED_FROM_PENDING = CLOSED + 8;
 const REUSED_EARLY = CLOSED + 9;
 const RECOVERED = CLOSED + 10;
-

@@ -24,7 +24,9 @@ import { Observable, Subscriber } from "rxjs";
  * })
  * @internal
  */
-export function operate<T, R>(init: (source: Observable<T>, subscriber: Subscriber<R>) => void): OperatorFunction<T, R> {
+export function operate<T, R>(
+  init: (source: Observable<T>, subscriber: Subscriber<R>) => void,
+): OperatorFunction<T, R> {
   return (source) =>
     new Observable<R>((subscriber) => {
       init(source, subscriber);

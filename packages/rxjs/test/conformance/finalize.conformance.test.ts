@@ -81,7 +81,9 @@ const cases: Case[] = [
   {
     name: "should call finalize upon disposal",
     run: (r, op) => {
-      const subscription = timer(50).pipe(op(cb(r, "finalize"))).subscribe();
+      const subscription = timer(50)
+        .pipe(op(cb(r, "finalize")))
+        .subscribe();
       r.at(3, () => {
         r.log("disposing");
         subscription.unsubscribe();
@@ -91,14 +93,19 @@ const cases: Case[] = [
   {
     name: "should call finalize when synchronously subscribing to and unsubscribing from a shared Observable",
     run: (r, op) => {
-      interval(4).pipe(op(cb(r, "finalize")), share()).subscribe().unsubscribe();
+      interval(4)
+        .pipe(op(cb(r, "finalize")), share())
+        .subscribe()
+        .unsubscribe();
       r.log("unsubscribed");
     },
   },
   {
     name: "should call two finalize instances in succession on a shared Observable",
     run: (r, op) => {
-      of(7, 8).pipe(op(cb(r, "first")), op(cb(r, "second")), share()).subscribe();
+      of(7, 8)
+        .pipe(op(cb(r, "first")), op(cb(r, "second")), share())
+        .subscribe();
     },
   },
   {
@@ -133,7 +140,9 @@ const cases: Case[] = [
   {
     name: "should handle interop source observables",
     run: (r, op) => {
-      const subscription = interop(NEVER).pipe(op(cb(r, "finalize"))).subscribe();
+      const subscription = interop(NEVER)
+        .pipe(op(cb(r, "finalize")))
+        .subscribe();
       subscription.unsubscribe();
       r.log("unsubscribed");
     },
@@ -141,7 +150,9 @@ const cases: Case[] = [
   {
     name: "should finalize sources before sinks",
     run: (r, op) => {
-      of(3).pipe(op(cb(r, "source")), op(cb(r, "sink"))).subscribe();
+      of(3)
+        .pipe(op(cb(r, "source")), op(cb(r, "sink")))
+        .subscribe();
     },
   },
   {
@@ -177,7 +188,9 @@ const cases: Case[] = [
   {
     name: "should execute finalize even with a sync thrown error",
     run: (r, op) => {
-      failing("bad").pipe(op(cb(r, "finalize"))).subscribe({ error: () => r.log("error") });
+      failing("bad")
+        .pipe(op(cb(r, "finalize")))
+        .subscribe({ error: () => r.log("error") });
     },
   },
   {

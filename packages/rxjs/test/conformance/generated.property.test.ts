@@ -52,11 +52,19 @@ const switchScenario = fc.record({
 
 type SwitchScenario = typeof switchScenario extends fc.Arbitrary<infer S> ? S : never;
 
-function runSwitch(r: Recorder, s: SwitchScenario, op: (p: (k: string) => Observable<string>) => (o: Observable<string>) => Observable<string>): void {
+function runSwitch(
+  r: Recorder,
+  s: SwitchScenario,
+  op: (p: (k: string) => Observable<string>) => (o: Observable<string>) => Observable<string>,
+): void {
   const inners = s.inners.map((spec, i) =>
-    spec.hot ? r.hot(`inner${i}`, spec.marble, undefined, new Error(`inner${i}`)) : r.cold(`inner${i}`, spec.marble, undefined, new Error(`inner${i}`)),
+    spec.hot
+      ? r.hot(`inner${i}`, spec.marble, undefined, new Error(`inner${i}`))
+      : r.cold(`inner${i}`, spec.marble, undefined, new Error(`inner${i}`)),
   );
-  const outer = s.outerHot ? r.hot("outer", s.outer, undefined, new Error("outer")) : r.cold("outer", s.outer, undefined, new Error("outer"));
+  const outer = s.outerHot
+    ? r.hot("outer", s.outer, undefined, new Error("outer"))
+    : r.cold("outer", s.outer, undefined, new Error("outer"));
   r.observe("result", outer.pipe(op((k) => inners[Number(k)]!)), { unsubscribeAt: s.unsubscribeAt });
 }
 
@@ -87,8 +95,14 @@ describe("generated scenarios", () => {
   });
   type FinalizeScenario = typeof finalizeScenario extends fc.Arbitrary<infer S> ? S : never;
 
-  function runFinalize(r: Recorder, s: FinalizeScenario, op: (cb: () => void) => (o: Observable<string>) => Observable<string>): void {
-    let result: Observable<string> = s.hot ? r.hot("source", s.source, undefined, new Error("source")) : r.cold("source", s.source, undefined, new Error("source"));
+  function runFinalize(
+    r: Recorder,
+    s: FinalizeScenario,
+    op: (cb: () => void) => (o: Observable<string>) => Observable<string>,
+  ): void {
+    let result: Observable<string> = s.hot
+      ? r.hot("source", s.source, undefined, new Error("source"))
+      : r.cold("source", s.source, undefined, new Error("source"));
     for (let i = 0; i < s.count; i++) result = result.pipe(op(() => r.log(`cb ${i}`)));
     r.observe("result", result, { unsubscribeAt: s.unsubscribeAt });
   }
@@ -190,7 +204,13 @@ describe("generated scenarios", () => {
   it(`withReadLock (both scopes) and retirePrevious mirror the source like map(identity) (${numRuns} runs)`, () => {
     fc.assert(
       fc.property(mirrorScenario, (s) => {
-        const expected = record((r) => runMirror(r, s, map((v) => v)));
+        const expected = record((r) =>
+          runMirror(
+            r,
+            s,
+            map((v) => v),
+          ),
+        );
         const domain = createManualDomain();
         const disposed: string[] = [];
         const ours = record((r) => {

@@ -147,7 +147,8 @@ export function drivenDomain(domain: ManualDomain, scheduler: TestScheduler, del
   type Cookie = ReturnType<ManualDomain["startPoll"]>;
   const asked: { frame: number; cookie: Cookie; ended: number }[] = [];
   const settle = (): void => {
-    for (const request of asked) if (request.ended === Infinity && domain.poll(request.cookie)) request.ended = scheduler.now();
+    for (const request of asked)
+      if (request.ended === Infinity && domain.poll(request.cookie)) request.ended = scheduler.now();
   };
   const ask = (cookie: Cookie): void => {
     asked.push({ frame: scheduler.now(), cookie, ended: Infinity });

@@ -119,9 +119,18 @@ const mirrorCases: Case[] = [
       r.observe("third", s, { subscribeAt: 6, unsubscribeAt: 8 });
     },
   },
-  { name: "should share an empty source", run: (r, c, n) => r.observe("result", r.cold("source", "|").pipe(shared(c, n))) },
-  { name: "should share a never source", run: (r, c, n) => r.observe("result", r.cold("source", "---").pipe(shared(c, n))) },
-  { name: "should share a throw source", run: (r, c, n) => r.observe("result", r.cold("source", "#").pipe(shared(c, n))) },
+  {
+    name: "should share an empty source",
+    run: (r, c, n) => r.observe("result", r.cold("source", "|").pipe(shared(c, n))),
+  },
+  {
+    name: "should share a never source",
+    run: (r, c, n) => r.observe("result", r.cold("source", "---").pipe(shared(c, n))),
+  },
+  {
+    name: "should share a throw source",
+    run: (r, c, n) => r.observe("result", r.cold("source", "#").pipe(shared(c, n))),
+  },
   {
     name: "should connect when first subscriber subscribes",
     run: (r, c, n) => {

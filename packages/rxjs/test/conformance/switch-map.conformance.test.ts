@@ -191,7 +191,9 @@ const cases: Case[] = [
     // Expected: what the control pulls when nothing unsubscribes the inner early.
     deferred: (traceOfControl) => {
       const unbounded = record((r) => {
-        of(0).pipe(control(() => steps(r, "inner"))).subscribe();
+        of(0)
+          .pipe(control(() => steps(r, "inner")))
+          .subscribe();
       });
       // Synchronous, all in frame 0: after the point where the control stopped, the inner goes on pulling.
       const more = unbounded.events.filter((e) => !traceOfControl.events.includes(e));
@@ -246,18 +248,16 @@ const cases: Case[] = [
       ["never", "throw", "-", "#"],
       ["empty", "throw", "|", "#"],
     ] as const
-  ).map(
-    ([a, b, first, second]): Case => ({
-      name: `should switch inner ${a} and ${b}`,
-      inners: ["first", "second"],
-      run: (r, op) => {
-        const x = r.cold("first", first);
-        const y = r.cold("second", second, undefined, new Error("inner failed"));
-        const source = r.hot("outer", "--1-----2-----|");
-        r.observe("result", source.pipe(op((k) => (k === "1" ? x : y))));
-      },
-    }),
-  ),
+  ).map(([a, b, first, second]): Case => ({
+    name: `should switch inner ${a} and ${b}`,
+    inners: ["first", "second"],
+    run: (r, op) => {
+      const x = r.cold("first", first);
+      const y = r.cold("second", second, undefined, new Error("inner failed"));
+      const source = r.hot("outer", "--1-----2-----|");
+      r.observe("result", source.pipe(op((k) => (k === "1" ? x : y))));
+    },
+  })),
   {
     name: "should handle outer empty",
     inners: [],

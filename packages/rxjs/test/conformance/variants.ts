@@ -66,18 +66,38 @@ export const switchVariants: readonly Variant<SwitchOp>[] = [
   {
     name: "{ domain } on a manual domain, grace period ends in the same frame",
     synchronous: false,
-    make: (r) => onDomain(r, 0, (domain): SwitchOp => (project) => switchMapDeferred(project, { domain })),
+    make: (r) =>
+      onDomain(
+        r,
+        0,
+        (domain): SwitchOp =>
+          (project) =>
+            switchMapDeferred(project, { domain }),
+      ),
   },
   {
     name: "releaseWhen: () => gracePeriod(domain), grace period ends up to 3 frames later",
     synchronous: false,
     make: (r) =>
-      onDomain(r, 3, (domain): SwitchOp => (project) => switchMapDeferred(project, { releaseWhen: () => gracePeriod(domain) })),
+      onDomain(
+        r,
+        3,
+        (domain): SwitchOp =>
+          (project) =>
+            switchMapDeferred(project, { releaseWhen: () => gracePeriod(domain) }),
+      ),
   },
   {
     name: "{ domain } on a manual domain, grace period ends up to 4 frames later",
     synchronous: false,
-    make: (r) => onDomain(r, 4, (domain): SwitchOp => (project) => switchMapDeferred(project, { domain })),
+    make: (r) =>
+      onDomain(
+        r,
+        4,
+        (domain): SwitchOp =>
+          (project) =>
+            switchMapDeferred(project, { domain }),
+      ),
   },
   {
     name: "releaseWhen: () => timer(5), a notifier that fires later",
@@ -98,12 +118,26 @@ export const finalizeVariants: readonly Variant<FinalizeOp>[] = [
   {
     name: "() => gracePeriod(domain) on a manual domain, grace period ends in the same frame",
     synchronous: false,
-    make: (r) => onDomain(r, 0, (domain): FinalizeOp => (callback) => finalizeWhen(callback, () => gracePeriod(domain))),
+    make: (r) =>
+      onDomain(
+        r,
+        0,
+        (domain): FinalizeOp =>
+          (callback) =>
+            finalizeWhen(callback, () => gracePeriod(domain)),
+      ),
   },
   {
     name: "() => gracePeriod(domain), grace period ends up to 3 frames later",
     synchronous: false,
-    make: (r) => onDomain(r, 3, (domain): FinalizeOp => (callback) => finalizeWhen(callback, () => gracePeriod(domain))),
+    make: (r) =>
+      onDomain(
+        r,
+        3,
+        (domain): FinalizeOp =>
+          (callback) =>
+            finalizeWhen(callback, () => gracePeriod(domain)),
+      ),
   },
   {
     name: "() => timer(5), a notifier that fires later",
@@ -128,7 +162,10 @@ export const shareVariants: readonly ShareVariant[] = [0, 2].map((delay) => ({
   name: `gracePeriod(domain) ending up to ${delay} frames later vs timer until then`,
   ours: (r: Recorder) => {
     const driven = drivenDomain(createManualDomain(), r.scheduler, delay);
-    return { notifier: () => gracePeriod(driven.domain), endAt: (frame: number) => driven.endOfGracePeriodAskedAt(frame) };
+    return {
+      notifier: () => gracePeriod(driven.domain),
+      endAt: (frame: number) => driven.endOfGracePeriodAskedAt(frame),
+    };
   },
   control: (r: Recorder, endAt: (frame: number) => number) => () => timer(endAt(r.now()) - r.now()),
 }));

@@ -88,7 +88,6 @@ export function ownerDied(domainWords: Int32Array, maxThreads: number, owner: nu
   return false;
 }
 
-
 /**
  * One lock word at `words[index]`, used by one thread (its tag is fixed at creation). See the header for the
  * protocol and what a recovered lock guarantees.

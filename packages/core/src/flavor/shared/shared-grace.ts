@@ -43,18 +43,7 @@ import { SHARED_CAPABILITIES } from "../capabilities.js";
 import type { Grace, GraceObserver } from "../grace-source.js";
 import { GraceWaiters } from "../waiters.js";
 import type { GraceWaiter } from "../waiters.js";
-import {
-  COMPLETED,
-  GP_PHASE,
-  LOCK,
-  REQUESTED,
-  SEQ,
-  STARTED,
-  WAITING,
-  slotCtr,
-  slotOwner,
-  slotTid,
-} from "./layout.js";
+import { COMPLETED, GP_PHASE, LOCK, REQUESTED, SEQ, STARTED, WAITING, slotCtr, slotOwner, slotTid } from "./layout.js";
 import { before32, done32, end32, plausible32, snap32 } from "../../grace-period.js";
 import { graceTestHooks } from "../../internal/test-hooks.js";
 import { scheduleMicrotask, scheduleTurn } from "../../internal/turn.js";
@@ -247,7 +236,6 @@ export class SharedGrace implements Grace {
     scheduleTurn(task);
   }
 
-
   // ---- the driver: run grace periods or wait for another thread's ------------------------------------------
 
   private requestPending(): boolean {
@@ -274,7 +262,6 @@ export class SharedGrace implements Grace {
     const seq = this.seq;
     this.waiters.runDue((cookie) => done32(seq, cookie));
   }
-
 
   private async drive(): Promise<void> {
     if (this.driving) return;
