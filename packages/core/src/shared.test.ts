@@ -10,6 +10,7 @@ import { isRcuError } from "./errors.js";
 import { graceTestHooks } from "./internal/test-hooks.js";
 import { attachSharedDomain, createSharedDomain } from "./shared.js";
 import type { SharedDomain } from "./shared.js";
+import { closedAfterEach } from "./test-support/closed-after-each.js";
 
 const READER = new URL("../test/fixtures/shared-reader.mjs", import.meta.url);
 const STRESS_MS = Number(process.env.RCU_SHARED_STRESS_MS ?? 1500);
@@ -56,15 +57,9 @@ async function stress(
 }
 
 describe("shared domain across worker threads", () => {
-  const domains: SharedDomain[] = [];
-  const make = (maxThreads: number): SharedDomain => {
-    const d = createSharedDomain({ maxThreads });
-    domains.push(d);
-    return d;
-  };
+  const make = closedAfterEach((maxThreads: number): SharedDomain => createSharedDomain({ maxThreads }));
   afterEach(async () => {
     graceTestHooks.endGracePeriodsEarly = false;
-    for (const d of domains.splice(0)) await d.close();
   });
 
   it("4 workers on 2 cores never see a record reclaimed while they are inside", async () => {

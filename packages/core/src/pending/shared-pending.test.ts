@@ -5,12 +5,13 @@
  * at once hand every item out exactly once and never before its grace period.
  */
 import { Worker } from "node:worker_threads";
-import { afterEach, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { isRcuError } from "../errors.js";
 import { attachSharedPending, createSharedPending } from "./shared-pending.js";
 import { createSharedDomain } from "../shared.js";
 import type { SharedDomain } from "../shared.js";
 import { createDomain } from "../domain.js";
+import { closedAfterEach } from "../test-support/closed-after-each.js";
 
 const WORKER = new URL("../../test/fixtures/shared-pending-worker.mjs", import.meta.url);
 
@@ -28,15 +29,7 @@ function codeOf(fn: () => unknown): string | undefined {
 }
 
 describe("shared pending structure", () => {
-  const domains: SharedDomain[] = [];
-  const make = (maxThreads: number): SharedDomain => {
-    const d = createSharedDomain({ maxThreads });
-    domains.push(d);
-    return d;
-  };
-  afterEach(async () => {
-    for (const d of domains.splice(0)) await d.close();
-  });
+  const make = closedAfterEach((maxThreads: number): SharedDomain => createSharedDomain({ maxThreads }));
 
   it("hands items out FIFO, only after their grace period; dequeue ignores expiry", async () => {
     const domain = make(2);

@@ -8,9 +8,10 @@
 import { Worker } from "node:worker_threads";
 import { createSharedDomain } from "@rcu/core/shared";
 import type { SharedDomain } from "@rcu/core/shared";
-import { afterEach, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { createStructPool } from "./create-struct-pool.js";
 import type { StructPool } from "./create-struct-pool.js";
+import { closedAfterEach } from "../../../core/src/test-support/closed-after-each.js";
 
 const WORKER = new URL("../../test/fixtures/struct-pool-worker.mjs", import.meta.url);
 const MS = Number(process.env.RCU_STRUCT_POOL_STRESS_MS ?? 800);
@@ -35,15 +36,7 @@ function spawn(domain: SharedDomain, pool: StructPool<Layout>, data: Record<stri
 }
 
 describe("struct pool across worker threads", () => {
-  const domains: SharedDomain[] = [];
-  const make = (maxThreads: number): SharedDomain => {
-    const d = createSharedDomain({ maxThreads });
-    domains.push(d);
-    return d;
-  };
-  afterEach(async () => {
-    for (const d of domains.splice(0)) await d.close();
-  });
+  const make = closedAfterEach((maxThreads: number): SharedDomain => createSharedDomain({ maxThreads }));
 
   it.each([
     ["lock", false],
