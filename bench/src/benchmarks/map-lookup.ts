@@ -195,7 +195,7 @@ export const mapLookup: Benchmark = {
   rows: [
     {
       id: "scale",
-      name: "12. map u32 lookups, 2 threads vs 1, per thread-CPU (writer 1 kHz)",
+      name: "14. map u32 lookups, 2 threads vs 1, per thread-CPU (writer 1 kHz)",
       unit: "lookups/µs",
       ratio: "ours/baseline",
       baselineLabel: "1 thread",
@@ -203,7 +203,7 @@ export const mapLookup: Benchmark = {
     },
     {
       id: "scaleWall",
-      name: "12. map u32 lookups, 2 threads vs 1, wall clock (load-sensitive)",
+      name: "14. map u32 lookups, 2 threads vs 1, wall clock (load-sensitive)",
       unit: "lookups/µs",
       ratio: "ours/baseline",
       baselineLabel: "1 thread",
@@ -211,7 +211,7 @@ export const mapLookup: Benchmark = {
     },
     {
       id: "rwlock",
-      name: "12. map lookups vs Atomics rw-lock map, 2 threads, per thread-CPU",
+      name: "14. map lookups vs Atomics rw-lock map, 2 threads, per thread-CPU",
       unit: "lookups/µs",
       ratio: "ours/baseline",
       baselineLabel: "Atomics rw-lock",
@@ -219,7 +219,7 @@ export const mapLookup: Benchmark = {
     },
     {
       id: "message",
-      name: "12. map lookup vs asking an owner thread by message",
+      name: "14. map lookup vs asking an owner thread by message",
       unit: "ns/lookup",
       ratio: "baseline/ours",
       baselineLabel: "postMessage round trip",
@@ -227,7 +227,7 @@ export const mapLookup: Benchmark = {
     },
     {
       id: "u32",
-      name: "12. map lookup+get vs JS Map.get, one thread, u32 keys",
+      name: "14. map lookup+get vs JS Map.get, one thread, u32 keys",
       unit: "ns/lookup",
       ratio: "ours/baseline",
       baselineLabel: "Map.get",
@@ -235,7 +235,7 @@ export const mapLookup: Benchmark = {
     },
     {
       id: "string",
-      name: "12. map lookup+get vs JS Map.get, one thread, string keys",
+      name: "14. map lookup+get vs JS Map.get, one thread, string keys",
       unit: "ns/lookup",
       ratio: "ours/baseline",
       baselineLabel: "Map.get",

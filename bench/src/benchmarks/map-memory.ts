@@ -22,7 +22,7 @@ export const mapMemory: Benchmark = {
   rows: [
     {
       id: "memory",
-      name: "13. map memory, 1M entries read by 4 workers vs per-worker Map copies",
+      name: "15. map memory, 1M entries read by 4 workers vs per-worker Map copies",
       unit: "MB",
       ratio: "ours/baseline",
       baselineLabel: "4 Map copies",
