@@ -3,11 +3,11 @@
  *
  * How it works: the service holds one `@rcu/core` domain. `Rcu.read` installs an exit hook, then enters a core read
  * section (a `readLock()` guard) and adds its token to the fiber's context; the hook leaves it and restores the
- * context, so the section lasts exactly as long as the effect, whether it succeeds, fails or is interrupted. Waiting operations
- * (`synchronize`, `barrier`) wrap core promises; interrupting the fiber aborts the `AbortSignal` handed to core.
- * `Rcu.defer` queues a core callback that runs the effect (with the context of the caller, in a fresh scope) after
- * a grace period; core's `barrier()` and `close()` wait for that run, so closing a layer waits for everything
- * deferred. `Rcu.acquireRelease` registers a finalizer that waits for a grace period and then releases, all inside
+ * context, so the section lasts exactly as long as the effect, whether it succeeds, fails or is interrupted.
+ * Waiting operations (`synchronize`, `barrier`) wrap core promises; interrupting the fiber aborts the `AbortSignal`
+ * handed to core. `Rcu.defer` queues a core callback that runs the effect (with the context of the caller, in a
+ * fresh scope) after a grace period; core's `barrier()` and `close()` wait for that run, so closing a layer waits
+ * for everything deferred. `Rcu.acquireRelease` registers a finalizer that waits for a grace period and then releases, all inside
  * the scope's close.
  *
  * Because an Effect read section can span async boundaries, the domain must be `'srcu'` (or the manual test
