@@ -1,6 +1,6 @@
 import { assert, describe, it, layer } from "@effect/vitest";
 import { createDomain, type RcuDomain } from "@rcu/core";
-import { Context, Deferred, Effect, Exit, Fiber, Layer, Scope } from "effect";
+import { Cause, Context, Deferred, Effect, Exit, Fiber, Layer, Scheduler, Scope } from "effect";
 import { TestClock } from "effect/testing";
 import { Rcu } from "./Rcu.js";
 import type { RcuError } from "./RcuError.js";
@@ -109,6 +109,35 @@ layer(Rcu.layerManual)("Rcu read sections (manual domain)", (it) => {
       yield* Fiber.interrupt(reader);
       assert.strictEqual(yield* readers, 0);
       assert.isTrue(yield* RcuManual.endGracePeriod);
+    }),
+  );
+
+  it.effect("an interruption at any step of Rcu.read, even between exit hook and entry, leaves the section once", () =>
+    Effect.gen(function* () {
+      let entered = 0;
+      const body = Effect.andThen(
+        Effect.sync(() => void entered++),
+        Effect.never,
+      );
+      for (let steps = 0; steps < 24; steps++) {
+        // With a budget of three operations the reader's run loop takes a step or two and then yields to the
+        // scheduler, so each of the parent's yields lets it go a little further: interrupting after `steps` of
+        // them lands on every step boundary of Rcu.read in turn, including the one between the exit hook and the
+        // entry. (With two it makes no progress at all: an inlined continuation counts as an operation too.)
+        const reader = yield* Effect.forkChild(
+          Rcu.read(body).pipe(Effect.provideService(Scheduler.MaxOpsBeforeYield, 3)),
+        );
+        for (let i = 0; i < steps; i++) yield* Effect.yieldNow;
+        yield* Fiber.interrupt(reader);
+        const exit = yield* Fiber.await(reader);
+        // Leaving twice would make core throw (a defect here); never leaving would leave a reader behind.
+        assert.isTrue(Exit.isFailure(exit) && Cause.hasInterruptsOnly(exit.cause), `after ${steps} steps`);
+        assert.strictEqual(yield* readers, 0, `a reader left behind after ${steps} steps`);
+      }
+      // The sweep went past the entry too, not only through the steps before it.
+      assert.isAbove(entered, 0);
+      assert.isBelow(entered, 24);
+      assert.isTrue(yield* RcuManual.advance);
     }),
   );
 

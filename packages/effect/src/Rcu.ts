@@ -1,13 +1,13 @@
 /**
  * `Rcu`: the RCU service of `@rcu/effect` and its operations.
  *
- * How it works: the service holds one `@rcu/core` domain. `Rcu.read` enters a core read section (a `readLock()`
- * guard) in an uninterruptible acquire and leaves it in the release of `Effect.acquireUseRelease`, so the section
- * lasts exactly as long as the effect, whether it succeeds, fails or is interrupted. Waiting operations
- * (`synchronize`, `barrier`) wrap core promises; interrupting the fiber aborts the `AbortSignal` handed to core.
- * `Rcu.defer` queues a core callback that runs the effect (with the context of the caller, in a fresh scope) after
- * a grace period; core's `barrier()` and `close()` wait for that run, so closing a layer waits for everything
- * deferred. `Rcu.acquireRelease` registers a finalizer that waits for a grace period and then releases, all inside
+ * How it works: the service holds one `@rcu/core` domain. `Rcu.read` installs an exit hook, then enters a core read
+ * section (a `readLock()` guard) and adds its token to the fiber's context; the hook leaves it and restores the
+ * context, so the section lasts exactly as long as the effect, whether it succeeds, fails or is interrupted.
+ * Waiting operations (`synchronize`, `barrier`) wrap core promises; interrupting the fiber aborts the `AbortSignal`
+ * handed to core. `Rcu.defer` queues a core callback that runs the effect (with the context of the caller, in a
+ * fresh scope) after a grace period; core's `barrier()` and `close()` wait for that run, so closing a layer waits
+ * for everything deferred. `Rcu.acquireRelease` registers a finalizer that waits for a grace period and then releases, all inside
  * the scope's close.
  *
  * Because an Effect read section can span async boundaries, the domain must be `'srcu'` (or the manual test
@@ -160,45 +160,47 @@ class Section implements Token {
     readonly owner: Fiber.Fiber<unknown, unknown>,
     readonly prev: Token | undefined,
     readonly guard: ReadGuard,
+    /** The owner's context before the section was added to it (restored on exit by `Rcu.read`). */
+    readonly before: Context.Context<never>,
   ) {}
   leave(): void {
     if (!this.open) return;
     this.open = false;
     this.guard.unlock();
   }
+  /** Leaves the section and gives the owner back the context it had before (as `Effect.provideService` does). */
+  exit(): undefined {
+    this.leave();
+    if (this.owner.context !== this.before) this.owner.setContext(this.before);
+    return undefined;
+  }
 }
 
 /** Enters a core read section for `fiber`, nested in the sections already in its context. */
 const enterRead = (fiber: Fiber.Fiber<unknown, unknown>, domain: RcuDomain): Section =>
-  new Section(domain, fiber, currentSection(fiber), domain.readLock());
+  new Section(domain, fiber, currentSection(fiber), domain.readLock(), fiber.context);
 
 const leaveSection = (section: Section) => Effect.sync(() => section.leave());
 
 /**
- * A read section around `self`, on the domain of the `Rcu` service in the fiber's context. The exit hook is in place
- * before the section is entered, so an interruption at any point (even while the fiber yields between the two)
- * leaves it; on exit the fiber gets back the context it had before (as `Effect.provideService` does).
+ * A read section around `self`, on the domain of the `Rcu` service in the fiber's context: three run-loop steps
+ * around `self` (the per-run state, the exit hook, the entry). The exit hook (`onExitPrimitive`: its finalizer is
+ * plain synchronous code that returns no effect, so leaving costs no further step) is in place before the section
+ * is entered, so an interruption at any point, even while the fiber yields between the two, leaves it exactly
+ * once, and one that lands before the entry leaves nothing. The hook keeps the default uninterruptible finalizer:
+ * an interruptible one is skipped when the fiber is interrupted.
  */
 const readIn = <A, E, R>(self: Effect.Effect<A, E, R>): Effect.Effect<A, E, Exclude<R, RcuSection> | Rcu> =>
   Effect.suspend(() => {
     let section: Section | undefined;
-    let before: Context.Context<never> | undefined;
-    let owner: Fiber.Fiber<unknown, unknown> | undefined;
-    const enter = Effect.withFiber((fiber) => {
-      const { domain } = Context.get(fiber.context as Context.Context<Rcu>, Rcu);
-      before = fiber.context;
-      owner = fiber;
-      section = new Section(domain, fiber, currentSection(fiber), domain.readLock());
-      fiber.setContext(Context.add(before, RcuSection, section));
-      return self as Effect.Effect<A, E>;
-    });
-    return Effect.onExit(enter, () => {
-      if (section !== undefined) {
-        section.leave();
-        if (owner!.context !== before) owner!.setContext(before!);
-      }
-      return Effect.void;
-    });
+    return Effect.onExitPrimitive(
+      Effect.withFiber((fiber) => {
+        section = enterRead(fiber, Context.get(fiber.context as Context.Context<Rcu>, Rcu).domain);
+        fiber.setContext(Context.add(section.before, RcuSection, section));
+        return self as Effect.Effect<A, E>;
+      }),
+      () => section?.exit(),
+    );
   });
 
 const readScopedOn = (domain: RcuDomain): Effect.Effect<RcuSection["Service"], never, Scope.Scope> =>

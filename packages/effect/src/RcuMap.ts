@@ -394,6 +394,9 @@ export const get: {
   );
 });
 
+/** What `deref` returns for a key with no value (shared, as each value's own read effect is). */
+const absent: Effect.Effect<Option.Option<never>> = Effect.succeedNone;
+
 /**
  * Reads the value of `key` with no borrow, inside a read section: `Option.some(value)` when the key has a value,
  * `Option.none()` when it is absent or still being acquired (`deref` never starts an acquisition). The value stays
@@ -431,7 +434,8 @@ export const deref: {
   return Effect.withFiber((fiber) => {
     if (!sectionOpenIn(fiber, map.domain)) return Effect.die(notInSection("RcuMap.deref", map.domain.name));
     const entry = slotOf(map, key)?.current;
-    return Effect.succeed(entry === undefined ? Option.none() : Option.some(entry.value));
+    if (entry === undefined) return absent;
+    return (entry.read ??= Effect.succeed(Option.some(entry.value))) as Effect.Effect<Option.Option<A>>;
   });
 });
 

@@ -355,7 +355,7 @@ export const deref = <A, E>(self: RcuRef<A, E>): Effect.Effect<A, E, RcuSection>
   return Effect.withFiber((fiber) => {
     if (!sectionOpenIn(fiber, ref.domain)) return Effect.die(notInSection("RcuRef.deref", ref.domain.name));
     const entry = ref.current;
-    if (entry !== undefined) return Effect.succeed(entry.value);
+    if (entry !== undefined) return (entry.read ??= Effect.succeed(entry.value)) as Effect.Effect<A>;
     if (ref.closed) return Effect.interrupt;
     return acquireFirst(ref);
   });

@@ -20,6 +20,8 @@ export interface Entry<A> {
   retired: boolean;
   released: boolean;
   linger: Fiber.Fiber<void> | undefined;
+  /** `Effect.succeed(value)` (or of `Option.some(value)` for `RcuMap`), made once by the first borrow-free read. */
+  read: Effect.Effect<unknown> | undefined;
 }
 
 /** A fresh entry: nobody borrows it yet, not retired, not released. */
@@ -31,6 +33,7 @@ export const newEntry = <A>(value: A, scope: Scope.Closeable, pinned: boolean): 
   retired: false,
   released: false,
   linger: undefined,
+  read: undefined,
 });
 
 /** What releasing an entry needs from the `RcuRef` or `RcuMap` that owns it. */
