@@ -34,15 +34,15 @@ import { scheduleMicrotask, scheduleTurn } from "../internal/turn.js";
 
 // Performance note: the guard stays a plain object with no call in its constructor and no
 // non-inlined call that receives it, so V8's escape analysis removes the allocation in a tight
-// `readLock()`/`unlock()` pair (no allocation, no scavenges). Hence the debug stack is recorded by
-// `LocalGrace.track` and the draining unlock's slow path lives in `LocalGrace.drained`.
+// `readLock()`/`unlock()` pair (no allocation, no scavenges). A guard held across `await` is allocated: it is
+// two fields (the counter it entered, which becomes `UNLOCKED` on unlock, and its grace source). Debug guards
+// add the stack, recorded by `LocalGrace.track`; the draining unlock's slow path lives in `LocalGrace.drained`.
+const UNLOCKED = 2;
 class Guard implements ReadGuard {
-  done = false;
-  /** Debug: where the reader entered (set by `LocalGrace.track`). */
-  stack: string | undefined = undefined;
   constructor(
     readonly core: LocalGrace,
-    readonly idx: 0 | 1,
+    /** The counter this reader entered (0 or 1), or `UNLOCKED`. */
+    public state: number,
   ) {}
   unlock(): void {
     this.core.unlock(this);
@@ -50,6 +50,11 @@ class Guard implements ReadGuard {
   [Symbol.dispose](): void {
     this.core.unlock(this);
   }
+}
+
+/** A debug guard: also where the reader entered, for stall reports. */
+class DebugGuard extends Guard {
+  stack: string | undefined = undefined;
 }
 
 /** How a {@link LocalGrace} runs: who flips, what the flavour allows, who observes, debug checks. */
@@ -77,7 +82,7 @@ export class LocalGrace implements Grace {
   private microArmed = false;
   private expediteNext = false;
   /** Debug: live guards per counter, for stall reports. */
-  readonly liveGuards: [Set<Guard>, Set<Guard>] | undefined;
+  readonly liveGuards: [Set<DebugGuard>, Set<DebugGuard>] | undefined;
   /** Manual mode: continuations waiting for the next manual call ("the next turn"). */
   private readonly manualTurn: Array<() => void> = [];
 
@@ -106,9 +111,8 @@ export class LocalGrace implements Grace {
     const idx = this.idx;
     if (idx === 0) this.c0++;
     else this.c1++;
-    const guard = new Guard(this, idx);
-    if (this.liveGuards !== undefined) this.track(guard, idx);
-    return guard;
+    if (this.liveGuards !== undefined) return this.track(idx);
+    return new Guard(this, idx);
   }
 
   enterSync(): number {
@@ -123,22 +127,32 @@ export class LocalGrace implements Grace {
     if (left === 0 && token !== this.idx) this.drained();
   }
 
-  /** Debug: records where `guard` entered and keeps it for stall reports. */
-  private track(guard: Guard, idx: 0 | 1): void {
+  private readonly exit0 = (): void => this.exitSync(0);
+  private readonly exit1 = (): void => this.exitSync(1);
+
+  exitFn(token: number): () => void {
+    return token === 0 ? this.exit0 : this.exit1;
+  }
+
+  /** Debug: a guard that records where its reader entered, kept for stall reports. */
+  private track(idx: 0 | 1): Guard {
+    const guard = new DebugGuard(this, idx);
     guard.stack = new Error("reader entered here").stack;
     this.liveGuards![idx].add(guard);
+    return guard;
   }
 
   unlock(guard: Guard): void {
-    if (guard.done) {
+    const idx = guard.state;
+    if (idx === UNLOCKED) {
       throw new RcuError(
         "UNLOCK_TWICE",
         "This read guard was already unlocked. Unlock each guard exactly once (prefer `using guard = domain.readLock()`).",
       );
     }
-    guard.done = true;
-    this.liveGuards?.[guard.idx].delete(guard);
-    this.exitSync(guard.idx);
+    guard.state = UNLOCKED;
+    if (this.liveGuards !== undefined) this.liveGuards[idx]!.delete(guard as DebugGuard);
+    this.exitSync(idx);
   }
 
   /** The last reader on the old counter left: schedule the completion, never run it inline. */
