@@ -83,6 +83,12 @@ export class LocalGrace implements Grace {
   private expediteNext = false;
   /** Debug: live guards per counter, for stall reports. */
   readonly liveGuards: [Set<DebugGuard>, Set<DebugGuard>] | undefined;
+  /**
+   * Never handed out: keeps the guard class's instance map alive while no reader holds a guard. Otherwise a
+   * full GC between sections frees the map and deoptimises every function that checks it (readLock, unlock
+   * and their callers); see `Batch.reuse` for the same effect in the engine.
+   */
+  readonly guardMapAnchor: ReadGuard = new Guard(this, UNLOCKED);
   /** Manual mode: continuations waiting for the next manual call ("the next turn"). */
   private readonly manualTurn: Array<() => void> = [];
 
