@@ -34,15 +34,15 @@ import { scheduleMicrotask, scheduleTurn } from "../internal/turn.js";
 
 // Performance note: the guard stays a plain object with no call in its constructor and no
 // non-inlined call that receives it, so V8's escape analysis removes the allocation in a tight
-// `readLock()`/`unlock()` pair (no allocation, no scavenges). A guard held across `await` is allocated: it is
-// two fields (the counter it entered, which becomes `UNLOCKED` on unlock, and its grace source). Debug guards
-// add the stack, recorded by `LocalGrace.track`; the draining unlock's slow path lives in `LocalGrace.drained`.
-const UNLOCKED = 2;
+// `readLock()`/`unlock()` pair (no allocation, no scavenges). Hence the debug stack is recorded by
+// `LocalGrace.track` and the draining unlock's slow path lives in `LocalGrace.drained`.
 class Guard implements ReadGuard {
+  done = false;
+  /** Debug: where the reader entered (set by `LocalGrace.track`). */
+  stack: string | undefined = undefined;
   constructor(
     readonly core: LocalGrace,
-    /** The counter this reader entered (0 or 1), or `UNLOCKED`. */
-    public state: number,
+    readonly idx: 0 | 1,
   ) {}
   unlock(): void {
     this.core.unlock(this);
@@ -52,9 +52,11 @@ class Guard implements ReadGuard {
   }
 }
 
-/** A debug guard: also where the reader entered, for stall reports. */
-class DebugGuard extends Guard {
-  stack: string | undefined = undefined;
+/** A guard that was never entered and counts as unlocked. */
+function unlockedGuard(core: LocalGrace): Guard {
+  const guard = new Guard(core, 0);
+  guard.done = true;
+  return guard;
 }
 
 /** How a {@link LocalGrace} runs: who flips, what the flavour allows, who observes, debug checks. */
@@ -82,13 +84,14 @@ export class LocalGrace implements Grace {
   private microArmed = false;
   private expediteNext = false;
   /** Debug: live guards per counter, for stall reports. */
-  readonly liveGuards: [Set<DebugGuard>, Set<DebugGuard>] | undefined;
+  readonly liveGuards: [Set<Guard>, Set<Guard>] | undefined;
   /**
-   * Never handed out: keeps the guard class's instance map alive while no reader holds a guard. Otherwise a
-   * full GC between sections frees the map and deoptimises every function that checks it (readLock, unlock
-   * and their callers); see `Batch.reuse` for the same effect in the engine.
+   * Never handed out (already unlocked): keeps the guard class's instance map alive while no reader holds a
+   * guard. A class's map is held only by its instances and, weakly, by optimised code, so a full GC between
+   * sections would free it and deoptimise `readLock`, `unlock` and their callers (see `Batch.reuse` for the
+   * same effect in the engine).
    */
-  readonly guardMapAnchor: ReadGuard = new Guard(this, UNLOCKED);
+  readonly guardMapAnchor: ReadGuard = unlockedGuard(this);
   /** Manual mode: continuations waiting for the next manual call ("the next turn"). */
   private readonly manualTurn: Array<() => void> = [];
 
@@ -117,8 +120,9 @@ export class LocalGrace implements Grace {
     const idx = this.idx;
     if (idx === 0) this.c0++;
     else this.c1++;
-    if (this.liveGuards !== undefined) return this.track(idx);
-    return new Guard(this, idx);
+    const guard = new Guard(this, idx);
+    if (this.liveGuards !== undefined) this.track(guard, idx);
+    return guard;
   }
 
   enterSync(): number {
@@ -140,25 +144,22 @@ export class LocalGrace implements Grace {
     return token === 0 ? this.exit0 : this.exit1;
   }
 
-  /** Debug: a guard that records where its reader entered, kept for stall reports. */
-  private track(idx: 0 | 1): Guard {
-    const guard = new DebugGuard(this, idx);
+  /** Debug: records where `guard` entered and keeps it for stall reports. */
+  private track(guard: Guard, idx: 0 | 1): void {
     guard.stack = new Error("reader entered here").stack;
     this.liveGuards![idx].add(guard);
-    return guard;
   }
 
   unlock(guard: Guard): void {
-    const idx = guard.state;
-    if (idx === UNLOCKED) {
+    if (guard.done) {
       throw new RcuError(
         "UNLOCK_TWICE",
         "This read guard was already unlocked. Unlock each guard exactly once (prefer `using guard = domain.readLock()`).",
       );
     }
-    guard.state = UNLOCKED;
-    if (this.liveGuards !== undefined) this.liveGuards[idx]!.delete(guard as DebugGuard);
-    this.exitSync(idx);
+    guard.done = true;
+    this.liveGuards?.[guard.idx].delete(guard);
+    this.exitSync(guard.idx);
   }
 
   /** The last reader on the old counter left: schedule the completion, never run it inline. */
