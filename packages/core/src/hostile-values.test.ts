@@ -147,6 +147,42 @@ describe("thenables with broken then", () => {
     },
   );
 
+  it.each([
+    ["loop", () => createDomain()],
+    ["srcu", () => createDomain({ flavor: "srcu" })],
+  ] as const)(
+    "%s: read(fn) returning a native promise holds the section until it settles (also rejected); one whose " +
+      "then() throws before subscribing (a species constructor that throws, a non-promise carrying " +
+      "Promise.prototype.then) ends it at once",
+    async (_name, make) => {
+      const domain: RcuDomain = make();
+      let settle!: () => void;
+      let fail!: (err: unknown) => void;
+      const pending = domain.read(() => new Promise<void>((resolve) => (settle = resolve)));
+      const failing = domain.read(() => new Promise<void>((_resolve, reject) => (fail = reject)));
+      expect(domain.stats().readers).toBe(2);
+      settle();
+      await pending;
+      expect(domain.stats().readers).toBe(1);
+      fail(nullProto());
+      await until(failing);
+      expect(domain.stats().readers).toBe(0);
+
+      class Hostile<T> extends Promise<T> {
+        static override get [Symbol.species](): PromiseConstructor {
+          throw nullProto();
+        }
+      }
+      const fake = { then: Promise.prototype.then };
+      for (const value of [Hostile.resolve(1), fake]) {
+        expect(() => domain.read(() => value)).not.toThrow();
+        expect(domain.stats().readers).toBe(0);
+      }
+      await domain.synchronize();
+      await domain.close();
+    },
+  );
+
   it.each([0, 30_000])(
     "a deferred callback returning a thenable whose then throws settles at once (settleTimeoutMs %i)",
     async (settleTimeoutMs) => {

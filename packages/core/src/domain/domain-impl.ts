@@ -24,7 +24,8 @@ import type { DomainInternals, Drainable } from "./internals.js";
 import { setInternals } from "./internals.js";
 import type { FlavorCapabilities, Grace, GraceMode, GraceObserver } from "../flavor/grace-source.js";
 import { PendingEngine } from "../pending/engine.js";
-import { guardThenable, type SettleOnce } from "../internal/guard-thenable.js";
+import { guardThenable, nativeThen, rejectsAtOnce, settleVia } from "../internal/guard-thenable.js";
+import type { SettleOnce, ThenFn } from "../internal/guard-thenable.js";
 import { readSignal } from "../internal/validate.js";
 import { watchExit } from "../internal/exit-flush.js";
 import { asyncContext, sectionContext } from "./async-context.js";
@@ -209,9 +210,33 @@ export class DomainImpl implements RcuDomain, DomainInternals, GraceObserver {
     else guard.unlock();
   }
 
-  private holdIfThenable(result: unknown): void {
-    const settle = guardThenable(result);
-    if (settle !== undefined) this.holdUntilSettled(settle);
+  private holdIfThenable(result: object): void {
+    let then: unknown;
+    try {
+      then = (result as { then?: unknown }).then;
+    } catch (err) {
+      this.holdUntilSettled(rejectsAtOnce(err));
+      return;
+    }
+    if (typeof then !== "function") return;
+    if (then === nativeThen && !this.debug) this.holdNative(result);
+    else this.holdUntilSettled(settleVia(result, then as ThenFn));
+  }
+
+  /**
+   * Holds an uncounted section over a native promise: a counter slot and that slot's pre-bound exit as both
+   * reactions (a native promise runs one of them, once), so the only allocation is the derived promise
+   * `then` returns. A `then` that throws (a species constructor, a non-promise receiver) registered nothing:
+   * the section ends at once, as for any thenable whose `then` throws.
+   */
+  private holdNative(promise: object): void {
+    const grace = this.grace;
+    const exit = grace.exitFn(grace.enterSync());
+    try {
+      nativeThen.call(promise, exit, exit);
+    } catch {
+      exit();
+    }
   }
 
   private holdUntilSettled(settle: SettleOnce): void {

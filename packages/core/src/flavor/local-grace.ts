@@ -52,6 +52,13 @@ class Guard implements ReadGuard {
   }
 }
 
+/** A guard that was never entered and counts as unlocked. */
+function unlockedGuard(core: LocalGrace): Guard {
+  const guard = new Guard(core, 0);
+  guard.done = true;
+  return guard;
+}
+
 /** How a {@link LocalGrace} runs: who flips, what the flavour allows, who observes, debug checks. */
 export interface LocalGraceOptions {
   readonly mode: GraceMode;
@@ -78,6 +85,13 @@ export class LocalGrace implements Grace {
   private expediteNext = false;
   /** Debug: live guards per counter, for stall reports. */
   readonly liveGuards: [Set<Guard>, Set<Guard>] | undefined;
+  /**
+   * Never handed out (already unlocked): keeps the guard class's instance map alive while no reader holds a
+   * guard. A class's map is held only by its instances and, weakly, by optimised code, so a full GC between
+   * sections would free it and deoptimise `readLock`, `unlock` and their callers (see `Batch.reuse` for the
+   * same effect in the engine).
+   */
+  readonly guardMapAnchor: ReadGuard = unlockedGuard(this);
   /** Manual mode: continuations waiting for the next manual call ("the next turn"). */
   private readonly manualTurn: Array<() => void> = [];
 
@@ -121,6 +135,13 @@ export class LocalGrace implements Grace {
   exitSync(token: number): void {
     const left = token === 0 ? --this.c0 : --this.c1;
     if (left === 0 && token !== this.idx) this.drained();
+  }
+
+  private readonly exit0 = (): void => this.exitSync(0);
+  private readonly exit1 = (): void => this.exitSync(1);
+
+  exitFn(token: number): () => void {
+    return token === 0 ? this.exit0 : this.exit1;
   }
 
   /** Debug: records where `guard` entered and keeps it for stall reports. */

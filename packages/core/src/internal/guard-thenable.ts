@@ -10,6 +10,13 @@
 /** Subscribes to one settlement: exactly one of the callbacks runs, at most once. Never throws. */
 export type SettleOnce = (onFulfilled: () => void, onRejected: (reason: unknown) => void) => void;
 
+/** A `then` method as read off a value (called with the value as `this`). */
+export type ThenFn = (
+  this: unknown,
+  onFulfilled: (value: unknown) => void,
+  onRejected: (reason: unknown) => void,
+) => unknown;
+
 /**
  * `undefined` when `value` is not a thenable (no callable `then`); otherwise a {@link SettleOnce} for it. A
  * value whose `then` cannot even be read is a thenable that rejects with the error the read threw.
@@ -20,9 +27,18 @@ export function guardThenable(value: unknown): SettleOnce | undefined {
   try {
     then = (value as { then?: unknown }).then;
   } catch (err) {
-    return (_onFulfilled, onRejected) => onRejected(err);
+    return rejectsAtOnce(err);
   }
-  if (typeof then !== "function") return undefined;
+  return typeof then === "function" ? settleVia(value, then as ThenFn) : undefined;
+}
+
+/** A {@link SettleOnce} for a thenable whose `then` could not be read: it rejects at once with `err`. */
+export function rejectsAtOnce(err: unknown): SettleOnce {
+  return (_onFulfilled, onRejected) => onRejected(err);
+}
+
+/** A {@link SettleOnce} for `value` through `then`, already read from it (a `then` getter runs once). */
+export function settleVia(value: unknown, then: ThenFn): SettleOnce {
   return (onFulfilled, onRejected) => {
     let settled = false;
     const fulfil = (): void => {
@@ -36,13 +52,17 @@ export function guardThenable(value: unknown): SettleOnce | undefined {
       onRejected(reason);
     };
     try {
-      (then as (this: unknown, f: (v: unknown) => void, r: (e: unknown) => void) => unknown).call(
-        value,
-        fulfil,
-        reject,
-      );
+      then.call(value, fulfil, reject);
     } catch (err) {
       reject(err);
     }
   };
 }
+
+/**
+ * `Promise.prototype.then` as it was when this module loaded. A value whose `then` is this function is a
+ * native promise (or `then` throws a TypeError for it): its reactions run at most once and only one of them,
+ * so callers may pass it shared, pre-bound callbacks without the once-only wrappers above.
+ */
+// eslint-disable-next-line @typescript-eslint/unbound-method -- called with `.call(promise, …)`, never unbound
+export const nativeThen = Promise.prototype.then as ThenFn;

@@ -28,15 +28,29 @@ export class Batch<T> {
   inChunks = 0;
   overflow: T[] | undefined;
   overflowHead = 0;
-  readonly createdAt: number;
+  createdAt: number;
 
   constructor(
-    readonly cookie: number,
+    public cookie: number,
     readonly size: number,
     now: number,
   ) {
     this.createdAt = now;
     this.tailSlot = size;
+  }
+
+  /**
+   * Makes this processed and released batch (empty, no chunks) the batch of `cookie`. The engine keeps its
+   * last processed batch for this: no allocation per grace period, and a `Batch` stays alive across full GCs.
+   * (A class's instance map is held only by its instances and by optimised code, weakly: when none is alive a
+   * full GC frees the map and deoptimises every function that checks it, here the whole enqueue/process path.)
+   */
+  reuse(cookie: number, now: number): this {
+    this.cookie = cookie;
+    this.createdAt = now;
+    this.overflow = undefined;
+    this.overflowHead = 0;
+    return this;
   }
 
   /** Items held (chunk part + overflow part). */

@@ -81,6 +81,8 @@ export interface EngineRole {
 
 export class PendingEngine<T> implements RcuPending<T> {
   private readonly batches: Batch<T>[] = [];
+  /** The last processed batch, released, for the next new batch to reuse (see `Batch.reuse`). */
+  private spare: Batch<T> | undefined;
   private readonly cache: ChunkCache<T>;
   private readonly process: (item: T) => void;
   private readonly sizeOf: ((item: T) => number) | undefined;
@@ -279,7 +281,10 @@ export class PendingEngine<T> implements RcuPending<T> {
       const b = this.batches[i]!;
       if (b.cookie === cookie) return b;
     }
-    const batch = new Batch<T>(cookie, this.cache.size, Date.now());
+    const spare = this.spare;
+    this.spare = undefined;
+    const batch =
+      spare !== undefined ? spare.reuse(cookie, Date.now()) : new Batch<T>(cookie, this.cache.size, Date.now());
     this.batches.push(batch);
     return batch;
   }
@@ -446,6 +451,7 @@ export class PendingEngine<T> implements RcuPending<T> {
         if (b.count === 0) {
           b.release(this.cache);
           batches.shift();
+          this.spare = b;
         }
       }
     } finally {

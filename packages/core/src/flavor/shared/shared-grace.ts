@@ -129,6 +129,12 @@ export class SharedGrace implements Grace {
     }
   }
 
+  private readonly exit = (): void => this.exitSync(0);
+
+  exitFn(_token: number): () => void {
+    return this.exit;
+  }
+
   unlock(guard: SharedGuard): void {
     if (guard.done) {
       throw new RcuError(
