@@ -49,6 +49,7 @@ import {
   STRIPES,
 } from "./map-layout.js";
 import type { AnyMap } from "./shared-map-impl.js";
+import { ensureRecords } from "./record-alloc.js";
 import { migrate } from "./resize.js";
 import { stripe, tryLock, unlock } from "./stripe-lock.js";
 
@@ -145,6 +146,7 @@ function sweepLocked(m: AnyMap): number {
   const queued = new Set<number>();
   for (const item of items) queued.add(item & INDEX_MASK);
   const fresh = Math.min(Atomics.load(m.idx, FRESH), m.maxRecords);
+  ensureRecords(m, fresh); // a writer killed between taking fresh records and growing the buffer for them
   const rec = m.recFor(Math.max(0, fresh - 1));
   let orphans = 0;
   for (let i = 0; i < fresh; i++) {
@@ -172,6 +174,7 @@ function sweepLocked(m: AnyMap): number {
  */
 export function settle(m: AnyMap, word: number, inflight: boolean, held: readonly number[]): number {
   const r = Atomics.load(m.idx, word) - 1;
+  ensureRecords(m, r + 1); // the dead thread may have taken a fresh record before growing the buffer for it
   const rec = m.recFor(r);
   const w = r * m.sw;
   let meta = Atomics.load(rec, w + META);
