@@ -122,9 +122,10 @@ function pass(m: AnyMap, owner: number, blockers: number[]): boolean {
 }
 
 /**
- * Re-enqueues retired records that are in no ring entry: a thread killed between the ring's commit and the
- * return of `takeExpired` (or of `enqueue`) leaves one. Takes every entry out (`dequeue`), marks them, puts
- * them back (with a newer cookie: only later, never earlier) plus the orphans. Safe while writers run: an entry
+ * Re-enqueues retired records that are in no ring entry of their generation: a thread killed between the ring's
+ * commit and the return of `takeExpired` (or between marking a record RETIRED and `enqueue`) leaves one. Takes
+ * every entry out (`dequeue`), puts back those that still name a RETIRED record in their generation, once each
+ * (with a newer cookie: only later, never earlier), plus the orphans. Safe while writers run: an entry
  * it adds for a record that another thread is just taking or retiring is a duplicate, and the generation check
  * on take skips duplicates. One sweep at a time (`m.sweepLock`, taken over from a dead sweeper, whose entries
  * out of the ring this sweep finds as orphans): two at once would each re-add what the other holds out.
@@ -143,24 +144,31 @@ export function sweep(m: AnyMap, owner: number): number {
 function sweepLocked(m: AnyMap): number {
   const items: number[] = [];
   for (let item = m.pending.dequeue(); item !== -1; item = m.pending.dequeue()) items.push(item);
-  const queued = new Set<number>();
-  for (const item of items) queued.add(item & INDEX_MASK);
   const fresh = Math.min(Atomics.load(m.idx, FRESH), m.maxRecords);
   ensureRecords(m, fresh); // a writer killed between taking fresh records and growing the buffer for them
   const rec = m.recFor(Math.max(0, fresh - 1));
+  // Keep one entry per (generation, record) that is still RETIRED in that generation; the others are stale
+  // duplicates, which a writer would skip anyway. A record matched only by a stale entry is an orphan.
+  const keep = new Set<number>();
+  for (const item of items) {
+    const i = item & INDEX_MASK;
+    const meta = i < fresh ? Atomics.load(rec, i * m.sw + META) : 0;
+    if ((meta & 7) === RETIRED && ((meta >>> 8) & GEN_MASK) === item >>> INDEX_BITS) keep.add(item);
+  }
   let orphans = 0;
   for (let i = 0; i < fresh; i++) {
     const meta = Atomics.load(rec, i * m.sw + META);
-    if ((meta & 7) === RETIRED && !queued.has(i)) {
-      items.push((((meta >>> 8) & GEN_MASK) << INDEX_BITS) | i);
-      orphans++;
-    }
+    if ((meta & 7) !== RETIRED) continue;
+    const item = (((meta >>> 8) & GEN_MASK) << INDEX_BITS) | i;
+    if (keep.has(item)) continue;
+    keep.add(item);
+    orphans++;
   }
-  for (const item of items) {
+  for (const item of keep) {
     try {
       m.pending.enqueue(item);
     } catch {
-      // FULL: only a duplicate can overflow a ring sized for every record; dropping it loses nothing
+      // FULL takes more entries than records (duplicates retired meanwhile); a dropped one is re-offered by a later sweep
     }
   }
   return orphans;
