@@ -10,14 +10,16 @@
  * 2. Writer slots: claim each slot of `owner` by CAS of its owner word to minus this thread's id (one winner), and
  *    settle the two records it names by reachability, under their stripe: the in-flight one (if it still has the
  *    generation the slot recorded) is kept if a table links it (it was published) and recycled otherwise; the
- *    retiring one is recycled once unlinked. A settled
- *    slot word is cleared before its record is offered to the ring, so no later pass can mistake a reused record
- *    for the dead thread's. A slot claimed by a recovering thread that died too (minus its id) is taken over by
- *    that thread's own recovery.
+ *    retiring one is recycled once unlinked. A settled slot word is cleared before its record is offered to the
+ *    ring, so no later pass can mistake a reused record for the dead thread's. The slot is freed once both are
+ *    settled. A slot still claimed by a recovering thread that died too (minus its id) is taken over by that
+ *    thread's own recovery.
  * 3. Free the stripes and the resize lock; `sweep` re-offers retired records that are in no ring entry.
  *
- * A record whose stripe another thread holds is left (its slot given back) for another pass: at once when that
- * thread is known dead (it is recovered first, which frees its stripes), else after a short delay. Ring entries
+ * A record whose stripe another thread holds is left for another pass of this thread, its slot still claimed
+ * (so the claim outlives the dead thread's `exit` listener, and passes to this thread's recovery should it die
+ * too): at once when that thread is known dead (it is recovered first, which frees its stripes), else after a
+ * short delay. Ring entries
  * that a recovery adds twice are harmless: taking a record from the ring is a CAS on (generation, RETIRED).
  */
 import {
@@ -98,7 +100,8 @@ function pass(m: AnyMap, owner: number, blockers: number[]): boolean {
   for (let i = 0; i < m.threads; i++) {
     const at = SLOTS + i * SLOT_WORDS;
     const o = Atomics.load(idx, at + SLOT_OWNER);
-    if (o !== owner && o !== -owner) continue;
+    // `owner`'s slot, one it had claimed while recovering another thread, or one this thread left for a retry
+    if (o !== owner && o !== -owner && o !== -m.me) continue;
     if (Atomics.compareExchange(idx, at + SLOT_OWNER, o, -m.me) !== o) continue; // another thread settles it
     let left = false;
     for (const which of [SLOT_INFLIGHT, SLOT_RETIRING]) {
@@ -111,7 +114,7 @@ function pass(m: AnyMap, owner: number, blockers: number[]): boolean {
         left = true;
       }
     }
-    Atomics.store(idx, at + SLOT_OWNER, left ? o : 0); // given back for a later pass, or free
+    if (!left) Atomics.store(idx, at + SLOT_OWNER, 0);
     if (left) done = false;
   }
   for (const word of held) unlock(m, word);
