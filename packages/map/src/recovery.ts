@@ -47,6 +47,7 @@ import {
   SLOT_OWNER,
   SLOT_RETIRING,
   SLOT_WORDS,
+  SIZE,
   STATE,
   STRIPES,
 } from "./map-layout.js";
@@ -105,6 +106,7 @@ function pass(m: AnyMap, owner: number, blockers: number[]): boolean {
     if (Atomics.compareExchange(idx, at + SLOT_OWNER, o, -m.me) !== o) continue; // another thread settles it
     let left = false;
     for (const which of [SLOT_INFLIGHT, SLOT_RETIRING]) {
+      if (left) break; // the retiring word tells whether the in-flight record was an insert: settle it first
       if (Atomics.load(idx, at + which) === 0) continue;
       const blocker = settle(m, at + which, which === SLOT_INFLIGHT, held);
       if (blocker === 0) {
@@ -217,6 +219,11 @@ export function settle(m: AnyMap, word: number, inflight: boolean, held: readonl
       Atomics.store(rec, w + META, (Atomics.load(rec, w + META) & ~7) | LIVE);
       Atomics.store(m.idx, word, 0);
     } else {
+      // A LIVE in-flight record that no table links died just before its publishing store; with no record being
+      // replaced (retiring word 0) it was an insert, which had already counted itself in SIZE.
+      if (inflight && state === LIVE && Atomics.load(m.idx, word - SLOT_INFLIGHT + SLOT_RETIRING) === 0) {
+        Atomics.sub(m.idx, SIZE, 1);
+      }
       meta = (Atomics.load(rec, w + META) & ~7) | RETIRED;
       Atomics.store(rec, w + META, meta);
       Atomics.store(m.idx, word, 0);
