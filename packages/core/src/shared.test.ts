@@ -2,13 +2,14 @@
  * `@rcu/core/shared` with real worker threads (the domain contract for `shared` is registered with the other
  * flavours in domain.contract.test.ts): a multi-worker stress test whose check is
  * proven able to fail (a test-only switch ends grace periods early), cross-thread cookies, slot limits, and a
- * worker terminated inside its section.
+ * worker terminated inside its section, and `threadDied` telling a terminated worker's death synchronously.
  */
+import { existsSync } from "node:fs";
 import { Worker } from "node:worker_threads";
 import { afterEach, describe, expect, it } from "vitest";
 import { isRcuError } from "./errors.js";
 import { graceTestHooks } from "./internal/test-hooks.js";
-import { attachSharedDomain, createSharedDomain } from "./shared.js";
+import { attachSharedDomain, createSharedDomain, threadDied } from "./shared.js";
 import type { SharedDomain } from "./shared.js";
 import { closedAfterEach } from "./test-support/closed-after-each.js";
 
@@ -94,6 +95,55 @@ describe("shared domain across worker threads", () => {
     await p;
     expect(done).toBe(true);
   }, 30_000);
+
+  it.skipIf(!existsSync("/proc/self/task"))(
+    "threadDied() sees a terminated worker dead synchronously, before its exit event (Linux: the kernel's thread list)",
+    async () => {
+      const domain = make(3);
+      const w = new Worker(READER, {
+        workerData: { handle: domain.handle, data: new SharedArrayBuffer(64), ms: 0, mode: "hold" },
+      });
+      domain.watch(w); // frees its slot on exit (it dies inside a section), which cannot run before the checks below
+      const gone = exited(w);
+      await new Promise((resolve) => w.once("message", resolve)); // attached (its slot records its OS thread)
+      const owner = w.threadId + 1;
+      expect(threadDied(domain, owner)).toBe(false);
+      void w.terminate();
+      // No await from here on: the exit event cannot run, only the kernel can say the thread is gone.
+      const park = new Int32Array(new SharedArrayBuffer(4));
+      let polls = 0;
+      while (!threadDied(domain, owner) && polls < 60_000) {
+        Atomics.wait(park, 0, 0, 1);
+        polls++;
+      }
+      expect(threadDied(domain, owner)).toBe(true);
+      await gone;
+      expect(threadDied(domain, owner)).toBe(false); // watch() freed its slot: no longer known
+    },
+    30_000,
+  );
+
+  it("threadDied() is false for a live or unknown thread and refuses bad arguments with INVALID_OPTION", () => {
+    const domain = make(2);
+    expect(threadDied(domain, 1)).toBe(false); // the main thread (threadId 0), alive
+    expect(threadDied(domain, 12_345)).toBe(false); // no slot: unknown
+    for (const owner of [0, -1, 1.5, 2 ** 31, Number.NaN, "1", undefined]) {
+      let thrown: unknown;
+      try {
+        threadDied(domain, owner as number);
+      } catch (err) {
+        thrown = err;
+      }
+      expect(isRcuError(thrown, "INVALID_OPTION")).toBe(true);
+    }
+    let thrown: unknown;
+    try {
+      threadDied({} as SharedDomain, 1);
+    } catch (err) {
+      thrown = err;
+    }
+    expect(isRcuError(thrown, "INVALID_OPTION")).toBe(true);
+  });
 
   it("a cookie from one thread can be polled in another; more than maxThreads attached is TOO_MANY_THREADS", async () => {
     const domain = make(2);

@@ -25,7 +25,7 @@ import {
   slotOwner,
   slotTid,
 } from "./flavor/shared/layout.js";
-import { SharedLock, currentTid } from "./flavor/shared/lock.js";
+import { SharedLock, currentTid, ownerDied } from "./flavor/shared/lock.js";
 import { checkOptions, checkWorker } from "./internal/validate.js";
 import { SharedGrace } from "./flavor/shared/shared-grace.js";
 import type { DomainOptions, RcuDomain } from "./types.js";
@@ -102,7 +102,8 @@ class SharedDomainImpl extends DomainImpl implements SharedDomain {
   readonly handle: SharedDomainHandle;
   readonly slot: number;
   private readonly sharedGrace: SharedGrace;
-  private readonly i32: Int32Array;
+  /** The domain buffer's words (slot table included). */
+  readonly i32: Int32Array;
 
   constructor(handle: SharedDomainHandle, options: Omit<DomainOptions, "flavor">) {
     const i32 = new Int32Array(handle.buffer);
@@ -313,6 +314,45 @@ export function createSharedLock(domain: SharedDomain, words: Int32Array, index:
     new Int32Array(domain.handle.buffer),
     domain.handle.maxThreads,
   );
+}
+
+/**
+ * Whether the thread tagged `owner` (`threadId + 1`, the tag a {@link SharedSpinLock} word holds) is known to
+ * have died while attached to `domain`: its slot records an OS thread id and the kernel no longer lists that
+ * thread (Linux: `/proc/self/task/<tid>`). Answers synchronously — a worker terminated or crashed a moment ago
+ * is seen dead without waiting for its `exit` event — so a structure with its own owner-stamped lock words can
+ * take back a dead holder's locks from inside a spin. `false` means alive, or unknown: no OS thread ids on this
+ * platform, the thread detached, or its slot was already freed by `watch(worker)` (whose `exit` listeners are
+ * then the place to recover). A recycled OS thread id can only make a dead thread look alive, never the reverse.
+ * Costs a file-system lookup: ask after spinning, not on every attempt.
+ *
+ * @throws {RcuError} `INVALID_OPTION` for a domain that is not `shared`, or `owner` not an integer in 1..2^31-1.
+ * @example
+ * import { threadDied } from '@rcu/core/shared'
+ *
+ * // a spin on an owner-stamped lock word that never waits forever on a dead holder
+ * for (;;) {
+ *   const holder = Atomics.compareExchange(words, LOCK, 0, me)
+ *   if (holder === 0) break
+ *   if (threadDied(domain, holder)) recoverFrom(holder) // repair, then free what `holder` held
+ *   else Atomics.wait(words, LOCK, holder, 0.05)
+ * }
+ * @since 0.1.0
+ */
+export function threadDied(domain: SharedDomain, owner: number): boolean {
+  if (!(domain instanceof SharedDomainImpl)) {
+    throw new RcuError(
+      "INVALID_OPTION",
+      "threadDied needs a domain from createSharedDomain() or attachSharedDomain().",
+    );
+  }
+  if (typeof owner !== "number" || !Number.isInteger(owner) || owner < 1 || owner > 0x7fffffff) {
+    throw new RcuError(
+      "INVALID_OPTION",
+      `threadDied(domain, owner): owner is a thread's tag (its threadId + 1, an integer in 1..2^31-1), got ${describeValue(owner)}.`,
+    );
+  }
+  return ownerDied(domain.i32, domain.handle.maxThreads, owner);
 }
 
 export { attachSharedPending, createSharedPending } from "./pending/shared-pending.js";

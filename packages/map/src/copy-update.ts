@@ -131,6 +131,11 @@ export function publish(m: AnyMap, r: number, h: number): number {
     Atomics.store(m.idx, slot + SLOT_INFLIGHT, 0);
     return old;
   }
+  // Insert at the head of the bucket in the newest table (the next one during a resize). The record turns LIVE
+  // right after SIZE counts it: recovery takes a LIVE, unlinked insert as counted (recovery.ts `settle`).
+  const level = m.foundLevel;
+  const head = m.bases[level]! + (h & ((MIN_BUCKETS << level) - 1));
+  Atomics.store(rec, w + NEXT, Atomics.load(m.idx, head));
   if (Atomics.add(m.idx, SIZE, 1) >= m.maxCapacity) {
     Atomics.sub(m.idx, SIZE, 1);
     throw new RcuError(
@@ -138,10 +143,6 @@ export function publish(m: AnyMap, r: number, h: number): number {
       `This map holds maxCapacity (${m.maxCapacity}) keys. Delete keys first, or create it with a larger maxCapacity.`,
     );
   }
-  // Insert at the head of the bucket in the newest table (the next one during a resize).
-  const level = m.foundLevel;
-  const head = m.bases[level]! + (h & ((MIN_BUCKETS << level) - 1));
-  Atomics.store(rec, w + NEXT, Atomics.load(m.idx, head));
   Atomics.store(rec, w + META, (rec[w + META]! & ~0xff) | (level << 3) | LIVE);
   Atomics.store(m.idx, head, r + 1); // publish
   Atomics.store(m.idx, slot + SLOT_INFLIGHT, 0);

@@ -9,10 +9,10 @@
  * | line 1 | `STATE`: current table level, bit 8 set while a resize to the next level runs (readers load it) |
  * | line 2 | `SIZE`: keys present |
  * | line 3 | `FRESH`: records ever handed out (bump allocator) |
- * | line 4 | `RESIZE_LOCK`: owner (threadId + 1) of the resize, 0 when none |
+ * | line 4 | `RESIZE_LOCK`: owner (threadId + 1) of the resize, 0 when none; `SWEEP_LOCK`: owner of a recovery sweep of the pending ring |
  * | line 5 | counters |
  * | `STRIPES` words | writer locks: owner (threadId + 1) or 0; key `k` is guarded by `LOCKS + (hash(k) & (STRIPES - 1))` |
- * | `4 × maxThreads` words | writer slots: owner, record in flight (index + 1), record being retired (index + 1) |
+ * | `4 × maxThreads` words | writer slots: owner (or, while a recovery settles a dead owner's slot, minus the recovering thread's id), record in flight (index + 1), record being retired (index + 1), the in-flight record's generation |
  * | tables | bucket arrays, one per level, never moved or reused: level `l` has `MIN_BUCKETS << l` heads (record index + 1, 0 = empty) |
  *
  * **Record buffer**: record `i` is `stride` words at word `i × stride` (array of structures: a lookup touches
@@ -41,6 +41,8 @@ export const STATE = LINE;
 export const SIZE = 2 * LINE;
 export const FRESH = 3 * LINE;
 export const RESIZE_LOCK = 4 * LINE;
+/** A `createSharedLock` word: one recovery sweep of the pending ring at a time. */
+export const SWEEP_LOCK = 4 * LINE + 1;
 export const RESIZES = 5 * LINE;
 export const RECOVERED = 5 * LINE + 1;
 export const LOCKS = 6 * LINE;
@@ -51,6 +53,8 @@ export const SLOT_WORDS = 4;
 export const SLOT_OWNER = 0;
 export const SLOT_INFLIGHT = 1;
 export const SLOT_RETIRING = 2;
+/** The generation (24 bits) the in-flight record has while this slot's thread holds it: written before `SLOT_INFLIGHT`. */
+export const SLOT_GEN = 3;
 /** Smallest table (buckets). */
 export const MIN_BUCKETS = STRIPES;
 export const RESIZING = 0x100;

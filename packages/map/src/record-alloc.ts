@@ -1,6 +1,7 @@
 /**
  * A writer's records. Each thread claims one writer slot (its owner word, then the record it is publishing
- * and the one it is retiring, which recovery reads if the thread dies). `alloc` takes a record whose grace
+ * and the one it is retiring, which recovery reads if the thread dies, and the generation the record being
+ * published has, which tells recovery whether that record is still the one the slot named). `alloc` takes a record whose grace
  * period ended from the shared pending ring (a CAS on its (generation, RETIRED) meta skips stale duplicates),
  * else a fresh one, growing the record buffer in place; `fill` writes key, hash and values into it before it
  * is published; `retire`/`discard` send a record back through the ring with the current grace-period cookie.
@@ -20,6 +21,7 @@ import {
   META,
   RETIRED,
   SLOTS,
+  SLOT_GEN,
   SLOT_INFLIGHT,
   SLOT_OWNER,
   SLOT_RETIRING,
@@ -90,10 +92,12 @@ export function alloc(m: AnyMap): number {
     const meta = Atomics.load(rec, w + META);
     if ((meta & 7) !== RETIRED || ((meta >>> 8) & GEN_MASK) !== item >>> INDEX_BITS) continue; // a stale duplicate
     const next = ((((meta >>> 8) + 1) & 0xffffff) << 8) | INFLIGHT;
-    if (Atomics.compareExchange(rec, w + META, meta, next) === meta) {
-      Atomics.store(idx, slot + SLOT_INFLIGHT, i + 1);
-      return i;
-    }
+    // The slot names the record (and the generation it is about to get) before the claim, so a thread killed
+    // right after claiming never leaves it named by no one; a lost claim (a duplicate ring entry) un-names it.
+    Atomics.store(idx, slot + SLOT_GEN, next >>> 8);
+    Atomics.store(idx, slot + SLOT_INFLIGHT, i + 1);
+    if (Atomics.compareExchange(rec, w + META, meta, next) === meta) return i;
+    Atomics.store(idx, slot + SLOT_INFLIGHT, 0);
   }
   for (;;) {
     const f = Atomics.load(idx, FRESH);
@@ -105,6 +109,7 @@ export function alloc(m: AnyMap): number {
       );
     }
     if (Atomics.compareExchange(idx, FRESH, f, f + 1) === f) {
+      Atomics.store(idx, slot + SLOT_GEN, 1);
       Atomics.store(idx, slot + SLOT_INFLIGHT, f + 1);
       ensureRecords(m, f + 1);
       const rec = m.recFor(f);

@@ -26,10 +26,13 @@
  * guards a key's bucket in both tables.
  *
  * Dead writers. Every lock word holds its owner (threadId + 1); each writer's slot names the record it is
- * publishing and the one it is retiring. `watch(worker)` runs recovery when the worker exits: it takes over
- * the locks the worker held, finishes any half-moved bucket, decides from reachability whether the in-flight
+ * publishing and the one it is retiring. Recovery runs when a watched worker exits (`watch(worker)`) and, sooner,
+ * in any writer that spins on a stripe whose holder's OS thread is gone (`threadDied` of `@rcu/core/shared`) —
+ * a thread writing synchronously right after `terminate()` never waits for an `exit` event. It takes over the
+ * locks the dead thread held, finishes any half-moved bucket, decides from reachability whether the in-flight
  * record was published (keep) or not (recycle), and whether the record being retired was unlinked (recycle)
- * or not (keep). Records recycled twice are harmless: the ring items carry the record's generation, and taking
+ * or not (keep); stripes and writer slots are claimed by CAS, so recoveries on several threads at once split the
+ * work. Records recycled twice are harmless: the ring items carry the record's generation, and taking
  * one is a CAS on (generation, RETIRED), so a stale duplicate is skipped.
  *
  * Where each part lives. This class holds the state every part shares (views, probe, writer slot) and keeps
@@ -40,7 +43,14 @@
  * copy-update.ts (set/delete/update), resize.ts (grow and migrate), recovery.ts (dead writers).
  */
 import { RcuError } from "@rcu/core";
-import { attachSharedPending, type SharedDomain, type SharedPending } from "@rcu/core/shared";
+import {
+  attachSharedPending,
+  createSharedLock,
+  threadDied,
+  type SharedDomain,
+  type SharedPending,
+  type SharedSpinLock,
+} from "@rcu/core/shared";
 import type { StructLayout } from "@rcu/pool";
 import { deleteKey, setKey, updateKey } from "./copy-update.js";
 import { keyAt, keyAtWord, probe, sameKey, badKey } from "./key-probe.js";
@@ -66,6 +76,7 @@ import {
   RESIZING,
   SIZE,
   STATE,
+  SWEEP_LOCK,
   THREADS_WORD,
   describe,
   tableBase,
@@ -100,6 +111,8 @@ export class SharedMapImpl<K extends KeySpec, L extends StructLayout> implements
   readonly threads: number;
   readonly me: number;
   readonly pending: SharedPending;
+  /** One recovery sweep of the pending ring at a time (recovery.ts). */
+  readonly sweepLock: SharedSpinLock;
   readonly fields: FieldAccess[];
   readonly byName: Record<string, FieldAccess>;
   /** Per level: first table word. */
@@ -144,6 +157,7 @@ export class SharedMapImpl<K extends KeySpec, L extends StructLayout> implements
       this.bases.push(l < this.level0 ? 0 : tableBase(this.threads, this.level0, l));
     this.me = currentThreadId() + 1;
     this.pending = pending ?? attachSharedPending(handle.pending, domain);
+    this.sweepLock = createSharedLock(domain, idx, SWEEP_LOCK);
     this.byName = Object.create(null) as Record<string, FieldAccess>;
     this.rec = new Int32Array(0);
     this.recF64 = new Float64Array(0);
@@ -352,7 +366,17 @@ export class SharedMapImpl<K extends KeySpec, L extends StructLayout> implements
     const owner = worker.threadId + 1;
     this.pending.watch(worker); // runs first: the ring's lock is free before recovery enqueues
     worker.once("exit", () => recover(this, owner));
-    this.domain.watch(worker);
+    this.domain.watch(worker); // after recovery: until its slot is freed, `threadDied` can still name the thread
+  }
+
+  /** Whether the thread tagged `owner` is known dead: its OS thread is gone (stripe-lock.ts asks between parks). */
+  holderDied(owner: number): boolean {
+    return threadDied(this.domain, owner);
+  }
+
+  /** Recovers the dead thread `owner` (recovery.ts), from a writer's spin on a stripe it holds. */
+  recoverDead(owner: number): void {
+    recover(this, owner);
   }
 
   // ---- misc ----------------------------------------------------------------------------------------------

@@ -185,7 +185,9 @@ export interface SharedMap<K extends KeySpec, L extends StructLayout> {
   /**
    * Watches a worker attached to this map: when it exits (even killed mid-write), frees its reader slot
    * (`domain.watch`), releases every lock it held (repairing a half-done resize step), and settles the records
-   * it was writing (published ones stay, the others are recycled after a grace period).
+   * it was writing (published ones stay, the others are recycled after a grace period). On Linux a writer that
+   * meets one of its locks before the `exit` event does the same at once (its OS thread is seen gone), so a
+   * synchronous write right after `worker.terminate()` never waits for the event loop.
    *
    * @example
    * const worker = new Worker(url, { workerData: { rcu: domain.handle, map: map.handle } })

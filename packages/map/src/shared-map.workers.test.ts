@@ -8,14 +8,19 @@
  * the shared counters updated by both threads must have lost no increment.
  *
  * Dead workers: a worker killed while holding a key's lock (inside `update`'s callback) or at random points of
- * a write loop leaves no lock held and no record lost once `watch` has run.
+ * a write loop leaves no lock held and no record lost once `watch` has run; and a thread that writes to a key
+ * whose stripe a just-terminated worker held does not wait for that worker's `exit` event (Linux: the holder's OS
+ * thread is seen gone and its locks are taken back inside the spin).
  */
+import { existsSync } from "node:fs";
 import { Worker } from "node:worker_threads";
 import { attachSharedPending, createSharedDomain } from "@rcu/core/shared";
 import type { SharedDomain } from "@rcu/core/shared";
 import fc from "fast-check";
 import { afterEach, describe, expect, it } from "vitest";
 import { createSharedMap } from "./create-shared-map.js";
+import { mix32 } from "./map-keys.js";
+import { STRIPES } from "./map-layout.js";
 import type { SharedMap } from "./shared-map.js";
 
 const WORKER = new URL("../test/fixtures/map-worker.mjs", import.meta.url);
@@ -248,6 +253,53 @@ describe("shared map across worker threads", () => {
     expect(domain.read(() => map.values(map.lookup(7)!))).toEqual({ v: 2, k: 7, chk: 13, n: 1 });
     expect(map.stats().recovered).toBeGreaterThan(0);
   }, 30_000);
+
+  it.skipIf(!existsSync("/proc/self/task"))(
+    "a synchronous set() on a stripe held by a just-terminated worker takes the lock back without its exit event (Linux)",
+    async () => {
+      // The thread that writes (a worker here, so that a hang fails the test instead of freezing the runner) is the
+      // one that watches and terminates the holder: until it returns to its event loop, no exit listener can free
+      // the lock. Where the OS exposes no thread ids, the exit listener is the only recovery: skipped there.
+      const domain = createSharedDomain({ maxThreads: 3 });
+      domains.push(domain);
+      const map = createSharedMap({ domain, key: "u32", value, capacity: 64 });
+      const key = 7;
+      let sameStripe = key + 1;
+      while (sameStripe === key || ((mix32(sameStripe) ^ mix32(key)) & (STRIPES - 1)) !== 0) sameStripe++;
+      const expected = new Map<number, { v: number; n: number }>();
+      for (const k of [key, 100, 200, 300]) {
+        map.set(k, valuesFor(k, 1));
+        expected.set(k, { v: 1, n: 0 });
+      }
+      const writer = spawn(domain, map, { mode: "kill-holder", key, sameStripe });
+      const gone = exited(writer);
+      let timer: NodeJS.Timeout | undefined;
+      const report = await Promise.race([
+        message<{ done: boolean; recovered: number }>(writer),
+        new Promise<"hung">((resolve) => (timer = setTimeout(() => resolve("hung"), 15_000))),
+      ]);
+      clearTimeout(timer);
+      if (report === "hung") await writer.terminate();
+      expect(report).toMatchObject({ done: true });
+      expect((report as { recovered: number }).recovered).toBeGreaterThan(0);
+      await gone; // its event loop ran the holder's exit listener too: a second recovery pass finds nothing to undo
+      expected.set(key, { v: 2, n: 1 });
+      expected.set(sameStripe, { v: 3, n: 0 });
+      const actual = new Map<number, { v: number; n: number }>();
+      domain.read(() =>
+        map.forEach((h, k) => {
+          expect(map.values(h)).toEqual({ ...valuesFor(k, map.get(h, "v")), n: map.get(h, "n") });
+          actual.set(k, { v: map.get(h, "v"), n: map.get(h, "n") });
+        }),
+      );
+      expect(actual).toEqual(expected);
+      expect(map.size).toBe(expected.size);
+      map.set(key, valuesFor(key, 4)); // the stripe is free here too
+      await domain.synchronize();
+      expect(lostRecords(map, domain)).toBe(0);
+    },
+    30_000,
+  );
 
   it("workers killed at random points of a write loop lose no record and hold no lock", async () => {
     const domain = createSharedDomain({ maxThreads: 4 });

@@ -2,8 +2,14 @@
  * Striped writer locks. A lock word in the index buffer holds 0 (free) or its owner's threadId + 1, taken by
  * CAS; a key's stripe is its hash's low bits, and since the stripe count divides every table size one stripe
  * guards a key's bucket in the old and the new table during a resize. A waiter spins, then parks briefly in
- * `Atomics.wait` (where the thread may block) so a descheduled holder can run. Owner ids let recovery take
- * back the locks of a dead thread.
+ * `Atomics.wait` (where the thread may block) so a descheduled holder can run.
+ *
+ * A holder that died never unlocks, and its `exit` event (where `watch(worker)` recovers it) cannot run while a
+ * thread spins synchronously. So after the spin, at most once per park, a waiter asks whether the holder is known
+ * dead (`threadDied` of `@rcu/core/shared`: the holder's OS thread is gone), and if so runs the map's recovery for
+ * that owner itself: recovery takes over every stripe the dead thread held (one CAS each, so of several threads
+ * recovering at once each stripe goes to exactly one), repairs what it was doing, and frees the stripes; the
+ * waiter then takes its lock as usual. Recovery is reached through the holder object (`recoverDead`), not imported.
  */
 import { LOCKS, STRIPES } from "./map-layout.js";
 
@@ -12,10 +18,14 @@ const SPINS = 256;
 /** One park (ms) while a stripe is held by another thread. */
 const PARK_MS = 0.05;
 
-/** The lock holder: the index buffer's words and this thread's owner id (threadId + 1). */
+/** The lock holder: the index buffer's words, this thread's owner id (threadId + 1), and dead-holder recovery. */
 export interface StripeLockHolder {
   readonly idx: Int32Array;
   readonly me: number;
+  /** Whether the thread tagged `owner` is known dead (its OS thread is gone); `false` when alive or unknown. */
+  holderDied(owner: number): boolean;
+  /** Takes back everything the dead thread `owner` held (recovery.ts `recover`), its stripe locks included. */
+  recoverDead(owner: number): void;
 }
 
 /** This thread's `worker_threads` id (0 on the main thread or where there are no worker threads). */
@@ -44,7 +54,11 @@ export function stripe(h: number): number {
   return LOCKS + (h & (STRIPES - 1));
 }
 
-/** Takes lock `word` for `m.me`, spinning then parking while another thread holds it. */
+/**
+ * Takes lock `word` for `m.me`, spinning then parking while another thread holds it; a holder known dead is
+ * recovered here (which frees its stripes) and the lock retried. Called holding no stripe (at most the resize
+ * lock), so the recovery it runs never waits on this thread.
+ */
 export function lock(m: StripeLockHolder, word: number): void {
   const idx = m.idx;
   const me = m.me;
@@ -52,24 +66,33 @@ export function lock(m: StripeLockHolder, word: number): void {
     const holder = Atomics.compareExchange(idx, word, 0, me);
     if (holder === 0) return;
     // Another writer holds it for a few stores (or runs an update() callback): spin, then park briefly so a
-    // descheduled holder can run. A dead holder's lock is taken back by watch().
-    if (spins >= SPINS && canWait()) Atomics.wait(idx, word, holder, PARK_MS);
+    // descheduled holder can run. Between parks: a holder that died is recovered (frees its stripes).
+    if (spins < SPINS) continue;
+    if (m.holderDied(holder)) {
+      m.recoverDead(holder);
+      continue;
+    }
+    if (canWait()) Atomics.wait(idx, word, holder, PARK_MS);
   }
 }
 
 /**
- * Takes lock `word` like {@link lock} but gives up after `tries` attempts (spinning, then parking briefly):
- * for recovery, which must not wait forever on a holder that may itself be dead.
+ * Takes lock `word` like {@link lock} but gives up after `tries` attempts (spinning, then parking briefly), or
+ * as soon as the holder is known dead: for recovery, which must neither wait forever nor recover another thread
+ * while it holds a dead thread's stripes. Returns 0 when taken, else the holder it gave up on.
  */
-export function tryLock(m: StripeLockHolder, word: number, tries: number): boolean {
+export function tryLock(m: StripeLockHolder, word: number, tries: number): number {
   const idx = m.idx;
   const me = m.me;
+  let holder = 0;
   for (let spins = 0; spins < tries; spins++) {
-    const holder = Atomics.compareExchange(idx, word, 0, me);
-    if (holder === 0) return true;
-    if (spins >= SPINS && canWait()) Atomics.wait(idx, word, holder, PARK_MS);
+    holder = Atomics.compareExchange(idx, word, 0, me);
+    if (holder === 0) return 0;
+    if (spins < SPINS) continue;
+    if (m.holderDied(holder)) return holder;
+    if (canWait()) Atomics.wait(idx, word, holder, PARK_MS);
   }
-  return false;
+  return holder;
 }
 
 /** Releases lock `word`. */
