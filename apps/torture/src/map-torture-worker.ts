@@ -95,6 +95,16 @@ if (data.role === "reader") {
     lane[LANE.reads]!++;
   }
 } else {
+  void write();
+}
+
+/**
+ * The writer's loop, in a function rather than at the module's top level: a worker terminated while its module
+ * is still being evaluated across a top-level `await` can abort the whole process inside V8
+ * (`SourceTextModule::ExecuteAsyncModule`), and this worker is terminated mid-write on purpose. A throw still
+ * reaches the parent as the worker's `error` event (an unhandled rejection ends the worker).
+ */
+async function write(): Promise<void> {
   for (let n = 0; Atomics.load(control, MAP_STOP) === 0; n++) {
     if (n % 64 === 0) await turn();
     const key = rand(data.keySpace);
