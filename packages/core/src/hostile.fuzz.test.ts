@@ -24,6 +24,7 @@ import {
   hostileOptions,
   microtasks,
   noEscapes,
+  pinFuzzSeed,
   type Behaviour,
   type Hostile,
 } from "./test-support/hostile.js";
@@ -32,6 +33,7 @@ import { trackSettle } from "./track-settle.js";
 import type { RcuDomain } from "./types.js";
 
 const RUNS = 1000;
+pinFuzzSeed("core hostile.fuzz");
 const TIMEOUT = 60_000;
 
 /** The call works, or throws an RcuError with a code, or rethrows the user's own value (`allowed`). */

@@ -19,6 +19,7 @@ import {
   hostileOptions,
   microtasks,
   noEscapes,
+  pinFuzzSeed,
   type Behaviour,
   type Hostile,
 } from "../../core/src/test-support/hostile.js";
@@ -28,6 +29,7 @@ import type { Lease } from "./object-pool/lease.js";
 import { isPoolError } from "./pool-error.js";
 
 const RUNS = 1000;
+pinFuzzSeed("pool hostile.fuzz");
 const TIMEOUT = 60_000;
 
 const coded = (err: unknown): boolean => isPoolError(err) || isRcuError(err);

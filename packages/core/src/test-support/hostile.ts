@@ -227,3 +227,16 @@ export async function noEscapes(run: () => Promise<void>): Promise<unknown[]> {
 export function microtasks(): Promise<void> {
   return new Promise((resolve) => setImmediate(resolve));
 }
+
+/**
+ * Pins fast-check's seed for every property of the calling test file and prints it, so that a run that fails
+ * or stalls (a timeout prints no seed) can be replayed: `RCU_FC_SEED=<seed> pnpm exec vitest run <file>`.
+ * Without `RCU_FC_SEED` each run draws a fresh seed, as fast-check does by default.
+ */
+export function pinFuzzSeed(file: string): number {
+  const fromEnv = Number(process.env.RCU_FC_SEED);
+  const seed = Number.isInteger(fromEnv) ? fromEnv : Math.floor(Math.random() * 0x7fffffff);
+  fc.configureGlobal({ ...fc.readConfigureGlobal(), seed });
+  console.info(`[${file}] fast-check seed ${seed} (replay: RCU_FC_SEED=${seed})`);
+  return seed;
+}
