@@ -141,6 +141,60 @@ layer(Rcu.layerManual)("Rcu read sections (manual domain)", (it) => {
     }),
   );
 
+  it.effect(
+    "one Rcu.read effect, nested in itself and run by many fibers at once, keeps every run's section apart",
+    () =>
+      Effect.gen(function* () {
+        // The same effect value runs nested three deep on each of 24 fibers; a third of them are interrupted at
+        // staggered points. Every run must see its own section open for as long as it runs and leave it exactly
+        // once, however the runs of that one effect interleave.
+        const Depth = Context.Reference<number>("test/Depth", { defaultValue: () => 0 });
+        let closedWhileRunning = 0;
+        let finished = 0;
+        const body = Effect.gen(function* () {
+          const section = yield* Rcu.Section;
+          for (let i = 0; i < 4; i++) {
+            yield* Effect.yieldNow;
+            if (!section.open) closedWhileRunning++;
+          }
+          finished++;
+        });
+        const same: Effect.Effect<void, never, Rcu> = Rcu.read(
+          Effect.flatMap(Depth, (depth) =>
+            depth === 0
+              ? body
+              : Effect.gen(function* () {
+                  const outer = yield* Rcu.Section;
+                  yield* Effect.provideService(same, Depth, depth - 1);
+                  if (!outer.open) closedWhileRunning++;
+                }),
+          ),
+        );
+        for (let round = 0; round < 3; round++) {
+          const fibers = yield* Effect.forEach(
+            Array.from({ length: 24 }, (_, i) => i),
+            () =>
+              Effect.forkChild(
+                Effect.provideService(same, Depth, 3).pipe(Effect.provideService(Scheduler.MaxOpsBeforeYield, 3)),
+              ),
+          );
+          for (let i = 0; i < fibers.length; i += 3) {
+            for (let y = 0; y < i % 7; y++) yield* Effect.yieldNow;
+            yield* Fiber.interrupt(fibers[i]!);
+          }
+          const exits = yield* Effect.forEach(fibers, Fiber.await);
+          for (const [i, exit] of exits.entries()) {
+            if (i % 3 !== 0) assert.isTrue(Exit.isSuccess(exit), `fiber ${i}: ${String(exit)}`);
+            else assert.isTrue(Exit.isSuccess(exit) || Cause.hasInterruptsOnly(exit.cause), `fiber ${i}`);
+          }
+          assert.strictEqual(yield* readers, 0, `a reader left behind in round ${round}`);
+        }
+        assert.strictEqual(closedWhileRunning, 0);
+        assert.isAtLeast(finished, 3 * 16);
+        assert.isTrue(yield* RcuManual.advance);
+      }),
+  );
+
   it.effect("the section is left when the effect fails or dies", () =>
     Effect.gen(function* () {
       const failed = yield* Effect.exit(Rcu.read(Effect.fail("boom")));

@@ -176,11 +176,14 @@ class Section implements Token {
   }
 }
 
-/** Enters a core read section for `fiber`, nested in the sections already in its context. */
-const enterRead = (fiber: Fiber.Fiber<unknown, unknown>, domain: RcuDomain): Section =>
-  new Section(domain, fiber, currentSection(fiber), domain.readLock(), fiber.context);
+/** Enters a core read section for `fiber`, nested in `prev` (the innermost section already in its context). */
+const enterRead = (fiber: Fiber.Fiber<unknown, unknown>, domain: RcuDomain, prev: Token | undefined): Section =>
+  new Section(domain, fiber, prev, domain.readLock(), fiber.context);
 
 const leaveSection = (section: Section) => Effect.sync(() => section.leave());
+
+/** How many idle frames one `Rcu.read` effect keeps for reuse (its usual number of fibers inside it at once). */
+const maxIdleFrames = 64;
 
 /**
  * A read section around `self`, on the domain of the `Rcu` service in the fiber's context: three run-loop steps
@@ -189,24 +192,51 @@ const leaveSection = (section: Section) => Effect.sync(() => section.leave());
  * is entered, so an interruption at any point, even while the fiber yields between the two, leaves it exactly
  * once, and one that lands before the entry leaves nothing. The hook keeps the default uninterruptible finalizer:
  * an interruptible one is skipped when the fiber is interrupted.
+ *
+ * The per-run state is a `Frame`: the hook and the entry built once around one mutable slot for the section. A
+ * frame serves one run at a time; its hook gives it back to this effect's idle list, and the next run (on any
+ * fiber) takes it from there instead of building a new one. A run interrupted before its hook was installed just
+ * drops its frame. Contexts are immutable, so the domain and the enclosing section read from the last context a
+ * section was entered from are kept with it: a loop (or sibling fibers) entering from the same context skips both
+ * lookups.
  */
-const readIn = <A, E, R>(self: Effect.Effect<A, E, R>): Effect.Effect<A, E, Exclude<R, RcuSection> | Rcu> =>
-  Effect.suspend(() => {
-    let section: Section | undefined;
-    return Effect.onExitPrimitive(
+const readIn = <A, E, R>(self: Effect.Effect<A, E, R>): Effect.Effect<A, E, Exclude<R, RcuSection> | Rcu> => {
+  const idle: Array<Frame> = [];
+  let lastContext: Context.Context<never> | undefined;
+  let lastDomain!: RcuDomain;
+  let lastPrev: Token | undefined;
+  class Frame {
+    section: Section | undefined = undefined;
+    readonly run: Effect.Effect<A, E, Exclude<R, RcuSection> | Rcu> = Effect.onExitPrimitive(
       Effect.withFiber((fiber) => {
-        section = enterRead(fiber, Context.get(fiber.context as Context.Context<Rcu>, Rcu).domain);
-        fiber.setContext(Context.add(section.before, RcuSection, section));
+        const context = fiber.context;
+        if (context !== lastContext) {
+          lastDomain = Context.get(context as Context.Context<Rcu>, Rcu).domain;
+          lastPrev = currentSection(fiber);
+          lastContext = context;
+        }
+        const section = (this.section = enterRead(fiber, lastDomain, lastPrev));
+        fiber.setContext(Context.add(context, RcuSection, section));
         return self as Effect.Effect<A, E>;
       }),
-      () => section?.exit(),
+      () => {
+        const section = this.section;
+        if (section !== undefined) {
+          this.section = undefined;
+          section.exit();
+        }
+        if (idle.length < maxIdleFrames) idle.push(this);
+        return undefined;
+      },
     );
-  });
+  }
+  return Effect.suspend(() => (idle.pop() ?? new Frame()).run);
+};
 
 const readScopedOn = (domain: RcuDomain): Effect.Effect<RcuSection["Service"], never, Scope.Scope> =>
   Effect.uninterruptible(
     Effect.withFiber((fiber) => {
-      const section = enterRead(fiber, domain);
+      const section = enterRead(fiber, domain, currentSection(fiber));
       // The rest of this fiber (until the enclosing `provide`/`scoped` restores its context) and every fiber it
       // forks see the section; once the scope closes the token is closed and no longer counts.
       fiber.setContext(Context.add(fiber.context, RcuSection, section));
