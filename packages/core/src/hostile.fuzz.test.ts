@@ -25,6 +25,7 @@ import {
   microtasks,
   noEscapes,
   pinFuzzSeed,
+  settlesCleanly,
   type Behaviour,
   type Hostile,
 } from "./test-support/hostile.js";
@@ -37,15 +38,6 @@ pinFuzzSeed("core hostile.fuzz");
 const TIMEOUT = 60_000;
 
 /** The call works, or throws an RcuError with a code, or rethrows the user's own value (`allowed`). */
-function settlesCleanly(fn: () => unknown, allowed: (err: unknown) => boolean = () => false): unknown {
-  try {
-    return fn();
-  } catch (err) {
-    if (allowed(err)) return undefined;
-    expect(isRcuError(err), `threw ${describeValue(err)}`).toBe(true);
-    return undefined;
-  }
-}
 
 /** A returned promise resolves or rejects with an RcuError (or an abort reason / the user's value when allowed). */
 async function promiseSettlesCleanly(value: unknown, allowed: (err: unknown) => boolean = () => false): Promise<void> {
@@ -101,7 +93,8 @@ describe("adversarial: factories", { timeout: TIMEOUT }, () => {
     await fc.assert(
       fc.asyncProperty(domainOptions, async (options) => {
         const escaped = await noEscapes(async () => {
-          const domain = settlesCleanly(() => createDomain(options.make() as never)) as RcuDomain | undefined;
+          const domain = settlesCleanly(() => createDomain(options.make() as never), isRcuError) as
+            RcuDomain | undefined;
           if (domain !== undefined) await domain.close();
         });
         expect(escaped).toEqual([]);
@@ -114,7 +107,8 @@ describe("adversarial: factories", { timeout: TIMEOUT }, () => {
     await fc.assert(
       fc.asyncProperty(domainOptions, async (options) => {
         const escaped = await noEscapes(async () => {
-          const domain = settlesCleanly(() => createManualDomain(options.make() as never)) as ManualDomain | undefined;
+          const domain = settlesCleanly(() => createManualDomain(options.make() as never), isRcuError) as
+            ManualDomain | undefined;
           if (domain !== undefined) await closeManual(domain);
         });
         expect(escaped).toEqual([]);
@@ -139,9 +133,9 @@ describe("adversarial: factories", { timeout: TIMEOUT }, () => {
       fc.asyncProperty(options, hostile, async (opts, item) => {
         const domain = createManualDomain();
         const escaped = await noEscapes(async () => {
-          const pending = settlesCleanly(() => createPending(domain, opts.make() as never)) as
+          const pending = settlesCleanly(() => createPending(domain, opts.make() as never), isRcuError) as
             ReturnType<typeof createPending> | undefined;
-          if (pending !== undefined) settlesCleanly(() => pending.enqueue(item.make()));
+          if (pending !== undefined) settlesCleanly(() => pending.enqueue(item.make()), isRcuError);
           await closeManual(domain);
         });
         expect(escaped).toEqual([]);
@@ -167,12 +161,13 @@ describe("adversarial: factories", { timeout: TIMEOUT }, () => {
             } catch {
               // a revoked proxy: pass it as it is
             }
-            const cell = settlesCleanly(() => createCell(domain, initial.make(), options as never)) as
+            const cell = settlesCleanly(() => createCell(domain, initial.make(), options as never), isRcuError) as
               ReturnType<typeof createCell> | undefined;
             if (cell !== undefined) {
-              settlesCleanly(() => cell.set(next.make()));
+              settlesCleanly(() => cell.set(next.make()), isRcuError);
               settlesCleanly(
                 () => cell.update(act(retire)),
+                isRcuError,
                 (e) => Object.is(e, retire.value),
               );
             }
@@ -197,8 +192,8 @@ describe("adversarial: factories", { timeout: TIMEOUT }, () => {
         async (hook, value, opts) => {
           const domain = createManualDomain({ onError: () => {}, settleTimeoutMs: 1 });
           const escaped = await noEscapes(async () => {
-            settlesCleanly(() => onDomainClose(domain, hook.make() as never));
-            const settled = settlesCleanly(() => trackSettle(domain, value.make(), opts.make() as never));
+            settlesCleanly(() => onDomainClose(domain, hook.make() as never), isRcuError);
+            const settled = settlesCleanly(() => trackSettle(domain, value.make(), opts.make() as never), isRcuError);
             await promiseSettlesCleanly(settled);
             await closeManual(domain);
           });
@@ -240,10 +235,10 @@ describe("adversarial: factories", { timeout: TIMEOUT }, () => {
           fc.constantFrom(real, other),
           async (handle, opts, domain) => {
             const escaped = await noEscapes(async () => {
-              settlesCleanly(() => attachSharedDomain(handle.make() as never));
-              settlesCleanly(() => attachSharedPending(handle.make() as never, domain));
-              settlesCleanly(() => createSharedPending(domain, opts.make() as never));
-              const created = settlesCleanly(() => createSharedDomain(opts.make() as never)) as
+              settlesCleanly(() => attachSharedDomain(handle.make() as never), isRcuError);
+              settlesCleanly(() => attachSharedPending(handle.make() as never, domain), isRcuError);
+              settlesCleanly(() => createSharedPending(domain, opts.make() as never), isRcuError);
+              const created = settlesCleanly(() => createSharedDomain(opts.make() as never), isRcuError) as
                 ReturnType<typeof createSharedDomain> | undefined;
               if (created !== undefined) {
                 await created.close();
@@ -334,7 +329,7 @@ describe("adversarial: domain methods", { timeout: TIMEOUT }, () => {
           const domain = createManualDomain({ onError: (err) => errors.push(err), settleTimeoutMs: 1 });
           const escaped = await noEscapes(async () => {
             const isUsers = (e: unknown): boolean => Object.is(e, behaviour.value) || isAbortRejection(e, value);
-            const result = settlesCleanly(() => call(domain, value, behaviour), isUsers);
+            const result = settlesCleanly(() => call(domain, value, behaviour), isRcuError, isUsers);
             domain.advance();
             await promiseSettlesCleanly(result, isUsers);
             await microtasks();
@@ -439,9 +434,10 @@ describe("adversarial: the pending engine under hostile callbacks", { timeout: T
                 const n = settlesCleanly(
                   () =>
                     pending.dequeueWhere(() => {
-                      if (c.reenter) settlesCleanly(() => pending.dequeue());
+                      if (c.reenter) settlesCleanly(() => pending.dequeue(), isRcuError);
                       return act(c.b)() as boolean;
                     }),
+                  isRcuError,
                   (e) => Object.is(e, c.b.value),
                 ) as number | undefined;
                 if (n !== undefined) seen.set(n, (seen.get(n) ?? 0) + 1);
@@ -496,9 +492,9 @@ describe("adversarial: the pending engine under hostile callbacks", { timeout: T
             let accepted = 0;
             for (const item of items) {
               const before = ints.size;
-              settlesCleanly(() => ints.enqueue(item as number));
+              settlesCleanly(() => ints.enqueue(item as number), isRcuError);
               accepted += ints.size - before;
-              settlesCleanly(() => ring.enqueue(item as number));
+              settlesCleanly(() => ring.enqueue(item as number), isRcuError);
             }
             expect(ints.size).toBe(accepted);
             while (ring.dequeue() !== -1);
@@ -545,7 +541,7 @@ describe("adversarial: shared pending methods", { timeout: TIMEOUT }, () => {
             const escaped = await noEscapes(async () => {
               const value = h.make();
               const isUsers = (e: unknown): boolean => Object.is(e, b.value) || isAbortRejection(e, value);
-              const result = settlesCleanly(() => call(ring, value, b), isUsers);
+              const result = settlesCleanly(() => call(ring, value, b), isRcuError, isUsers);
               await promiseSettlesCleanly(result, isUsers);
               const left: number[] = [];
               for (let i = ring.dequeue(); i !== -1; i = ring.dequeue()) left.push(i);

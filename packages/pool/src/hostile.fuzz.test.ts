@@ -20,6 +20,7 @@ import {
   microtasks,
   noEscapes,
   pinFuzzSeed,
+  settlesCleanly,
   type Behaviour,
   type Hostile,
 } from "../../core/src/test-support/hostile.js";
@@ -33,15 +34,6 @@ pinFuzzSeed("pool hostile.fuzz");
 const TIMEOUT = 60_000;
 
 const coded = (err: unknown): boolean => isPoolError(err) || isRcuError(err);
-
-function settlesCleanly(fn: () => unknown, allowed: (err: unknown) => boolean = () => false): unknown {
-  try {
-    return fn();
-  } catch (err) {
-    if (!allowed(err)) expect(coded(err), `threw ${describeValue(err)}`).toBe(true);
-    return undefined;
-  }
-}
 
 async function promiseSettlesCleanly(value: unknown): Promise<unknown> {
   if (!(value instanceof Promise)) return undefined;
@@ -96,10 +88,11 @@ describe("adversarial: createPool", { timeout: TIMEOUT }, () => {
           } catch {
             // a revoked proxy: pass it as it is
           }
-          const pool = settlesCleanly(() => createPool(made as never)) as ReturnType<typeof createPool> | undefined;
+          const pool = settlesCleanly(() => createPool(made as never), coded) as
+            ReturnType<typeof createPool> | undefined;
           if (pool !== undefined) {
-            const lease = settlesCleanly(() => pool.acquire()) as Lease<object> | undefined;
-            settlesCleanly(() => lease?.release());
+            const lease = settlesCleanly(() => pool.acquire(), coded) as Lease<object> | undefined;
+            settlesCleanly(() => lease?.release(), coded);
             await settle(domain, pool.drain(), "drain()");
           }
           await settle(domain, domain.close(), "close()");
@@ -155,7 +148,7 @@ describe("adversarial: createPool", { timeout: TIMEOUT }, () => {
               onError: (err) => reported.push(err),
               create: () => {
                 const b = pick(cfg.create, c++);
-                if (b === "reenter") expect(settlesCleanly(() => pool.acquire())).toBeUndefined();
+                if (b === "reenter") expect(settlesCleanly(() => pool.acquire(), coded)).toBeUndefined();
                 else if (b !== undefined && b.throws) throw b.value;
                 return {};
               },
@@ -182,8 +175,8 @@ describe("adversarial: createPool", { timeout: TIMEOUT }, () => {
             };
             const asyncAcquires: Array<Promise<unknown>> = [];
             for (const step of cmds) {
-              if (step.k === "acquire") lend(settlesCleanly(() => pool.acquire()));
-              else if (step.k === "tryAcquire") lend(settlesCleanly(() => pool.tryAcquire()));
+              if (step.k === "acquire") lend(settlesCleanly(() => pool.acquire(), coded));
+              else if (step.k === "tryAcquire") lend(settlesCleanly(() => pool.tryAcquire(), coded));
               else if (step.k === "advance") domain.advance();
               else if (step.k === "acquireAsync") {
                 asyncAcquires.push(promiseSettlesCleanly(pool.acquireAsync(step.options.make() as never)).then(lend));
@@ -192,7 +185,7 @@ describe("adversarial: createPool", { timeout: TIMEOUT }, () => {
                 if (lease !== undefined) {
                   expect(lease.release()).toBe(true);
                   released.push(lease);
-                  if (step.twice) settlesCleanly(() => expect(lease.release()).toBe(false));
+                  if (step.twice) settlesCleanly(() => expect(lease.release()).toBe(false), coded);
                 }
               }
               await microtasks();
@@ -257,8 +250,8 @@ describe("adversarial: struct pools", { timeout: TIMEOUT }, () => {
             } catch {
               // a revoked proxy: pass it as it is
             }
-            settlesCleanly(() => createStructPool(made as never));
-            const attached = settlesCleanly(() => attachStructPool(handle.make() as never, shared)) as
+            settlesCleanly(() => createStructPool(made as never), coded);
+            const attached = settlesCleanly(() => attachStructPool(handle.make() as never, shared), coded) as
               typeof real | undefined;
             if (attached !== undefined) expect(attached.capacity).toBe(real.capacity);
           });
@@ -310,7 +303,7 @@ describe("adversarial: struct pools", { timeout: TIMEOUT }, () => {
               const escaped = await noEscapes(async () => {
                 const value = h.make();
                 const forged = offset && typeof value === "number" ? mine + value / 2 ** 24 : value;
-                const result = settlesCleanly(() => call(pool, forged, b));
+                const result = settlesCleanly(() => call(pool, forged, b), coded);
                 const lent = await promiseSettlesCleanly(result);
                 if (typeof lent === "number" && lent !== mine) pool.release(lent);
                 if (forged !== mine) {

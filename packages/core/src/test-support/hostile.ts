@@ -4,6 +4,8 @@
  * call or throw from a callback. Objects are made fresh per run (`make()`), so a test can mutate them.
  */
 import fc from "fast-check";
+import { expect } from "vitest";
+import { describeValue } from "../describe-value.js";
 
 /** A marker value thrown by user callbacks: a test can tell the user's own throw from a library error. */
 export const USER_THROW = Symbol("user throw");
@@ -239,4 +241,22 @@ export function pinFuzzSeed(file: string): number {
   fc.configureGlobal({ ...fc.readConfigureGlobal(), seed });
   console.info(`[${file}] fast-check seed ${seed} (replay: RCU_FC_SEED=${seed})`);
   return seed;
+}
+
+/**
+ * Runs `fn` and returns what it returns. If it throws, the thrown value must be a coded library error
+ * (`isCoded`) unless `allowed` accepts it (the user's own throw, an abort reason); either way it returns
+ * `undefined`.
+ */
+export function settlesCleanly(
+  fn: () => unknown,
+  isCoded: (err: unknown) => boolean,
+  allowed: (err: unknown) => boolean = () => false,
+): unknown {
+  try {
+    return fn();
+  } catch (err) {
+    if (!allowed(err)) expect(isCoded(err), `threw ${describeValue(err)}`).toBe(true);
+    return undefined;
+  }
 }
