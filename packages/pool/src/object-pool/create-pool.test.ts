@@ -301,6 +301,11 @@ describe("createPool", () => {
     [{ max: 0 }, /max/],
     [{ max: 1.5 }, /max/],
     [{ min: -1 }, /min/],
+    // Objects `min` asks for are made synchronously: a huge `min` must fail at once, not allocate for a minute
+    // until a Map overflows with an uncoded RangeError.
+    [{ min: 2 ** 31 }, /min.*from 0 to 16777216/],
+    [{ min: 2 ** 24 + 1, max: Infinity }, /min.*from 0 to 16777216/],
+    [{ min: 1e10 }, /min/],
     [{ min: 3, max: 2 }, /min.*must not exceed/],
     [{ maxFree: -1 }, /maxFree/],
     [{ typesafe: "yes" }, /typesafe/],
@@ -313,5 +318,12 @@ describe("createPool", () => {
     expect(() => createPool(options)).toThrow(
       expect.objectContaining({ code: "INVALID_OPTION", message: expect.stringMatching(message) as unknown }),
     );
+  });
+
+  it("reports the most objects a pool can own (2^24) as its max when asked for more or for Infinity", () => {
+    const domain = createManualDomain();
+    expect(createPool({ domain, create: () => ({}) }).stats().max).toBe(2 ** 24);
+    expect(createPool({ domain, create: () => ({}), max: 2 ** 40 }).stats().max).toBe(2 ** 24);
+    expect(createPool({ domain, create: () => ({}), max: 8 }).stats().max).toBe(8);
   });
 });

@@ -61,9 +61,16 @@ export interface PoolOptions<T extends object> {
    * `settleTimeoutMs` (then `SETTLE_TIMEOUT` is reported). Failures are reported (`DESTROY_FAILED`), never thrown.
    */
   readonly destroy?: (value: T) => void | PromiseLike<void>;
-  /** Most objects the pool owns at once: leased + free + pending. A positive integer or `Infinity` (default). */
+  /**
+   * Most objects the pool owns at once: leased + free + pending. A positive integer or `Infinity` (default). A
+   * pool can own at most 2^24 objects (16,777,216: it keeps them in a `Map`, which V8 caps there), so a larger
+   * `max`, like `Infinity`, means that limit.
+   */
   readonly max?: number;
-  /** Objects created up front and never destroyed by the `maxFree` policy (only by `drain`). Default 0. */
+  /**
+   * Objects created up front (synchronously, by `createPool`) and never destroyed by the `maxFree` policy (only by
+   * `drain`). An integer from 0 (default) to 2^24.
+   */
   readonly min?: number;
   /** Most objects kept in the free list; more are destroyed when their grace period ends. Default `Infinity`. */
   readonly maxFree?: number;
@@ -107,6 +114,9 @@ export interface ResolvedPoolOptions<T extends object> {
 
 let poolCount = 0;
 
+/** The most objects one pool can own at once: it keeps them in a `Map`, and V8 caps a `Map` at 2^24 entries. */
+const MAX_OWNED = 2 ** 24;
+
 /** Applies defaults and throws `PoolError('INVALID_OPTION')` for anything out of range. */
 export function resolvePoolOptions<T extends object>(options: PoolOptions<T>): ResolvedPoolOptions<T> {
   if (typeof options !== "object" || options === null) {
@@ -133,8 +143,12 @@ export function resolvePoolOptions<T extends object>(options: PoolOptions<T>): R
     throw invalid(`\`max\` must be a positive integer or Infinity, got ${describeValue(max)}.`);
   }
   const min = options.min ?? 0;
-  if (!(Number.isInteger(min) && min >= 0))
-    throw invalid(`\`min\` must be a non-negative integer, got ${describeValue(min)}.`);
+  if (!(Number.isInteger(min) && min >= 0 && min <= MAX_OWNED)) {
+    throw invalid(
+      `\`min\` must be an integer from 0 to ${MAX_OWNED} (the most objects one pool can own), got ` +
+        `${describeValue(min)}. These objects are created synchronously by createPool.`,
+    );
+  }
   if (min > max) throw invalid(`\`min\` (${min}) must not exceed \`max\` (${max}).`);
   const maxFree = options.maxFree ?? Number.POSITIVE_INFINITY;
   if (!(maxFree === Number.POSITIVE_INFINITY || (Number.isInteger(maxFree) && maxFree >= 0))) {
@@ -154,7 +168,7 @@ export function resolvePoolOptions<T extends object>(options: PoolOptions<T>): R
     create,
     reset,
     destroy,
-    max,
+    max: Math.min(max, MAX_OWNED),
     min,
     maxFree,
     typesafe: options.typesafe ?? false,

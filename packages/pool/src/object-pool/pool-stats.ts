@@ -17,7 +17,7 @@ export interface PoolStats {
   readonly pendingDestroy: number;
   /** Objects the pool owns now: live + free + pendingFree + pendingDestroy (bounded by `max`). */
   readonly owned: number;
-  /** The `max` option. */
+  /** The `max` option: at most 2^24, the most objects one pool can own (`Infinity` and larger values read as 2^24). */
   readonly max: number;
   /** Objects ever made by `create`. */
   readonly created: number;
