@@ -283,7 +283,9 @@ export class SharedMapImpl<K extends KeySpec, L extends StructLayout> implements
   }
 
   get<F extends keyof L & string>(handle: number, field: F): number {
-    const f = this.byName[field as string];
+    // Only a string names a field: any other value would be converted to a property key first, and that can
+    // throw (a symbol-named error, a throwing `toString`, a revoked proxy).
+    const f = typeof field === "string" ? this.byName[field] : undefined;
     if (f === undefined) throw this.badField(field);
     return f.view[this.indexOf(handle) * f.stride + f.offset]!;
   }
