@@ -229,6 +229,18 @@ describe("misuse is a coded error", () => {
     expect(codeOf(() => m.forEach("no" as never))).toBe("INVALID_OPTION");
     expect(codeOf(() => m.update(1, "no" as never))).toBe("INVALID_OPTION");
     expect(codeOf(() => m.watch({} as never))).toBe("INVALID_OPTION");
+    const { proxy: revoked, revoke } = Proxy.revocable({}, {});
+    revoke();
+    const throwing = new Proxy(
+      {},
+      {
+        get: () => {
+          throw Object.create(null) as Error;
+        },
+      },
+    );
+    expect(codeOf(() => m.watch(revoked as never))).toBe("INVALID_OPTION");
+    expect(codeOf(() => m.watch(throwing as never))).toBe("INVALID_OPTION");
   });
 
   it("update(): writes from the callback are SELF_DEADLOCK; a throwing callback (any value) changes nothing and frees the lock", () => {
