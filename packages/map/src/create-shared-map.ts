@@ -87,7 +87,8 @@ function recordsFor(maxCapacity: number): number {
  * growable `SharedArrayBuffer`s) while readers keep reading.
  *
  * @throws {RcuError} `INVALID_OPTION` for a domain that is not `shared`, a bad key or value layout, a capacity
- * outside 1..2^21, `maxCapacity < capacity`, or an unknown option.
+ * outside 1..2^21, `maxCapacity < capacity`, an unknown option, options that cannot be read (a revoked proxy, a
+ * throwing getter), or a map larger than the runtime can reserve as a growable `SharedArrayBuffer`.
  * @example
  * import { Worker } from 'node:worker_threads'
  * import { createSharedDomain } from '@rcu/core/shared'
@@ -203,7 +204,8 @@ const attached = new WeakMap<SharedArrayBuffer, WeakMap<SharedDomain, SharedMap<
  * thread's view of the map's shared domain (`attachSharedDomain(handle)`). Attaching twice returns the same view.
  *
  * @throws {RcuError} `INVALID_OPTION` for a handle that is not a shared map's (checked against the buffer
- * header: key type, value layout, sizes) or a domain that is not `shared` or has another `maxThreads`.
+ * header: key type, value layout, sizes; its records buffer must be the one made with its index) or a domain
+ * that is not `shared` or has another `maxThreads`.
  * @example
  * import { workerData } from 'node:worker_threads'
  * import { attachSharedDomain } from '@rcu/core/shared'
