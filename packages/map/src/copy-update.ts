@@ -5,7 +5,7 @@
  * lock is released. `find`/`findAny` look the probe key up under the lock (in both tables during a resize)
  * and leave the word that links it in `predWord`/`predInIndex` for `storePred`.
  */
-import { RcuError } from "@rcu/core";
+import { RcuError, isRcuError } from "@rcu/core";
 import type { StructLayout } from "@rcu/pool";
 import { KIND_STRING, type KeyOf, type KeySpec } from "./map-keys.js";
 import {
@@ -98,7 +98,12 @@ export function setKey<K extends KeySpec, L extends StructLayout>(
   const word = stripe(h);
   const r = alloc(m);
   fill(m, r, h);
-  lock(m, word);
+  try {
+    lock(m, word);
+  } catch (err) {
+    discard(m, r); // SELF_DEADLOCK: the record was never published
+    throw err;
+  }
   let old: number;
   try {
     old = publish(m, r, h);
@@ -149,15 +154,23 @@ export function publish(m: AnyMap, r: number, h: number): number {
   return -1;
 }
 
-/** After the stripe is released: recycle the replaced record, and grow the table if it is too full. */
+/**
+ * After the stripe is released: recycle the replaced record, and grow the table if it is too full. The write is
+ * done by then: a resize that meets a stripe this thread holds (a write made from inside `update`'s callback
+ * through another view) stops there, and the next write finishes it (`migrate` is idempotent).
+ */
 export function afterPublish(m: AnyMap, old: number): void {
   if (old !== -1) retire(m, old);
   const s = Atomics.load(m.idx, STATE);
   const level = s & LEVEL_MASK;
-  if ((s & RESIZING) !== 0) {
-    if (Atomics.load(m.idx, RESIZE_LOCK) === 0) resize(m);
-  } else if (level < m.levelMax && Atomics.load(m.idx, SIZE) * 4 > (MIN_BUCKETS << level) * 3) {
-    resize(m);
+  try {
+    if ((s & RESIZING) !== 0) {
+      if (Atomics.load(m.idx, RESIZE_LOCK) === 0) resize(m);
+    } else if (level < m.levelMax && Atomics.load(m.idx, SIZE) * 4 > (MIN_BUCKETS << level) * 3) {
+      resize(m);
+    }
+  } catch (err) {
+    if (!isRcuError(err, "SELF_DEADLOCK")) throw err;
   }
 }
 

@@ -229,6 +229,18 @@ describe("misuse is a coded error", () => {
     expect(codeOf(() => m.forEach("no" as never))).toBe("INVALID_OPTION");
     expect(codeOf(() => m.update(1, "no" as never))).toBe("INVALID_OPTION");
     expect(codeOf(() => m.watch({} as never))).toBe("INVALID_OPTION");
+    const { proxy: revoked, revoke } = Proxy.revocable({}, {});
+    revoke();
+    const throwing = new Proxy(
+      {},
+      {
+        get: () => {
+          throw Object.create(null) as Error;
+        },
+      },
+    );
+    expect(codeOf(() => m.watch(revoked as never))).toBe("INVALID_OPTION");
+    expect(codeOf(() => m.watch(throwing as never))).toBe("INVALID_OPTION");
   });
 
   it("update(): writes from the callback are SELF_DEADLOCK; a throwing callback (any value) changes nothing and frees the lock", () => {
@@ -260,6 +272,85 @@ describe("misuse is a coded error", () => {
     expect(s.records).toBe(s.size + s.pendingRecords);
   });
 
+  it("update(): a write to the same key through another view of the map in this thread is SELF_DEADLOCK, not a hang", () => {
+    const domain = domainOf();
+    const m = createSharedMap({ domain, key: "u32", value: { v: "u32" }, capacity: 8 });
+    const other = attachSharedMap(structuredClone(m.handle), domain); // a second view in the same thread
+    m.set(1, { v: 1 });
+    const inner: (string | undefined)[] = [];
+    m.update(1, (cur) => {
+      inner.push(codeOf(() => other.set(1, { v: 9 })));
+      inner.push(codeOf(() => other.delete(1)));
+      inner.push(codeOf(() => other.update(1, () => undefined)));
+      return { v: cur!.v + 1 };
+    });
+    expect(inner).toEqual(["SELF_DEADLOCK", "SELF_DEADLOCK", "SELF_DEADLOCK"]);
+    expect(domain.read(() => m.get(m.lookup(1)!, "v"))).toBe(2);
+    other.set(1, { v: 3 }); // nothing was left locked or allocated
+    expect(domain.read(() => other.get(other.lookup(1)!, "v"))).toBe(3);
+    const s = m.stats();
+    expect(s.records).toBe(s.size + s.pendingRecords);
+  });
+
+  it("options, layouts, values and fields that cannot be read (revoked proxies, throwing getters) are INVALID_OPTION", () => {
+    const domain = domainOf();
+    const revoked = (): object => {
+      const { proxy, revoke } = Proxy.revocable({}, {});
+      revoke();
+      return proxy;
+    };
+    const thrower = (): never => {
+      throw Object.create(null) as Error; // its String() throws too
+    };
+    const throwing = new Proxy(
+      {},
+      { get: thrower, ownKeys: thrower, getOwnPropertyDescriptor: thrower, getPrototypeOf: thrower },
+    );
+    const ok = { domain, key: "u32", value: { v: "u32" }, capacity: 8 } as const;
+    const options = [
+      revoked(),
+      throwing,
+      { ...ok, domain: revoked() },
+      { ...ok, domain: throwing },
+      { ...ok, key: revoked() },
+    ];
+    options.push({ ...ok, key: throwing }, { ...ok, value: revoked() }, { ...ok, value: throwing });
+    for (const o of options) expect(codeOf(() => createSharedMap(o as never))).toBe("INVALID_OPTION");
+    const m = createSharedMap(ok);
+    const getter = Object.defineProperty({}, "v", { get: thrower, enumerable: true });
+    for (const values of [revoked(), throwing, getter]) {
+      expect(codeOf(() => m.set(1, values as never))).toBe("INVALID_OPTION");
+      expect(codeOf(() => m.update(1, () => values as never))).toBe("INVALID_OPTION");
+    }
+    expect(m.size).toBe(0);
+    m.set(1, { v: 1 });
+    domain.read(() => {
+      const h = m.lookup(1)!;
+      const oddName = Object.assign(new Error("odd"), { name: Symbol("name") }); // String() throws
+      const badToString = { toString: thrower };
+      for (const field of [oddName, badToString, revoked(), throwing, Symbol("v")]) {
+        expect(codeOf(() => m.get(h, field as never))).toBe("INVALID_OPTION");
+      }
+    });
+    const s = m.stats();
+    expect(s.records).toBe(s.size + s.pendingRecords);
+  });
+
+  it("a map larger than the runtime can reserve is INVALID_OPTION, not a RangeError", () => {
+    const domain = domainOf();
+    // 2^21 records of over 4 KiB each: V8 refuses such a growable SharedArrayBuffer (its maxByteLength limit)
+    const code = codeOf(() =>
+      createSharedMap({
+        domain,
+        key: { type: "string", maxBytes: 4096 },
+        value: { v: "f64" },
+        capacity: 1,
+        maxCapacity: 2 ** 21,
+      }),
+    );
+    expect([undefined, "INVALID_OPTION"]).toContain(code); // undefined where the runtime can reserve it
+  });
+
   it("attachSharedMap refuses forged handles and mismatched domains", () => {
     const domain = domainOf(2);
     const other = domainOf(3);
@@ -275,7 +366,26 @@ describe("misuse is a coded error", () => {
       { ...h, value: { port: "u16" } },
       { ...h, value: { ...h.value, port: "u32" } },
       { ...h, pending: undefined },
+      // a records buffer that is not this map's: read as records it does not hold, a lookup never ended
+      { ...h, records: new SharedArrayBuffer(64) },
+      { ...h, records: new SharedArrayBuffer(64, { maxByteLength: h.records.maxByteLength }) },
+      { ...h, records: createSharedMap({ domain, key: "u32", value, capacity: 8, maxCapacity: 100 }).handle.records },
+      { ...h, index: new SharedArrayBuffer(h.index.byteLength) }, // not growable
+      Object.defineProperty({ ...h }, "index", {
+        get: () => {
+          throw Object.create(null) as Error;
+        },
+      }),
+      {
+        ...h,
+        records: (() => {
+          const { proxy, revoke } = Proxy.revocable({}, {});
+          revoke();
+          return proxy;
+        })(),
+      },
     ];
+    for (let k = 0; k < 8; k++) m.set(k, { port: k, weight: 0, hits: 0 });
     for (const forged of cases) expect(codeOf(() => attachSharedMap(forged as never, domain))).toBe("INVALID_OPTION");
     expect(codeOf(() => attachSharedMap(h, other))).toBe("INVALID_OPTION");
     expect(codeOf(() => attachSharedMap(h, {} as never))).toBe("INVALID_OPTION");

@@ -3,7 +3,7 @@
  * in the creating thread, and map the same buffers in workers after checking the handle against the buffer
  * header (a foreign or forged handle is refused, never misread). How the table works: shared-map-impl.ts.
  */
-import { RcuError } from "@rcu/core";
+import { RcuError, describeValue } from "@rcu/core";
 import { createSharedPending, type SharedDomain } from "@rcu/core/shared";
 import type { StructLayout } from "@rcu/pool";
 import type { KeySpec } from "./map-keys.js";
@@ -22,6 +22,7 @@ import {
   STATE,
   STRIDE_WORD,
   THREADS_WORD,
+  FRESH,
   checkKey,
   checkLayout,
   describe,
@@ -36,14 +37,19 @@ import type { SharedMap, SharedMapHandle, SharedMapOptions } from "./shared-map.
 const OPTION_KEYS = ["domain", "key", "value", "capacity", "maxCapacity"];
 
 function checkDomain(domain: unknown): asserts domain is SharedDomain {
-  const d = domain as Partial<SharedDomain> | null;
-  if (
-    d === null ||
-    typeof d !== "object" ||
-    d.flavor !== "shared" ||
-    !(d.handle?.buffer instanceof SharedArrayBuffer) ||
-    typeof d.watch !== "function"
-  ) {
+  let ok = false;
+  try {
+    const d = domain as Partial<SharedDomain> | null;
+    ok =
+      d !== null &&
+      typeof d === "object" &&
+      d.flavor === "shared" &&
+      d.handle?.buffer instanceof SharedArrayBuffer &&
+      typeof d.watch === "function";
+  } catch {
+    // a revoked proxy or a throwing getter: not a domain
+  }
+  if (!ok) {
     throw new RcuError(
       "INVALID_OPTION",
       "A shared map needs a shared domain: createSharedDomain({ maxThreads }) from '@rcu/core/shared' (attachSharedDomain in workers).",
@@ -81,7 +87,8 @@ function recordsFor(maxCapacity: number): number {
  * growable `SharedArrayBuffer`s) while readers keep reading.
  *
  * @throws {RcuError} `INVALID_OPTION` for a domain that is not `shared`, a bad key or value layout, a capacity
- * outside 1..2^21, `maxCapacity < capacity`, or an unknown option.
+ * outside 1..2^21, `maxCapacity < capacity`, an unknown option, options that cannot be read (a revoked proxy, a
+ * throwing getter), or a map larger than the runtime can reserve as a growable `SharedArrayBuffer`.
  * @example
  * import { Worker } from 'node:worker_threads'
  * import { createSharedDomain } from '@rcu/core/shared'
@@ -104,7 +111,19 @@ export function createSharedMap<const K extends KeySpec, const L extends StructL
       "createSharedMap(options): pass { domain, key, value, capacity, maxCapacity? }.",
     );
   }
-  for (const k of Object.keys(o)) {
+  let keys: string[];
+  let read: { readonly [F in keyof SharedMapOptions<K, L>]?: unknown };
+  try {
+    keys = Object.keys(o);
+    read = { domain: o.domain, key: o.key, value: o.value, capacity: o.capacity, maxCapacity: o.maxCapacity };
+  } catch (err) {
+    throw new RcuError(
+      "INVALID_OPTION",
+      `createSharedMap(options): the options object cannot be read (${describeValue(err)}); pass a plain object.`,
+      { cause: err },
+    );
+  }
+  for (const k of keys) {
     if (!OPTION_KEYS.includes(k)) {
       const near = OPTION_KEYS.find((n) => n.toLowerCase() === k.toLowerCase() || n.startsWith(k.slice(0, 3)));
       throw new RcuError(
@@ -113,12 +132,12 @@ export function createSharedMap<const K extends KeySpec, const L extends StructL
       );
     }
   }
-  checkDomain(o.domain);
-  const domain = o.domain;
-  const { kind, maxBytes } = checkKey(o.key);
-  const value = checkLayout(o.value);
-  const capacity = checkCount("capacity", o.capacity, 1);
-  const maxCapacity = o.maxCapacity === undefined ? capacity : checkCount("maxCapacity", o.maxCapacity, 1);
+  checkDomain(read.domain);
+  const domain = read.domain;
+  const { kind, maxBytes } = checkKey(read.key);
+  const value = checkLayout(read.value);
+  const capacity = checkCount("capacity", read.capacity, 1);
+  const maxCapacity = read.maxCapacity === undefined ? capacity : checkCount("maxCapacity", read.maxCapacity, 1);
   if (maxCapacity < capacity) {
     throw new RcuError("INVALID_OPTION", `maxCapacity (${maxCapacity}) must be at least capacity (${capacity}).`);
   }
@@ -127,13 +146,25 @@ export function createSharedMap<const K extends KeySpec, const L extends StructL
   const level0 = levelFor(capacity);
   const levelMax = levelFor(maxCapacity);
   const maxRecords = recordsFor(maxCapacity);
-  const index = new SharedArrayBuffer(tableBase(threads, level0, level0 + 1) * 4, {
-    maxByteLength: tableBase(threads, level0, levelMax + 1) * 4,
-  });
   const strideBytes = layout.strideWords * 4;
-  const records = new SharedArrayBuffer(Math.min(recordsFor(capacity), maxRecords) * strideBytes, {
-    maxByteLength: maxRecords * strideBytes,
-  });
+  let index: SharedArrayBuffer;
+  let records: SharedArrayBuffer;
+  try {
+    index = new SharedArrayBuffer(tableBase(threads, level0, level0 + 1) * 4, {
+      maxByteLength: tableBase(threads, level0, levelMax + 1) * 4,
+    });
+    records = new SharedArrayBuffer(Math.min(recordsFor(capacity), maxRecords) * strideBytes, {
+      maxByteLength: maxRecords * strideBytes,
+    });
+  } catch (err) {
+    // The runtime refuses to reserve a growable buffer this large (V8 caps `maxByteLength`), or is out of memory.
+    throw new RcuError(
+      "INVALID_OPTION",
+      `This map needs ${maxRecords} records of ${strideBytes} bytes (${maxRecords * strideBytes} bytes at maxCapacity), ` +
+        `more than this runtime can reserve (${describeValue(err)}). Lower maxCapacity, key.maxBytes or the value layout.`,
+      { cause: err },
+    );
+  }
   const i32 = new Int32Array(index);
   i32[KIND_WORD] = kind;
   i32[MAXBYTES_WORD] = maxBytes;
@@ -157,6 +188,15 @@ export function createSharedMap<const K extends KeySpec, const L extends StructL
   return new SharedMapImpl(handle, domain, pending, layout);
 }
 
+/** `instanceof SharedArrayBuffer` that treats a revoked proxy (on which it throws) as "not one". */
+function isShared(value: unknown): value is SharedArrayBuffer {
+  try {
+    return value instanceof SharedArrayBuffer;
+  } catch {
+    return false;
+  }
+}
+
 const attached = new WeakMap<SharedArrayBuffer, WeakMap<SharedDomain, SharedMap<KeySpec, StructLayout>>>();
 
 /**
@@ -164,7 +204,8 @@ const attached = new WeakMap<SharedArrayBuffer, WeakMap<SharedDomain, SharedMap<
  * thread's view of the map's shared domain (`attachSharedDomain(handle)`). Attaching twice returns the same view.
  *
  * @throws {RcuError} `INVALID_OPTION` for a handle that is not a shared map's (checked against the buffer
- * header: key type, value layout, sizes) or a domain that is not `shared` or has another `maxThreads`.
+ * header: key type, value layout, sizes; its records buffer must be the one made with its index) or a domain
+ * that is not `shared` or has another `maxThreads`.
  * @example
  * import { workerData } from 'node:worker_threads'
  * import { attachSharedDomain } from '@rcu/core/shared'
@@ -180,18 +221,26 @@ export function attachSharedMap<const K extends KeySpec, const L extends StructL
   domain: SharedDomain,
 ): SharedMap<K, L> {
   checkDomain(domain);
-  const h = handle as Partial<SharedMapHandle<K, L>> | null;
-  const bad = (why: string): RcuError =>
+  const bad = (why: string, cause?: unknown): RcuError =>
     new RcuError(
       "INVALID_OPTION",
       `Not a shared map handle (${why}): pass the \`handle\` of a map from createSharedMap().`,
+      cause === undefined ? undefined : { cause },
     );
-  if (h === null || typeof h !== "object") throw bad("not an object");
-  if (!(h.index instanceof SharedArrayBuffer) || !(h.records instanceof SharedArrayBuffer) || h.pending === undefined) {
+  if (handle === null || typeof handle !== "object") throw bad("not an object");
+  let h: Partial<SharedMapHandle<K, L>>;
+  try {
+    // One read of each field: a getter cannot hand the checks one value and the map another.
+    const { index, records, pending, key, value } = handle as Partial<SharedMapHandle<K, L>>;
+    h = { index, records, pending, key, value } as Partial<SharedMapHandle<K, L>>;
+  } catch (err) {
+    throw bad("it cannot be read", err);
+  }
+  if (!isShared(h.index) || !isShared(h.records) || h.pending === undefined) {
     throw bad("missing buffers");
   }
   if (h.index.byteLength < 64 * 4 || new Int32Array(h.index, 0, 16)[MAGIC_WORD] !== MAGIC) throw bad("bad magic");
-  const header = new Int32Array(h.index, 0, 16);
+  const header = new Int32Array(h.index, 0, 64);
   const { kind, maxBytes } = checkKey(h.key);
   const value = checkLayout(h.value);
   const layout = recordLayout(kind, maxBytes, value);
@@ -205,8 +254,23 @@ export function attachSharedMap<const K extends KeySpec, const L extends StructL
   }
   if (header[THREADS_WORD] !== domain.handle.maxThreads) throw bad("it belongs to another shared domain");
   const threads = header[THREADS_WORD];
-  if (h.index.byteLength < tableBase(threads, header[LEVEL0_WORD]!, header[LEVEL0_WORD]! + 1) * 4)
-    throw bad("truncated index");
+  if (
+    !h.index.growable ||
+    h.index.byteLength < tableBase(threads, header[LEVEL0_WORD]!, header[LEVEL0_WORD]! + 1) * 4 ||
+    h.index.maxByteLength !== tableBase(threads, header[LEVEL0_WORD]!, header[LEVELMAX_WORD]! + 1) * 4
+  ) {
+    throw bad("its index buffer does not match its header");
+  }
+  // The records buffer must be the one the index was made with: same record size and limit, and long enough to
+  // hold every record the index has handed out (a foreign one would be read as records it does not hold).
+  const strideBytes = layout.strideWords * 4;
+  if (
+    !h.records.growable ||
+    h.records.maxByteLength !== header[MAXREC_WORD]! * strideBytes ||
+    h.records.byteLength < (Atomics.load(header, FRESH) - threads) * strideBytes // a claim may not have grown it yet
+  ) {
+    throw bad("its records buffer does not belong to its index");
+  }
   const known = attached.get(h.index)?.get(domain);
   if (known !== undefined) return known as unknown as SharedMap<K, L>;
   const map = new SharedMapImpl<K, L>(h as SharedMapHandle<K, L>, domain, undefined, layout);

@@ -21,7 +21,7 @@
  * byte 16), then the value fields, each aligned to its size.
  */
 import type { FieldType, StructLayout } from "@rcu/pool";
-import { RcuError } from "@rcu/core";
+import { RcuError, isRcuError } from "@rcu/core";
 import { KIND_F64, KIND_STRING, KIND_U32, MAX_KEY_BYTES, type KeySpec } from "./map-keys.js";
 
 const LINE = 16;
@@ -121,8 +121,18 @@ function align(n: number, to: number): number {
 export function checkKey(key: unknown): { kind: number; maxBytes: number } {
   if (key === "u32") return { kind: KIND_U32, maxBytes: 0 };
   if (key === "f64") return { kind: KIND_F64, maxBytes: 0 };
-  if (key !== null && typeof key === "object" && (key as { type?: unknown }).type === "string") {
-    const maxBytes = (key as { maxBytes?: unknown }).maxBytes;
+  let type: unknown;
+  let maxBytes: unknown;
+  if (key !== null && typeof key === "object") {
+    try {
+      ({ type, maxBytes } = key as { type?: unknown; maxBytes?: unknown });
+    } catch (err) {
+      throw new RcuError("INVALID_OPTION", "key cannot be read (a revoked proxy or a throwing getter).", {
+        cause: err,
+      });
+    }
+  }
+  if (type === "string") {
     if (typeof maxBytes === "number" && Number.isInteger(maxBytes) && maxBytes >= 1 && maxBytes <= MAX_KEY_BYTES) {
       return { kind: KIND_STRING, maxBytes };
     }
@@ -147,6 +157,17 @@ export function keySpecOf(kind: number, maxBytes: number): KeySpec {
  * (inherited names, accessors and symbol keys are refused). Returns a frozen copy.
  */
 export function checkLayout(layout: unknown): StructLayout {
+  try {
+    return readLayout(layout);
+  } catch (err) {
+    if (isRcuError(err)) throw err;
+    throw new RcuError("INVALID_OPTION", "value layout cannot be read (a revoked proxy or a throwing getter).", {
+      cause: err,
+    });
+  }
+}
+
+function readLayout(layout: unknown): StructLayout {
   if (layout === null || typeof layout !== "object" || Array.isArray(layout)) {
     throw new RcuError(
       "INVALID_OPTION",

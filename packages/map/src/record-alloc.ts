@@ -6,7 +6,7 @@
  * else a fresh one, growing the record buffer in place; `fill` writes key, hash and values into it before it
  * is published; `retire`/`discard` send a record back through the ring with the current grace-period cookie.
  */
-import { RcuError } from "@rcu/core";
+import { RcuError, isRcuError } from "@rcu/core";
 import { KIND_F64, KIND_U32, encodeUtf8 } from "./map-keys.js";
 import {
   FRESH,
@@ -49,8 +49,24 @@ export function mySlot(m: AnyMap): number {
   );
 }
 
-/** Reads and checks `values` into the scratch array. */
+/**
+ * Reads and checks `values` into the scratch array. A values object that cannot be read (a revoked proxy, a
+ * throwing getter) is refused like any other bad values object, with what it threw as the `cause`.
+ */
 export function readValues(m: AnyMap, values: unknown): void {
+  try {
+    readValuesUnchecked(m, values);
+  } catch (err) {
+    if (isRcuError(err)) throw err;
+    throw new RcuError(
+      "INVALID_OPTION",
+      `values cannot be read (a revoked proxy or a throwing getter): pass a plain object with the fields ${m.fields.map((f) => f.name).join(", ")}.`,
+      { cause: err },
+    );
+  }
+}
+
+function readValuesUnchecked(m: AnyMap, values: unknown): void {
   if (values === null || typeof values !== "object") {
     throw new RcuError(
       "INVALID_OPTION",

@@ -283,7 +283,9 @@ export class SharedMapImpl<K extends KeySpec, L extends StructLayout> implements
   }
 
   get<F extends keyof L & string>(handle: number, field: F): number {
-    const f = this.byName[field as string];
+    // Only a string names a field: any other value would be converted to a property key first, and that can
+    // throw (a symbol-named error, a throwing `toString`, a revoked proxy).
+    const f = typeof field === "string" ? this.byName[field] : undefined;
     if (f === undefined) throw this.badField(field);
     return f.view[this.indexOf(handle) * f.stride + f.offset]!;
   }
@@ -359,11 +361,21 @@ export class SharedMapImpl<K extends KeySpec, L extends StructLayout> implements
   // ---- dead workers (recovery.ts) --------------------------------------------------------------------------------------
 
   watch(worker: { readonly threadId: number; once(event: "exit", listener: () => void): unknown }): void {
-    const w = worker as Partial<{ threadId: number; once: unknown }> | null;
-    if (w === null || typeof w !== "object" || typeof w.threadId !== "number" || typeof w.once !== "function") {
+    let threadId: unknown;
+    let ok = false;
+    try {
+      const w = worker as Partial<{ threadId: number; once: unknown }> | null;
+      if (w !== null && typeof w === "object" && typeof w.once === "function") {
+        threadId = w.threadId;
+        ok = true;
+      }
+    } catch {
+      // a revoked proxy or a throwing getter: not a worker
+    }
+    if (!ok || typeof threadId !== "number") {
       throw new RcuError("INVALID_OPTION", "watch(worker): pass a worker_threads Worker (with threadId and once()).");
     }
-    const owner = worker.threadId + 1;
+    const owner = threadId + 1;
     this.pending.watch(worker); // runs first: the ring's lock is free before recovery enqueues
     worker.once("exit", () => recover(this, owner));
     this.domain.watch(worker); // after recovery: until its slot is freed, `threadDied` can still name the thread

@@ -11,6 +11,7 @@
  * recovering at once each stripe goes to exactly one), repairs what it was doing, and frees the stripes; the
  * waiter then takes its lock as usual. Recovery is reached through the holder object (`recoverDead`), not imported.
  */
+import { RcuError } from "@rcu/core";
 import { LOCKS, STRIPES } from "./map-layout.js";
 
 /** Lock attempts before parking between attempts. */
@@ -57,7 +58,8 @@ export function stripe(h: number): number {
 /**
  * Takes lock `word` for `m.me`, spinning then parking while another thread holds it; a holder known dead is
  * recovered here (which frees its stripes) and the lock retried. Called holding no stripe (at most the resize
- * lock), so the recovery it runs never waits on this thread.
+ * lock), so the recovery it runs never waits on this thread. A lock this thread already holds (a write from
+ * inside `update`'s callback through a second view of the map) throws `SELF_DEADLOCK` instead of waiting forever.
  */
 export function lock(m: StripeLockHolder, word: number): void {
   const idx = m.idx;
@@ -65,6 +67,14 @@ export function lock(m: StripeLockHolder, word: number): void {
   for (let spins = 0; ; spins++) {
     const holder = Atomics.compareExchange(idx, word, 0, me);
     if (holder === 0) return;
+    if (holder === me) {
+      // This thread holds it already, further up its own stack (a write from inside `update`'s callback, made
+      // through another view of the map): waiting would never end.
+      throw new RcuError(
+        "SELF_DEADLOCK",
+        "A write to this map from inside update()'s callback (through another view of the map in this thread): this thread holds the key's lock. Return the new values from the callback instead.",
+      );
+    }
     // Another writer holds it for a few stores (or runs an update() callback): spin, then park briefly so a
     // descheduled holder can run. Between parks: a holder that died is recovered (frees its stripes).
     if (spins < SPINS) continue;
