@@ -390,4 +390,22 @@ describe("misuse is a coded error", () => {
     expect(codeOf(() => attachSharedMap(h, other))).toBe("INVALID_OPTION");
     expect(codeOf(() => attachSharedMap(h, {} as never))).toBe("INVALID_OPTION");
   });
+
+  it("attachSharedMap refuses a handle whose records buffer is another map's of the same shape (a twin)", () => {
+    const domain = domainOf(2);
+    const a = createSharedMap({ domain, key: "u32", value, capacity: 8 });
+    const b = createSharedMap({ domain, key: "u32", value, capacity: 8 });
+    for (let k = 0; k < 4; k++) b.set(k, { port: k, weight: 0, hits: 0 });
+    // Same key, layout, capacity and maxCapacity: every size check passes, but writes through such a view would
+    // link b's records into a's table and corrupt both.
+    expect(() => attachSharedMap({ ...a.handle, records: b.handle.records }, domain)).toThrow(
+      expect.objectContaining({ code: "INVALID_OPTION", message: expect.stringMatching(/another map/) as unknown }),
+    );
+    expect(() => attachSharedMap({ ...b.handle, records: a.handle.records }, domain)).toThrow(/another map/);
+    // Both maps are untouched and still attach with their own buffers.
+    expect(attachSharedMap(structuredClone(b.handle), domain).size).toBe(4);
+    expect(a.size).toBe(0);
+    expect(a.stats().records).toBe(0);
+    expect(b.stats().records).toBe(4);
+  });
 });

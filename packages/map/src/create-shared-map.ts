@@ -23,6 +23,11 @@ import {
   STRIDE_WORD,
   THREADS_WORD,
   FRESH,
+  FIRST_RECORD,
+  HASH,
+  MAPID_WORD,
+  NEXT,
+  RECORDS_MAGIC,
   checkKey,
   checkLayout,
   describe,
@@ -71,9 +76,12 @@ function levelFor(keys: number): number {
   return level;
 }
 
-/** Records a map may use: every key, plus spares for writes in flight and records waiting for a grace period. */
+/**
+ * Records a map may use: every key, plus spares for writes in flight and records waiting for a grace period, plus
+ * record 0 (the buffer's identity, never handed out).
+ */
 function recordsFor(maxCapacity: number): number {
-  return maxCapacity + Math.max(64, maxCapacity >> 2);
+  return FIRST_RECORD + maxCapacity + Math.max(64, maxCapacity >> 2);
 }
 
 /**
@@ -175,6 +183,12 @@ export function createSharedMap<const K extends KeySpec, const L extends StructL
   i32[LEVELMAX_WORD] = levelMax;
   i32[THREADS_WORD] = threads;
   i32[LAYOUT_WORD] = layoutHash(layout);
+  const id = crypto.getRandomValues(new Int32Array(1))[0]! | 1;
+  i32[MAPID_WORD] = id;
+  const identity = new Int32Array(records, 0, HASH + 1);
+  identity[NEXT] = RECORDS_MAGIC;
+  identity[HASH] = id;
+  i32[FRESH] = FIRST_RECORD;
   i32[STATE] = level0;
   Atomics.store(i32, MAGIC_WORD, MAGIC);
   const pending = createSharedPending(domain, { capacity: SharedMapImpl.ringCapacity(maxRecords) });
@@ -267,9 +281,14 @@ export function attachSharedMap<const K extends KeySpec, const L extends StructL
   if (
     !h.records.growable ||
     h.records.maxByteLength !== header[MAXREC_WORD]! * strideBytes ||
-    h.records.byteLength < (Atomics.load(header, FRESH) - threads) * strideBytes // a claim may not have grown it yet
+    h.records.byteLength < (Atomics.load(header, FRESH) - threads) * strideBytes || // a claim may not have grown it yet
+    h.records.byteLength < strideBytes
   ) {
     throw bad("its records buffer does not belong to its index");
+  }
+  const identity = new Int32Array(h.records, 0, HASH + 1);
+  if (identity[NEXT] !== RECORDS_MAGIC || identity[HASH] !== header[MAPID_WORD]) {
+    throw bad("its records buffer belongs to another map");
   }
   const known = attached.get(h.index)?.get(domain);
   if (known !== undefined) return known as unknown as SharedMap<K, L>;

@@ -5,7 +5,7 @@
  *
  * | words | contents |
  * |---|---|
- * | line 0 | `MAGIC`, key kind, `maxBytes`, record stride (words), `maxCapacity`, max records, first level, last level, max threads, layout hash |
+ * | line 0 | `MAGIC`, key kind, `maxBytes`, record stride (words), `maxCapacity`, max records, first level, last level, max threads, layout hash, map id |
  * | line 1 | `STATE`: current table level, bit 8 set while a resize to the next level runs (readers load it) |
  * | line 2 | `SIZE`: keys present |
  * | line 3 | `FRESH`: records ever handed out (bump allocator) |
@@ -18,7 +18,10 @@
  * **Record buffer**: record `i` is `stride` words at word `i × stride` (array of structures: a lookup touches
  * one record, one or two cache lines): `NEXT` (chain link, index + 1), `META` (generation << 8 | table level << 3 |
  * state), `HASH`, the key (u32: one word; f64: two words at word 4; string: a length word then the bytes from
- * byte 16), then the value fields, each aligned to its size.
+ * byte 16), then the value fields, each aligned to its size. Record 0 is never handed out (`FRESH` starts at 1):
+ * it names the buffer's map, `RECORDS_MAGIC` in `NEXT` and the index's random map id in `HASH` (its `META` is
+ * `FREE`, so no handle names it), so `attachSharedMap` refuses a handle whose two buffers come from different
+ * maps, even maps of the same shape.
  */
 import type { FieldType, StructLayout } from "@rcu/pool";
 import { RcuError, isRcuError } from "@rcu/core";
@@ -37,6 +40,12 @@ export const LEVELMAX_WORD = 7;
 export const THREADS_WORD = 8;
 /** A hash of the key type and value layout (names, types, offsets): a handle must match it to attach. */
 export const LAYOUT_WORD = 9;
+/** A random non-zero id of the map, also stored in record 0 of its records buffer. */
+export const MAPID_WORD = 10;
+/** Record 0's `NEXT` word: marks a records buffer of a shared map. */
+export const RECORDS_MAGIC = 0x52435552; // "RCUR"
+/** Records ever handed out start at 1: record 0 names the map. */
+export const FIRST_RECORD = 1;
 export const STATE = LINE;
 export const SIZE = 2 * LINE;
 export const FRESH = 3 * LINE;
