@@ -9,6 +9,7 @@
  * the slot of a worker that exits or crashes, even mid-section. Integer items (arena indices) pending across
  * threads live in `createSharedPending`.
  */
+import type { WatchedWorker } from "./watched-worker.js";
 import { RcuError } from "./errors.js";
 import { builtin } from "./internal/diagnostics.js";
 import { DomainImpl } from "./domain/domain-impl.js";
@@ -72,7 +73,7 @@ export interface SharedDomain extends RcuDomain {
   /** The reader slot this thread holds. */
   readonly slot: number;
   /** Frees this thread's slot as soon as `worker` exits (normally, by `terminate()`, or by crashing). */
-  watch(worker: { readonly threadId: number; once(event: "exit", listener: () => void): unknown }): void;
+  watch(worker: WatchedWorker): void;
   /** Frees this thread's reader slot (must not be inside a section). After `close()` reads stay legal until `detach()`. */
   detach(): void;
 }
@@ -124,7 +125,7 @@ class SharedDomainImpl extends DomainImpl implements SharedDomain {
     this.i32 = i32;
   }
 
-  watch(worker: { readonly threadId: number; once(event: "exit", listener: () => void): unknown }): void {
+  watch(worker: WatchedWorker): void {
     const owner = checkWorker("watch(worker)", worker);
     worker.once("exit", () => {
       SharedGrace.release(this.i32, this.handle.maxThreads, owner);
@@ -356,6 +357,7 @@ export function threadDied(domain: SharedDomain, owner: number): boolean {
 }
 
 export { attachSharedPending, createSharedPending } from "./pending/shared-pending.js";
+export type { WatchedWorker } from "./watched-worker.js";
 export type {
   SharedPending,
   SharedPendingHandle,

@@ -87,6 +87,7 @@ import { fieldView, type FieldAccess } from "./record-views.js";
 import { recover } from "./recovery.js";
 import type { SharedMap, SharedMapHandle, SharedMapStats, ValuesOf } from "./shared-map.js";
 import { currentThreadId } from "./stripe-lock.js";
+import type { WatchedWorker } from "@rcu/core/shared";
 
 /** The engine with its key and value types erased, as the mechanism files take it. */
 export type AnyMap = SharedMapImpl<KeySpec, StructLayout>;
@@ -361,7 +362,7 @@ export class SharedMapImpl<K extends KeySpec, L extends StructLayout> implements
 
   // ---- dead workers (recovery.ts) --------------------------------------------------------------------------------------
 
-  watch(worker: { readonly threadId: number; once(event: "exit", listener: () => void): unknown }): void {
+  watch(worker: WatchedWorker): void {
     let threadId: unknown;
     let ok = false;
     try {

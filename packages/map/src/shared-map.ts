@@ -5,6 +5,7 @@
 import type { SharedDomain, SharedPendingHandle } from "@rcu/core/shared";
 import type { StructLayout } from "@rcu/pool";
 import type { KeyOf, KeySpec } from "./map-keys.js";
+import type { WatchedWorker } from "@rcu/core/shared";
 
 /**
  * The values of one record: every field of the layout, as numbers (stored as the field's typed array stores
@@ -193,7 +194,7 @@ export interface SharedMap<K extends KeySpec, L extends StructLayout> {
    * const worker = new Worker(url, { workerData: { rcu: domain.handle, map: map.handle } })
    * map.watch(worker)
    */
-  watch(worker: { readonly threadId: number; once(event: "exit", listener: () => void): unknown }): void;
+  watch(worker: WatchedWorker): void;
   /**
    * Resolves once the oldest replaced record's grace period has ended (at once when none waits). After a
    * `FULL` caused by records still in their grace period, await it and retry.

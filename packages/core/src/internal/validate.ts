@@ -5,6 +5,7 @@
  * integer items. Every failure is an `RcuError('INVALID_OPTION')` whose message names the option, shows the
  * value (via {@link describeValue}, which never throws) and says what to pass instead.
  */
+import type { WatchedWorker } from "../watched-worker.js";
 import { RcuError } from "../errors.js";
 import { describeValue } from "../describe-value.js";
 import { checkKnownOptions } from "../check-known-options.js";
@@ -112,12 +113,6 @@ export function readSignal(
   }
   const error = signalError(what, signal);
   return error === undefined ? { signal: signal as AbortSignal | undefined } : { error };
-}
-
-/** A worker as `watch(worker)` needs it: a numeric `threadId` and an `once(event, listener)` method. */
-export interface WatchedWorker {
-  readonly threadId: number;
-  once(event: "exit", listener: () => void): unknown;
 }
 
 /** Checks the argument of a `watch(worker)` (a `worker_threads` Worker); returns its owner word (threadId + 1). */

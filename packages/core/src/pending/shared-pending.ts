@@ -60,6 +60,7 @@ import { done32, snap32 } from "../grace-period.js";
 import type { GpCookie } from "../types.js";
 import { checkOptions, checkWorker, readSignal } from "../internal/validate.js";
 import { describeValue } from "../describe-value.js";
+import type { WatchedWorker } from "../watched-worker.js";
 
 const LINE = 16;
 const LOCK = 0;
@@ -185,7 +186,7 @@ export interface SharedPending {
    */
   whenEnqueued(options?: { readonly signal?: AbortSignal }): Promise<void>;
   /** Releases the ring's lock if `worker` dies holding it. Call it for every worker that attaches. */
-  watch(worker: { readonly threadId: number; once(event: "exit", listener: () => void): unknown }): void;
+  watch(worker: WatchedWorker): void;
   /** Flat counters over every thread. */
   stats(): SharedPendingStats;
 }
@@ -390,7 +391,7 @@ class SharedPendingImpl implements SharedPending {
     }
   }
 
-  watch(worker: { readonly threadId: number; once(event: "exit", listener: () => void): unknown }): void {
+  watch(worker: WatchedWorker): void {
     const owner = checkWorker("watch(worker)", worker);
     worker.once("exit", () => this.spin.releaseOf(owner));
   }

@@ -20,6 +20,7 @@ import {
 import { LockFreeList, TaggedFreeList, threadOwner, type FreeList } from "./free-list.js";
 import { encodeHandle, handleGeneration, handleIndex, isLentGeneration } from "./handle.js";
 import type { StructPool, StructPoolHandle, StructPoolStats } from "./types.js";
+import type { WatchedWorker } from "@rcu/core/shared";
 
 export class StructPoolImpl<L extends StructLayout> implements StructPool<L> {
   readonly capacity: number;
@@ -213,7 +214,7 @@ export class StructPoolImpl<L extends StructLayout> implements StructPool<L> {
       : new PoolError("STALE_HANDLE", `${describeValue(handle)} is not a handle of this pool (index out of range).`);
   }
 
-  watch(worker: { readonly threadId: number; once(event: "exit", listener: () => void): unknown }): void {
+  watch(worker: WatchedWorker): void {
     this.pending.watch(worker); // checks `worker` (INVALID_OPTION); its listener runs first: the ring's lock is free before we enqueue
     const owner = worker.threadId + 1;
     this.domain.watch(worker);

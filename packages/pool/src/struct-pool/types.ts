@@ -6,6 +6,7 @@
 import type { SharedDomain, SharedPendingHandle } from "@rcu/core/shared";
 import type { FieldArray, StructLayout } from "./layout.js";
 import type { FreeListKind } from "./free-list.js";
+import type { WatchedWorker } from "@rcu/core/shared";
 
 /**
  * What another thread needs to attach to a struct pool. Structured-cloneable: send it with `postMessage` or
@@ -137,7 +138,7 @@ export interface StructPool<L extends StructLayout> {
    * records), frees its reader slot (`domain.watch`) and any lock it held, and reclaims every record it held
    * (released on its behalf, reused after a grace period).
    */
-  watch(worker: { readonly threadId: number; once(event: "exit", listener: () => void): unknown }): void;
+  watch(worker: WatchedWorker): void;
   /** Resolves once the oldest released record's grace period has ended (at once if none is pending). */
   reclaimable(): Promise<void>;
   /**
