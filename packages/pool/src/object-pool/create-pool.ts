@@ -84,6 +84,17 @@ export function createPool<T extends object>(options: PoolOptions<T>): Pool<T> {
   return new RcuPool(resolvePoolOptions(options));
 }
 
+/**
+ * Each pool's anchor: a lease on the pool's first slot with generation 0, which no loan ever has (lending bumps
+ * the generation first), so it is never current; it is never handed out and lives as long as the pool (it keeps
+ * that first object reachable until then, even once destroyed). It keeps the lease class's instance map alive
+ * while no loan is out: V8 holds that map only through its instances and, weakly, through optimised code, so a
+ * full GC with every lease released would free the map and deoptimise `acquire`, `release` and the caller's
+ * loop, which then recompile. A real slot, not a dummy one: a slot holding a value of another shape would widen
+ * the field type V8 tracks for `PoolSlot.value`, and every `lease.value.x` would check the map again.
+ */
+const leaseAnchors = new WeakMap<object, Lease<object>>();
+
 function isReusable(slot: PoolSlot<object>): boolean {
   return slot.state === PENDING;
 }
@@ -389,6 +400,7 @@ class RcuPool<T extends object> implements Pool<T> {
       throw createReturnedOwnedError(this.name);
     }
     const slot = new PoolSlot(this.#owner, value);
+    if (this.#created === 0) leaseAnchors.set(this, new PoolLease(slot, 0));
     this.#slots.set(value, slot);
     this.#created += 1;
     return slot;
