@@ -18,8 +18,10 @@
  * it (a destroy that never settles is reported as SETTLE_TIMEOUT and stops holding `drain()`/`close()`).
  * Leases still out stay valid; releasing one later destroys its object at once.
  *
- * Hot path: acquire = pop + two field writes + one lease object; release = two field writes + one engine
- * enqueue. No closures are made per call.
+ * Hot path: acquire = pop (or, typesafe, one engine dequeue) + two field writes + one lease object; release = two
+ * field writes + one engine enqueue. No closures are made per call. The checks that do not change from one loan
+ * to the next (closed, debug, inside `create`/`reset`) are one flag, `#hot`, so `acquire`'s short path stays small
+ * enough for V8 to inline into the caller's loop; everything else takes `#tryLend`.
  *
  * Why this file is over 400 lines: it is one class, the lend → release → process → close state machine, whose
  * steps share the pool's private state (slots, free list, waiters, counters) on the hot path. Its messages
@@ -82,6 +84,17 @@ export function createPool<T extends object>(options: PoolOptions<T>): Pool<T> {
   return new RcuPool(resolvePoolOptions(options));
 }
 
+/**
+ * Each pool's anchor: a lease on the pool's first slot with generation 0, which no loan ever has (lending bumps
+ * the generation first), so it is never current; it is never handed out and lives as long as the pool (it keeps
+ * that first object reachable until then, even once destroyed). It keeps the lease class's instance map alive
+ * while no loan is out: V8 holds that map only through its instances and, weakly, through optimised code, so a
+ * full GC with every lease released would free the map and deoptimise `acquire`, `release` and the caller's
+ * loop, which then recompile. A real slot, not a dummy one: a slot holding a value of another shape would widen
+ * the field type V8 tracks for `PoolSlot.value`, and every `lease.value.x` would check the map again.
+ */
+const leaseAnchors = new WeakMap<object, Lease<object>>();
+
 function isReusable(slot: PoolSlot<object>): boolean {
   return slot.state === PENDING;
 }
@@ -115,13 +128,19 @@ class RcuPool<T extends object> implements Pool<T> {
   #inEngine = 0;
   /** Inside the user's `create` or `reset`: acquiring from there is refused (REENTRANT). */
   #inFactory = false;
+  /**
+   * Open, not debug, not inside `create`/`reset`: `acquire` may take its short path (the checks of `#tryLend`
+   * folded into one flag, so the hot path stays small enough for V8 to inline into the caller's loop).
+   */
+  #hot = false;
 
   #live = 0;
   #pendingFree = 0;
   #pendingDestroy = 0;
   #created = 0;
   #destroyed = 0;
-  #acquired = 0;
+  /** Lends of a newly created object (`acquired` is this plus the two reuse counters). */
+  #lentNew = 0;
   #reusedFromFree = 0;
   #reusedFromPending = 0;
   #staleReleases = 0;
@@ -163,6 +182,7 @@ class RcuPool<T extends object> implements Pool<T> {
       poolName: options.name,
     });
     this.#prewarm();
+    this.#updateHot();
     try {
       this.#pending = createPending<PoolSlot<T>>(options.domain, {
         name: `${options.name}:pending`,
@@ -185,6 +205,14 @@ class RcuPool<T extends object> implements Pool<T> {
   }
 
   acquire(): Lease<T> {
+    if (this.#hot) {
+      const lease = this.#lendHot();
+      if (lease !== undefined) return lease;
+    }
+    return this.#acquireSlow();
+  }
+
+  #acquireSlow(): Lease<T> {
     const lease = this.#tryLend(true, this.#debug === undefined ? undefined : captureStack());
     if (lease !== undefined) return lease;
     this.#exhausted += 1;
@@ -192,6 +220,10 @@ class RcuPool<T extends object> implements Pool<T> {
   }
 
   tryAcquire(): Lease<T> | undefined {
+    if (this.#hot) {
+      const hot = this.#lendHot();
+      if (hot !== undefined) return hot;
+    }
     const lease = this.#tryLend(true, this.#debug === undefined ? undefined : captureStack());
     if (lease === undefined) this.#exhausted += 1;
     return lease;
@@ -244,7 +276,7 @@ class RcuPool<T extends object> implements Pool<T> {
       max: this.#o.max,
       created: this.#created,
       destroyed: this.#destroyed,
-      acquired: this.#acquired,
+      acquired: this.#lentNew + this.#reusedFromFree + this.#reusedFromPending,
       reusedFromFree: this.#reusedFromFree,
       reusedFromPending: this.#reusedFromPending,
       waiters: this.#waiters.size,
@@ -265,6 +297,37 @@ class RcuPool<T extends object> implements Pool<T> {
   }
 
   // ── lending ────────────────────────────────────────────────────────────────────────────────────────────
+
+  /**
+   * The short path of `acquire` (only while `#hot`): the free list, else (typesafe, nothing doomed, not inside the
+   * engine) the newest pending object. `undefined` leaves everything else (creating, exhaustion) to `#tryLend`.
+   */
+  #lendHot(): Lease<T> | undefined {
+    let slot = this.#free.pop();
+    let source: Source = FROM_FREE;
+    if (slot === undefined) {
+      if (!this.#typesafe || this.#pendingFree === 0 || this.#pendingDestroy !== 0 || this.#inEngine !== 0) {
+        return undefined;
+      }
+      slot = this.#pending.dequeue();
+      if (slot === undefined) return undefined;
+      this.#pendingFree -= 1;
+      source = FROM_PENDING;
+    }
+    const generation = slot.generation + 1;
+    slot.generation = generation;
+    slot.state = LEASED;
+    if (this.#reset !== undefined) this.#runReset(slot, source);
+    this.#live += 1;
+    if (source === FROM_FREE) this.#reusedFromFree += 1;
+    else this.#reusedFromPending += 1;
+    return new PoolLease(slot, generation);
+  }
+
+  /** `#hot` is true exactly when the pool is open, not in debug mode and not inside `create`/`reset`. */
+  #updateHot(): void {
+    this.#hot = !this.#closed && !this.#inFactory && this.#debug === undefined;
+  }
 
   /** Free list, else (typesafe) a pending object, else a new one; `undefined` when at `max`. */
   #tryLend(allowDequeue: boolean, acquiredAt: string | undefined): Lease<T> | undefined {
@@ -287,32 +350,38 @@ class RcuPool<T extends object> implements Pool<T> {
   #lend(slot: PoolSlot<T>, source: Source, acquiredAt: string | undefined): Lease<T> {
     slot.generation += 1;
     slot.state = LEASED;
-    const reset = this.#reset;
-    if (source !== FROM_NEW && reset !== undefined) {
-      this.#inFactory = true;
-      try {
-        reset(slot.value);
-      } catch (err) {
-        this.#inFactory = false;
-        this.#errors += 1;
-        this.#doom(slot, source);
-        throw resetFailedError(this.name, err);
-      }
-      this.#inFactory = false;
-    }
+    if (source !== FROM_NEW && this.#reset !== undefined) this.#runReset(slot, source);
     this.#live += 1;
-    this.#acquired += 1;
     if (source === FROM_FREE) this.#reusedFromFree += 1;
     else if (source === FROM_PENDING) this.#reusedFromPending += 1;
+    else this.#lentNew += 1;
     if (this.#debug === undefined) return new PoolLease(slot, slot.generation);
     const lease = new DebugLease(slot, slot.generation, this.#debug, acquiredAt ?? "    at <unknown>");
     this.#leaks?.track(lease, slot.generation, lease.acquiredAt);
     return lease;
   }
 
+  /** Runs `reset` on a reused object (refusing acquires from inside it); a throw dooms the object. */
+  #runReset(slot: PoolSlot<T>, source: Source): void {
+    this.#inFactory = true;
+    this.#hot = false;
+    try {
+      (this.#reset as (value: T) => void)(slot.value);
+    } catch (err) {
+      this.#inFactory = false;
+      this.#updateHot();
+      this.#errors += 1;
+      this.#doom(slot, source);
+      throw resetFailedError(this.name, err);
+    }
+    this.#inFactory = false;
+    this.#updateHot();
+  }
+
   #createSlot(): PoolSlot<T> {
     let value: T;
     this.#inFactory = true;
+    this.#hot = false;
     try {
       value = this.#o.create();
     } catch (err) {
@@ -320,6 +389,7 @@ class RcuPool<T extends object> implements Pool<T> {
       throw createThrewError(this.name, err);
     } finally {
       this.#inFactory = false;
+      this.#updateHot();
     }
     if ((typeof value !== "object" && typeof value !== "function") || value === null) {
       this.#errors += 1;
@@ -330,6 +400,7 @@ class RcuPool<T extends object> implements Pool<T> {
       throw createReturnedOwnedError(this.name);
     }
     const slot = new PoolSlot(this.#owner, value);
+    if (this.#created === 0) leaseAnchors.set(this, new PoolLease(slot, 0));
     this.#slots.set(value, slot);
     this.#created += 1;
     return slot;
@@ -377,13 +448,18 @@ class RcuPool<T extends object> implements Pool<T> {
     try {
       this.#pending.enqueue(slot);
     } catch (err) {
-      // The engine refused (its domain is closing without having drained us yet): nothing can guard reuse.
-      this.#pendingFree -= 1;
-      this.#destroy(slot);
-      if (!isRcuError(err, "CLOSED")) throw err;
+      this.#enqueueRefused(slot, err);
       return;
     }
     if (this.#typesafe && this.#waiters.size > 0 && this.#inEngine === 0) this.#serveWaiters(true);
+  }
+
+  /** The engine refused a released object (its domain is closing without having drained us yet). */
+  #enqueueRefused(slot: PoolSlot<T>, err: unknown): void {
+    // Nothing can guard reuse now: destroy it.
+    this.#pendingFree -= 1;
+    this.#destroy(slot);
+    if (!isRcuError(err, "CLOSED")) throw err;
   }
 
   #staleRelease(slot: PoolSlot<T>, generation: number, lease: object): boolean {
@@ -486,6 +562,7 @@ class RcuPool<T extends object> implements Pool<T> {
   #close(): void {
     if (this.#closed) return;
     this.#closed = true;
+    this.#hot = false;
     for (let waiter = this.#waiters.shift(); waiter !== undefined; waiter = this.#waiters.shift()) {
       waiter.reject(this.#closedError("acquireAsync()"));
     }
