@@ -510,6 +510,19 @@ async function runModel(domain: SharedDomain, cfg: Config, cmds: readonly Cmd[])
       `FULL with ${model.size}/${maxCapacity} keys and ${s.pendingRecords} records waiting`,
     ).toBe(true);
   };
+  /** Sets sane values under `keyAt(i)` for i < n, stopping at the first `FULL` (which must be due). */
+  const setUntilFull = (n: number, keyAt: (i: number) => unknown): void => {
+    for (let i = 0; i < n; i++) {
+      const k = keyAt(i);
+      const r = attempt(() => map.set(k as never, sane(i) as never));
+      if (!r.ok) {
+        expect(codeOf(r.err), describeValue(r.err)).toBe("FULL");
+        fullIsDue(!model.has(k));
+        return;
+      }
+      model.set(k, toModel(sane(i)));
+    }
+  };
   /**
    * A write that must succeed (`valid`, unless a due `FULL`) or be refused with `INVALID_OPTION`; `allowed`
    * accepts the user's own throw. Applies `apply` to the model when it succeeded.
@@ -762,29 +775,12 @@ async function runModel(domain: SharedDomain, cfg: Config, cmds: readonly Cmd[])
         // Rewrites one key until every spare record waits for a grace period (FULL) or n writes are done.
         const keys = saneKeys[kind].filter((k) => validKey(kind, k, true));
         const k = keys[c.key % keys.length];
-        for (let i = 0; i < c.n; i++) {
-          const r = attempt(() => map.set(k as never, sane(i) as never));
-          if (!r.ok) {
-            expect(codeOf(r.err), describeValue(r.err)).toBe("FULL");
-            fullIsDue(!model.has(k));
-            break;
-          }
-          model.set(k, toModel(sane(i)));
-        }
+        setUntilFull(c.n, () => k);
         break;
       }
       case "bulk": {
         // New keys, past `capacity` (the record buffer grows) and past a table's load factor (a resize).
-        for (let i = 0; i < c.n; i++) {
-          const k = kind === "u32" ? 1000 + i : kind === "f64" ? 1000.25 + i : `b${i}`;
-          const r = attempt(() => map.set(k as never, sane(i) as never));
-          if (!r.ok) {
-            expect(codeOf(r.err), describeValue(r.err)).toBe("FULL");
-            fullIsDue(!model.has(k));
-            break;
-          }
-          model.set(k, toModel(sane(i)));
-        }
+        setUntilFull(c.n, (i) => (kind === "u32" ? 1000 + i : kind === "f64" ? 1000.25 + i : `b${i}`));
         break;
       }
       case "watch": {
