@@ -26,7 +26,7 @@
 import { createDomain, createPending } from "@rcu/core";
 import type { Benchmark } from "../types.js";
 import { median } from "../stats.js";
-import { nextTurn, rotateAsync, threadCpuNs } from "../timing.js";
+import { nextTurn, permuteAsync, threadCpuNs } from "../timing.js";
 
 interface Item {
   readonly v: number;
@@ -151,7 +151,7 @@ export const deferral: Benchmark = {
   async run(ctx) {
     const n = ctx.scale(1_000_000, 200_000);
     prepare(n);
-    const [o, im, to, li] = await rotateAsync(ctx.repetition, [
+    const [o, im, to, li] = await permuteAsync(ctx.repetition, [
       () => counted(n, "createPending", ours, ctx.gc),
       () => counted(n, "setImmediate", viaImmediate, ctx.gc),
       () => counted(n, "setTimeout", viaTimeout, ctx.gc),

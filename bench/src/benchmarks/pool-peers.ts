@@ -30,7 +30,7 @@ import { Pool as TarnPool } from "tarn";
 import { createDomain } from "@rcu/core";
 import { createPool } from "@rcu/pool";
 import type { Benchmark, RowSpec, SafetyCounts } from "../types.js";
-import { nextTurn, timeMsAsync } from "../timing.js";
+import { nextTurn, strideOrder, timeMsAsync } from "../timing.js";
 
 const LOANS = 1_000;
 const SIZE = 4096;
@@ -324,8 +324,8 @@ export const poolPeers: Benchmark = {
       ["effect", effectRound],
     ];
     const ns: Record<string, number> = {};
-    for (let j = 0; j < variants.length; j++) {
-      const [id, round] = variants[(j + ctx.repetition) % variants.length]!;
+    for (const j of strideOrder(variants.length, ctx.repetition)) {
+      const [id, round] = variants[j]!;
       ctx.gc();
       ns[id] = await nsPerLoan(count, round);
     }
