@@ -6,7 +6,6 @@ import { markdownTable, textTable } from "./format.js";
 import { agree, meets, mergeRuns, runBenchmark, runHarness, select, summarize } from "./harness.js";
 import { END, START, replaceBetweenMarkers, readmeBlock } from "./readme-table.js";
 import { benchmarks } from "./registry.js";
-import { combine } from "./benchmarks/reader-threads.js";
 import { strideOrder } from "./timing.js";
 import type { Benchmark, Results } from "./types.js";
 
@@ -184,28 +183,6 @@ describe("bench harness (--quick smoke run)", () => {
     expect(strideOrder(4, 0)).toEqual([0, 1, 2, 3]);
     expect(strideOrder(4, 1)).toEqual([1, 0, 3, 2]); // start 1, stride 3
     expect(strideOrder(0, 5)).toEqual([]);
-  });
-
-  it("combine: windows of one configuration add up per thread (reads over time), then sum over threads", () => {
-    const w = (t: Array<[number, number, number]>) => ({
-      wall: NaN,
-      cpu: NaN,
-      raw: t.map(([reads, wallUs, cpuUs]) => ({ reads, wallUs, cpuUs })),
-    });
-    const c = combine([
-      w([
-        [100, 10, 10],
-        [50, 10, 5],
-      ]),
-      w([
-        [300, 10, 10],
-        [50, 10, 20],
-      ]),
-    ]);
-    expect(c.wall).toBeCloseTo(400 / 20 + 100 / 20);
-    expect(c.cpu).toBeCloseTo(400 / 20 + 100 / 25);
-    // unknown on-CPU time in any window: the thread counts no CPU rate, as a single window would
-    expect(combine([w([[10, 10, -1]]), w([[10, 10, 10]])]).cpu).toBe(0);
   });
 
   it("replaces only the text between the README markers", () => {

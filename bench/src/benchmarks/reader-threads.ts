@@ -73,63 +73,6 @@ export function serveRuns(c: Int32Array, id: number, batch: (mode: number) => nu
 export interface Throughput {
   readonly wall: number;
   readonly cpu: number;
-  /** Per reader thread: reads, wall µs and on-CPU µs (-1: unknown), so that windows can be added up. */
-  readonly raw: ReadonlyArray<{ readonly reads: number; readonly wallUs: number; readonly cpuUs: number }>;
-}
-
-/**
- * The throughput of several windows of the same configuration taken as one: per reader thread, its reads over
- * its wall (and on-CPU) time summed over the windows; then summed over the threads, as {@link runReaders} does.
- */
-export function combine(windows: readonly Throughput[]): Throughput {
-  const threads = Math.max(0, ...windows.map((w) => w.raw.length));
-  const raw = Array.from({ length: threads }, (_, id) => {
-    let reads = 0;
-    let wallUs = 0;
-    let cpuUs = 0;
-    for (const w of windows) {
-      const t = w.raw[id];
-      if (t === undefined) continue;
-      reads += t.reads;
-      wallUs += t.wallUs;
-      cpuUs = cpuUs < 0 || t.cpuUs < 0 ? -1 : cpuUs + t.cpuUs;
-    }
-    return { reads, wallUs, cpuUs };
-  });
-  return rates(raw);
-}
-
-function rates(raw: Throughput["raw"]): Throughput {
-  let wall = 0;
-  let cpu = 0;
-  for (const t of raw) {
-    wall += t.wallUs > 0 ? t.reads / t.wallUs : 0;
-    cpu += t.cpuUs > 0 ? t.reads / t.cpuUs : 0;
-  }
-  return { wall, cpu, raw };
-}
-
-/**
- * Runs the configurations in `windows` (each `ms` long in total) as `slices` short windows each, alternating
- * between them (the order rotates with every slice and with `repetition`), and combines each configuration's
- * slices. Every configuration then sees the same mix of the host's scheduling (both reader threads on their own
- * cores, or time-sliced on one) instead of one configuration getting a quiet 400 ms and the next a busy one.
- */
-export async function interleavedWindows(
-  windows: ReadonlyArray<(ms: number) => Promise<Throughput>>,
-  ms: number,
-  slices: number,
-  repetition: number,
-): Promise<Throughput[]> {
-  const got: Throughput[][] = windows.map(() => []);
-  const slice = ms / slices;
-  for (let k = 0; k < slices; k++) {
-    for (let j = 0; j < windows.length; j++) {
-      const i = (j + k + repetition) % windows.length;
-      got[i]!.push(await windows[i]!(slice));
-    }
-  }
-  return got.map(combine);
 }
 
 /** Runs the readers `id < active` in `mode` for `ms`, calling `write` every 1 ms meanwhile; sums their results. */
@@ -153,10 +96,13 @@ export async function runReaders(
   for (let id = 0; id < active; id++) {
     while (Atomics.load(c, resultAt(id) + 3) === done[id]) await sleep(1);
   }
-  const raw = Array.from({ length: active }, (_, id) => ({
-    reads: Atomics.load(c, resultAt(id)),
-    wallUs: Atomics.load(c, resultAt(id) + 1),
-    cpuUs: Atomics.load(c, resultAt(id) + 2),
-  }));
-  return rates(raw);
+  let wall = 0;
+  let cpu = 0;
+  for (let id = 0; id < active; id++) {
+    const reads = Atomics.load(c, resultAt(id));
+    const cpuUs = Atomics.load(c, resultAt(id) + 2);
+    wall += reads / Atomics.load(c, resultAt(id) + 1);
+    cpu += cpuUs > 0 ? reads / cpuUs : 0;
+  }
+  return { wall, cpu };
 }
