@@ -23,8 +23,8 @@
  * over repetitions of ours ÷ baseline of those figures. Being descheduled only ever adds to a stall, so the
  * lowest worst stall of several floods is the one closest to the stall the code itself causes (which every
  * flood has), as the fastest of several runs is for a duration. The median of the five measured the scheduler
- * on a loaded machine (most floods lose a slice somewhere): 0.16–0.53 between three runs at load 4–6, and the
- * lower quartile 0.14–0.23 at load 3–4.5. The medians are logged beside the row.
+ * on a loaded machine (most floods lose a slice somewhere; bench/README.md). The medians are logged beside the
+ * row.
  */
 import { monitorEventLoopDelay } from "node:perf_hooks";
 import { createDomain, createPending } from "@rcu/core";

@@ -2,7 +2,7 @@
  * 12. Pool acquire+release of a 4 KiB buffer: `@rcu/pool` against the pools users pick instead.
  *
  * CPU nanoseconds per loan (acquire, write one byte, release), 1,000 loans one at a time per turn, then the
- * next turn: 200 turns per repetition for a peer, 800 for ours (whose loans are 10–30× cheaper, so that its
+ * next turn: 200 turns per repetition for a peer, 800 for ours (whose loans are far cheaper, so that its
  * timed run is not a few ms of CPU); the variants run in an order whose start and stride change with the
  * repetition (`strideOrder`). Ours: `createPool` on a `loop` domain, grace periods (`typesafe: false`: the pool grows to the
  * 1,000 buffers one turn needs, since each released buffer waits for the turn's grace period) and typesafe
@@ -35,7 +35,7 @@ import type { Benchmark, RowSpec, SafetyCounts } from "../types.js";
 import { nextTurn, strideOrder, timeMsAsync } from "../timing.js";
 
 const LOANS = 1_000;
-/** Our pools run this many times the peers' turns per repetition (their loans are 10–30× cheaper). */
+/** Our pools run this many times the peers' turns per repetition (their loans are far cheaper). */
 const OURS_TURNS = 4;
 const SIZE = 4096;
 const newBuffer = (): Uint8Array => new Uint8Array(SIZE);
@@ -320,8 +320,8 @@ export const poolPeers: Benchmark = {
   rows,
   async run(ctx) {
     const count = ctx.scale(200, 40);
-    // Ours runs OURS_TURNS× the peers' turns: at ≈ 50–270 ns a loan its 200 turns were 10–50 ms of CPU, short
-    // enough for one GC or one descheduled slice to move the figure; the peers' 200 turns are 200–400 ms.
+    // Ours runs OURS_TURNS× the peers' turns: its loans are an order of magnitude cheaper, so 200 turns would be a
+    // short run, where one GC or one descheduled slice moves the figure.
     const variants: Array<[string, () => void | Promise<void>, number]> = [
       ["grace", graceRound, count * OURS_TURNS],
       ["typesafe", typesafeRound, count * OURS_TURNS],
