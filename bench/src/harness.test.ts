@@ -6,6 +6,7 @@ import { markdownTable, textTable } from "./format.js";
 import { agree, meets, mergeRuns, runBenchmark, runHarness, select, summarize } from "./harness.js";
 import { END, START, replaceBetweenMarkers, readmeBlock } from "./readme-table.js";
 import { benchmarks } from "./registry.js";
+import { strideOrder } from "./timing.js";
 import type { Benchmark, Results } from "./types.js";
 
 describe("bench harness (--quick smoke run)", () => {
@@ -162,6 +163,26 @@ describe("bench harness (--quick smoke run)", () => {
     const spec = bench.rows;
     expect(agree(spec, { r: { ours: 1.05, baseline: 1 } }, { r: { ours: 1, baseline: 1 } }, 0.1)).toBe(true);
     expect(agree(spec, { r: { ours: 1.2, baseline: 1 } }, { r: { ours: 1, baseline: 1 } }, 0.1)).toBe(false);
+  });
+
+  it("strideOrder: a permutation for every repetition, and no workload always follows the same one", () => {
+    for (let n = 1; n <= 9; n++) {
+      const before = new Map<number, Set<number>>();
+      for (let r = 0; r < 24; r++) {
+        const order = strideOrder(n, r);
+        expect([...order].sort((a, b) => a - b)).toEqual(Array.from({ length: n }, (_, i) => i));
+        for (let j = 1; j < n; j++) {
+          const set = before.get(order[j]!) ?? new Set<number>();
+          set.add(order[j - 1]!);
+          before.set(order[j]!, set);
+        }
+      }
+      // a rotation would give each workload one predecessor; strides give at least two from n = 3 on
+      if (n >= 3) for (const set of before.values()) expect(set.size).toBeGreaterThanOrEqual(2);
+    }
+    expect(strideOrder(4, 0)).toEqual([0, 1, 2, 3]);
+    expect(strideOrder(4, 1)).toEqual([1, 0, 3, 2]); // start 1, stride 3
+    expect(strideOrder(0, 5)).toEqual([]);
   });
 
   it("replaces only the text between the README markers", () => {

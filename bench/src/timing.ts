@@ -109,12 +109,31 @@ export async function interleaveAsync<A, B>(
   return [await a(), y];
 }
 
-/** Runs the async thunks in an order rotated by `repetition`; returns their results in the original order. */
-export async function rotateAsync<T>(repetition: number, thunks: ReadonlyArray<() => Promise<T>>): Promise<T[]> {
+/**
+ * The order in which to run `n` workloads in repetition `repetition`: start at `repetition mod n` and step by a
+ * stride coprime with `n` that also changes with the repetition (1, then the next coprime stride, …). A plain
+ * rotation keeps the cyclic order, so every workload always runs right after the same other one and inherits
+ * its garbage and JIT state; with changing strides each workload follows different ones across repetitions.
+ * Always a permutation of `0..n-1`.
+ */
+export function strideOrder(n: number, repetition: number): number[] {
+  if (n <= 0) return [];
+  const strides: number[] = [];
+  for (let k = 1; k < Math.max(2, n); k++) if (gcd(k, n) === 1) strides.push(k);
+  const r = Math.max(0, Math.floor(repetition));
+  const stride = strides[r % strides.length]!;
+  const start = r % n;
+  return Array.from({ length: n }, (_, j) => (start + j * stride) % n);
+}
+
+function gcd(a: number, b: number): number {
+  while (b !== 0) [a, b] = [b, a % b];
+  return a;
+}
+
+/** Runs the async thunks in {@link strideOrder} for `repetition`; returns their results in the original order. */
+export async function permuteAsync<T>(repetition: number, thunks: ReadonlyArray<() => Promise<T>>): Promise<T[]> {
   const out = new Array<T>(thunks.length);
-  for (let j = 0; j < thunks.length; j++) {
-    const i = (j + repetition) % thunks.length;
-    out[i] = await thunks[i]!();
-  }
+  for (const i of strideOrder(thunks.length, repetition)) out[i] = await thunks[i]!();
   return out;
 }

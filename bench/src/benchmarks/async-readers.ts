@@ -33,7 +33,7 @@ import { Semaphore } from "async-mutex";
 import { RWLock } from "async-rwlock";
 import { createCell, createDomain } from "@rcu/core";
 import type { Benchmark, RowSpec, SafetyCounts } from "../types.js";
-import { nextTurn, timeMsAsync } from "../timing.js";
+import { nextTurn, strideOrder, timeMsAsync } from "../timing.js";
 
 const READERS = 64;
 /** What a read awaits: an already-settled promise (one microtask, the cheapest real await). */
@@ -323,8 +323,8 @@ export const asyncReaders: Benchmark = {
     > = {};
     for (const rate of RATES) {
       const got: Record<string, Outcome> = {};
-      for (let j = 0; j < variants.length; j++) {
-        const [id, v] = variants[(j + ctx.repetition) % variants.length]!;
+      for (const j of strideOrder(variants.length, ctx.repetition)) {
+        const [id, v] = variants[j]!;
         ctx.gc();
         got[id] = await runVariant(v, total, rate.every);
       }

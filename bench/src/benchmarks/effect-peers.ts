@@ -34,7 +34,7 @@
 import { Rcu, RcuMap, RcuRef } from "@rcu/effect";
 import { Effect, Option, RcMap, RcRef, type Scope, ScopedRef, SynchronizedRef } from "effect";
 import type { Benchmark, Pair } from "../types.js";
-import { rotateAsync } from "../timing.js";
+import { permuteAsync } from "../timing.js";
 
 interface Value {
   readonly n: number;
@@ -365,7 +365,7 @@ export const effectPeers: Benchmark = {
     // 64 fibers × perFiber reads, and one fiber doing about as many reads as one of the 64-fiber runs does in all.
     const perFiber = ctx.scale(4_000, 800);
     const alone = ctx.scale(40_000, 8_000);
-    const [deref, rcuGet, rcRef, sync, scoped, mapDeref, rcMap, floor] = await rotateAsync(ctx.repetition, [
+    const [deref, rcuGet, rcRef, sync, scoped, mapDeref, rcMap, floor] = await permuteAsync(ctx.repetition, [
       () => measureReads(FIBERS, perFiber, derefWorkload),
       () => measureReads(FIBERS, perFiber, rcuGetWorkload),
       () => measureReads(FIBERS, perFiber, rcRefWorkload),
@@ -375,7 +375,7 @@ export const effectPeers: Benchmark = {
       () => measureReads(FIBERS, perFiber, rcMapWorkload),
       () => measureReads(FIBERS, perFiber, floorWorkload),
     ]);
-    const [derefOne, rcRefOne, mapDerefOne, rcMapOne, floorOne] = await rotateAsync(ctx.repetition, [
+    const [derefOne, rcRefOne, mapDerefOne, rcMapOne, floorOne] = await permuteAsync(ctx.repetition, [
       () => measureReads(1, alone, derefWorkload),
       () => measureReads(1, alone, rcRefWorkload),
       () => measureReads(1, alone, derefMapWorkload),
@@ -383,7 +383,7 @@ export const effectPeers: Benchmark = {
       () => measureReads(1, alone, floorWorkload),
     ]);
     const n = ctx.scale(20_000, 4_000);
-    const [arOurs, arBase, batchOurs, batchBase] = await rotateAsync(ctx.repetition, [
+    const [arOurs, arBase, batchOurs, batchBase] = await permuteAsync(ctx.repetition, [
       () => measureAcquireRelease(true, n, 1),
       () => measureAcquireRelease(false, n, 1),
       () => measureAcquireRelease(true, n * 5, 1_000),
