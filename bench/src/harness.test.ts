@@ -138,6 +138,23 @@ describe("bench harness (--quick smoke run)", () => {
     expect(merged!.safety).toMatchObject({ baseline: { stale: 2 }, repetitions: 3 });
   });
 
+  it("a row shown for information (no bound) stays met after --runs merges results read back from JSON", () => {
+    const spec = {
+      id: "floor",
+      name: "floor",
+      unit: "ns/read",
+      ratio: "ours" as const,
+      goal: { text: "(shown)", value: Infinity, direction: "max" as const },
+    };
+    const run = (ours: number): ReturnType<typeof summarize>[] =>
+      // what `--runs` reads back: JSON turns the goal's Infinity into null
+      JSON.parse(JSON.stringify([summarize("x", spec, [{ ours, baseline: 0 }])])) as ReturnType<typeof summarize>[];
+    const [merged] = mergeRuns([run(400), run(600), run(500)]);
+    expect(merged!.goal.value).toBeNull();
+    expect(merged!.met).toBe(true);
+    expect(meets(5, { text: "≤ 1×", value: 1, direction: "max" })).toBe(false);
+  });
+
   it("steadyWarmup: warms up until two repetitions agree within 10 %, then measures; `last` marks the final one", async () => {
     const ratios = [3, 2, 1.5, 1.04, 1, 1, 1, 1, 1]; // settles after the 5th repetition
     const seen: Array<{ warmup: boolean; last: boolean }> = [];

@@ -131,6 +131,9 @@ export function ratioOf(row: Pick<RowSpec, "ratio">, pair: Pair): number {
 
 /** Whether `value` meets `goal`. */
 export function meets(value: number | null, goal: RowSpec["goal"]): boolean {
+  // A row shown for information has no bound (`Infinity`), which JSON turns into null when `--runs` merges the
+  // runs' results files: it is met whatever it measures.
+  if ((goal.value as number | null) === null) return true;
   if (value === null || Number.isNaN(value)) return false;
   return goal.direction === "max" ? value <= goal.value : value >= goal.value;
 }
