@@ -185,6 +185,49 @@ const leaveSection = (section: Section) => Effect.sync(() => section.leave());
 /** How many idle frames one `Rcu.read` effect keeps for reuse (its usual number of fibers inside it at once). */
 const maxIdleFrames = 64;
 
+/** One `Rcu.read` effect: its body, its idle frames, and what it last looked up in a context. */
+class ReadEffect {
+  readonly idle: Array<Frame> = [];
+  lastContext: Context.Context<never> | undefined = undefined;
+  lastDomain: RcuDomain | undefined = undefined;
+  lastPrev: Token | undefined = undefined;
+  constructor(readonly self: Effect.Effect<unknown, unknown>) {}
+}
+
+/** One run of a `ReadEffect`: the section it entered (until its exit hook leaves it). */
+class Frame {
+  section: Section | undefined = undefined;
+  readonly run: Effect.Effect<unknown, unknown>;
+  constructor(readonly read: ReadEffect) {
+    this.run = Effect.onExitPrimitive(
+      Effect.withFiber((fiber) => this.enter(fiber)),
+      () => this.exit(),
+    );
+  }
+  enter(fiber: Fiber.Fiber<unknown, unknown>): Effect.Effect<unknown, unknown> {
+    const read = this.read;
+    const context = fiber.context;
+    if (context !== read.lastContext) {
+      read.lastDomain = Context.get(context as Context.Context<Rcu>, Rcu).domain;
+      read.lastPrev = currentSection(fiber);
+      read.lastContext = context;
+    }
+    const section = (this.section = enterRead(fiber, read.lastDomain!, read.lastPrev));
+    fiber.setContext(Context.add(context, RcuSection, section));
+    return read.self;
+  }
+  exit(): undefined {
+    const section = this.section;
+    if (section !== undefined) {
+      this.section = undefined;
+      section.exit();
+    }
+    const idle = this.read.idle;
+    if (idle.length < maxIdleFrames) idle.push(this);
+    return undefined;
+  }
+}
+
 /**
  * A read section around `self`, on the domain of the `Rcu` service in the fiber's context: three run-loop steps
  * around `self` (the per-run state, the exit hook, the entry). The exit hook (`onExitPrimitive`: its finalizer is
@@ -194,43 +237,20 @@ const maxIdleFrames = 64;
  * an interruptible one is skipped when the fiber is interrupted.
  *
  * The per-run state is a `Frame`: the hook and the entry built once around one mutable slot for the section. A
- * frame serves one run at a time; its hook gives it back to this effect's idle list, and the next run (on any
+ * frame serves one run at a time; its hook gives it back to its effect's idle list, and the next run (on any
  * fiber) takes it from there instead of building a new one. A run interrupted before its hook was installed just
  * drops its frame. Contexts are immutable, so the domain and the enclosing section read from the last context a
  * section was entered from are kept with it: a loop (or sibling fibers) entering from the same context skips both
- * lookups.
+ * lookups. `ReadEffect` and `Frame` are module-level classes, so every `Rcu.read` effect shares their shapes
+ * and the run loop's calls into them stay monomorphic however many read effects a program builds.
  */
 const readIn = <A, E, R>(self: Effect.Effect<A, E, R>): Effect.Effect<A, E, Exclude<R, RcuSection> | Rcu> => {
-  const idle: Array<Frame> = [];
-  let lastContext: Context.Context<never> | undefined;
-  let lastDomain!: RcuDomain;
-  let lastPrev: Token | undefined;
-  class Frame {
-    section: Section | undefined = undefined;
-    readonly run: Effect.Effect<A, E, Exclude<R, RcuSection> | Rcu> = Effect.onExitPrimitive(
-      Effect.withFiber((fiber) => {
-        const context = fiber.context;
-        if (context !== lastContext) {
-          lastDomain = Context.get(context as Context.Context<Rcu>, Rcu).domain;
-          lastPrev = currentSection(fiber);
-          lastContext = context;
-        }
-        const section = (this.section = enterRead(fiber, lastDomain, lastPrev));
-        fiber.setContext(Context.add(context, RcuSection, section));
-        return self as Effect.Effect<A, E>;
-      }),
-      () => {
-        const section = this.section;
-        if (section !== undefined) {
-          this.section = undefined;
-          section.exit();
-        }
-        if (idle.length < maxIdleFrames) idle.push(this);
-        return undefined;
-      },
-    );
-  }
-  return Effect.suspend(() => (idle.pop() ?? new Frame()).run);
+  const read = new ReadEffect(self as Effect.Effect<unknown, unknown>);
+  return Effect.suspend(() => (read.idle.pop() ?? new Frame(read)).run) as Effect.Effect<
+    A,
+    E,
+    Exclude<R, RcuSection> | Rcu
+  >;
 };
 
 const readScopedOn = (domain: RcuDomain): Effect.Effect<RcuSection["Service"], never, Scope.Scope> =>

@@ -42,6 +42,7 @@ import { dual } from "effect/Function";
 import { type Pipeable, pipeArguments } from "effect/Pipeable";
 import { awaitDriving, holdsSection, rcuError, sectionOpenIn } from "./internal/core.js";
 import { type Entry, newEntry, releaseEntry, retireEntry } from "./internal/entry.js";
+import { Releases } from "./internal/releases.js";
 import { Rcu } from "./Rcu.js";
 import type { RcuError } from "./RcuError.js";
 import { idleTimeToLiveOption, notInSection } from "./RcuRef.js";
@@ -125,7 +126,7 @@ class RcuMapImpl<K, A, E> implements RcuMap<K, A, E> {
     E
   >[typeof TypeId];
   readonly slots = MutableHashMap.empty<K, Slot<A, E>>();
-  readonly releasing = new Set<Promise<void>>();
+  readonly releases = new Releases();
   readonly setLock = Semaphore.makeUnsafe(1);
   closed = false;
   constructor(
@@ -323,16 +324,10 @@ const closeMap = <K, A, E>(map: RcuMapImpl<K, A, E>): Effect.Effect<void> =>
     return Effect.andThen(
       Fiber.interruptAll(acquisitions),
       Effect.suspend(() => {
-        const releasing = [...map.releasing];
-        if (releasing.length === 0) return Effect.void;
+        const settled = map.releases.settled();
+        if (settled === undefined) return Effect.void;
         return Effect.flatMap(holdsSection(map.domain), (held) =>
-          held
-            ? Effect.void
-            : awaitDriving(
-                map.domain,
-                () => Promise.all(releasing).then(() => undefined),
-                "RcuMap: closing the map",
-              ).pipe(Effect.orDie),
+          held ? Effect.void : awaitDriving(map.domain, () => settled, "RcuMap: closing the map").pipe(Effect.orDie),
         );
       }),
     );

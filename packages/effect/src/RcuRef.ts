@@ -36,6 +36,7 @@ import { dual } from "effect/Function";
 import { type Pipeable, pipeArguments } from "effect/Pipeable";
 import { awaitDriving, holdsSection, rcuError, sectionOpenIn } from "./internal/core.js";
 import { type Entry, newEntry, releaseEntry, retireEntry } from "./internal/entry.js";
+import { Releases } from "./internal/releases.js";
 import { Rcu } from "./Rcu.js";
 import type { RcuError } from "./RcuError.js";
 import type { RcuSection } from "./RcuSection.js";
@@ -95,7 +96,7 @@ class RcuRefImpl<A, E> implements RcuRef<A, E> {
   current: Entry<A> | undefined = undefined;
   closed = false;
   /** Retired entries whose release is queued or running. */
-  readonly releasing = new Set<Promise<void>>();
+  readonly releases = new Releases();
   readonly lock = Semaphore.makeUnsafe(1);
   constructor(
     readonly acquire: Effect.Effect<A, E>,
@@ -251,18 +252,12 @@ const closeRef = <A, E>(ref: RcuRefImpl<A, E>): Effect.Effect<void> =>
   Effect.suspend(() => {
     ref.closed = true;
     if (ref.current !== undefined) retire(ref, ref.current);
-    const releasing = [...ref.releasing];
+    const settled = ref.releases.settled();
     const waitForReleases =
-      releasing.length === 0
+      settled === undefined
         ? Effect.void
         : Effect.flatMap(holdsSection(ref.domain), (held) =>
-            held
-              ? Effect.void
-              : awaitDriving(
-                  ref.domain,
-                  () => Promise.all(releasing).then(() => undefined),
-                  "RcuRef: closing the ref",
-                ).pipe(Effect.orDie),
+            held ? Effect.void : awaitDriving(ref.domain, () => settled, "RcuRef: closing the ref").pipe(Effect.orDie),
           );
     return Effect.andThen(PubSub.shutdown(ref.published), waitForReleases);
   });

@@ -19,7 +19,7 @@
  */
 import { domainCapabilities, isRcuError as isCoreRcuError, type RcuDomain } from "@rcu/core";
 import type { ManualDomain } from "@rcu/core/testing";
-import { Cause, Context, Effect, type Fiber } from "effect";
+import { Cause, Context, Effect, type Exit, type Fiber } from "effect";
 import { RcuError } from "../RcuError.js";
 import { RcuSection } from "../RcuSection.js";
 
@@ -173,15 +173,18 @@ export const isAlreadyLogged = (error: unknown): boolean =>
 
 /**
  * Runs `effect` (already scoped, needing only `context`) on a new fiber, synchronously up to its first async
- * boundary. Resolves when it succeeds; on failure logs `message` with the cause through Effect's logger and
- * rejects with an error (marked as logged) whose `cause` is the squashed failure. @internal
+ * boundary. When the fiber finishes within that synchronous run (a release made of synchronous finalizers, the
+ * common case) the result is plain: `undefined` for a success, so core has no promise to follow and no settle
+ * timer to arm. Otherwise a promise that resolves when the fiber succeeds. A failure either way is logged (with
+ * `message` and the cause, through Effect's logger) and becomes a rejected promise whose error, marked as logged,
+ * has the squashed failure as its `cause`. @internal
  */
 export const runDeferred = <R>(
   context: Context.Context<R>,
   domain: RcuDomain,
   effect: Effect.Effect<unknown, unknown, R>,
   message: string,
-): Promise<void> => {
+): Promise<void> | undefined => {
   const program = Effect.withFiber((fiber) => {
     const token: Token = { domain, owner: fiber, prev: fiber.getRef(CurrentDeferred), open: true };
     return Effect.provideService(effect, CurrentDeferred, token).pipe(
@@ -191,12 +194,19 @@ export const runDeferred = <R>(
     Effect.asVoid,
     Effect.tapCause((cause) => Effect.logError(message, cause).pipe(Effect.annotateLogs({ rcuDomain: domain.name }))),
   );
-  return Effect.runPromiseExitWith(context)(program).then((exit) => {
-    if (exit._tag === "Success") return;
-    const error = new Error(`${message}: ${Cause.pretty(exit.cause)}`, { cause: Cause.squash(exit.cause) });
-    Object.defineProperty(error, alreadyLogged, { value: true });
-    throw error;
+  const fiber = Effect.runForkWith(context)(program);
+  const exit = fiber.pollUnsafe();
+  if (exit !== undefined) return exit._tag === "Success" ? undefined : Promise.reject(loggedFailure(message, exit));
+  return new Promise<void>((resolve, reject) => {
+    fiber.addObserver((exit) => (exit._tag === "Success" ? resolve() : reject(loggedFailure(message, exit))));
   });
+};
+
+/** The error core receives for a deferred effect that failed (already logged by `runDeferred`). */
+const loggedFailure = (message: string, exit: Exit.Failure<unknown, unknown>): Error => {
+  const error = new Error(`${message}: ${Cause.pretty(exit.cause)}`, { cause: Cause.squash(exit.cause) });
+  Object.defineProperty(error, alreadyLogged, { value: true });
+  return error;
 };
 
 // ---------------------------------------------------------------------------------------------------------------

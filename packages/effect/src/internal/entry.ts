@@ -3,12 +3,14 @@
  * finalizers live in; readers borrow it (`refCount`), a writer retires it, and once it is retired and nobody
  * borrows it any more its scope is closed after a grace period, on the domain's deferred queue, so no reader can
  * still see the value when its finalizers run. A domain that is closing refuses deferred work: the scope is then
- * closed at once (with a warning) rather than leaked. Each release is tracked in the owner's `releasing` set until
- * it has finished, so closing the owner can wait for them all.
+ * closed at once (with a warning) rather than leaked. Each release is tracked in the owner's `releases` until it
+ * has finished, so closing the owner can wait for them all. A release whose finalizers are synchronous finishes
+ * inside core's deferred callback and hands core no promise to follow.
  */
 import type { RcuDomain } from "@rcu/core";
 import { type Context, Effect, Exit, type Fiber, Scope } from "effect";
 import { runDeferred } from "./core.js";
+import type { Releases } from "./releases.js";
 
 /** One acquired value and the scope its finalizers live in. */
 export interface Entry<A> {
@@ -41,7 +43,7 @@ export interface EntryOwner {
   readonly context: Context.Context<never>;
   readonly domain: RcuDomain;
   /** Retired entries whose release is queued or running. */
-  readonly releasing: Set<Promise<void>>;
+  readonly releases: Releases;
 }
 
 /** Closes the entry's scope after a grace period (on the domain's deferred queue), once. `name` labels logs. */
@@ -50,25 +52,30 @@ export const releaseEntry = <A>(owner: EntryOwner, entry: Entry<A>, name: string
   entry.released = true;
   const close = Scope.close(entry.scope, Exit.void);
   const message = `${name}: unhandled error in a value's finalizer`;
-  let finish!: () => void;
-  const done = new Promise<void>((resolve) => (finish = resolve));
-  owner.releasing.add(done);
-  void done.then(() => owner.releasing.delete(done));
+  const finish = owner.releases.begin();
   try {
-    owner.domain.defer(() => runDeferred(owner.context, owner.domain, close, message).finally(finish));
+    owner.domain.defer(() => finishWith(runDeferred(owner.context, owner.domain, close, message), finish));
   } catch (error) {
     // The domain is closing and refuses new work: release now rather than leak.
-    void runDeferred(
+    const now = runDeferred(
       owner.context,
       owner.domain,
       Effect.logWarning(`${name}: the domain refused deferred work, releasing a value at once`, error).pipe(
         Effect.andThen(close),
       ),
       message,
-    )
-      .catch(() => undefined)
-      .finally(finish);
+    );
+    void finishWith(now, finish)?.catch(() => undefined);
   }
+};
+
+/** Calls `finish` once `result` (a `runDeferred` result: plain when already done) has settled; keeps its outcome. */
+const finishWith = (result: Promise<void> | undefined, finish: () => void): Promise<void> | undefined => {
+  if (result === undefined) {
+    finish();
+    return undefined;
+  }
+  return result.finally(finish);
 };
 
 /** Marks the entry retired, stops its linger timer, and releases it when nobody borrows it. */
