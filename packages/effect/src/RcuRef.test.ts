@@ -190,6 +190,44 @@ layer(Rcu.layerManual)("RcuRef (manual domain)", (it) => {
     }),
   );
 
+  it.effect(
+    "a release that waits (an asynchronous finalizer) holds the ref's close and Rcu.barrier until it ends",
+    () =>
+      Effect.gen(function* () {
+        const log: Array<string> = [];
+        const gate = yield* Deferred.make<void>();
+        const slowRelease = Effect.acquireRelease(
+          Effect.sync(() => log.push("acquire slow")),
+          () =>
+            Effect.andThen(
+              Deferred.await(gate),
+              Effect.sync(() => log.push("release slow")),
+            ),
+        );
+        const { ref, scope } = yield* makeIn({ acquire: slowRelease });
+        yield* RcuRef.set(ref, slowRelease);
+        yield* RcuRef.set(ref, tracked(log, "v2"));
+        assert.isTrue(yield* RcuManual.advance, "the grace period ends: the slow release starts and waits on the gate");
+        const barrier = yield* Effect.forkChild(Rcu.barrier);
+        const closing = yield* Effect.forkChild(Scope.close(scope, Exit.void));
+        for (let i = 0; i < 5; i++) {
+          yield* RcuManual.advance;
+          yield* Effect.yieldNow;
+        }
+        assert.isUndefined(barrier.pollUnsafe(), "barrier waits for the release in flight");
+        assert.isUndefined(closing.pollUnsafe(), "closing the ref waits for the release in flight");
+        assert.deepStrictEqual(log, ["acquire slow", "acquire v2", "release v2"], "v2 (closed with the ref) is gone");
+        yield* Deferred.succeed(gate, undefined);
+        yield* Fiber.join(barrier);
+        for (let i = 0; i < 10 && closing.pollUnsafe() === undefined; i++) {
+          yield* RcuManual.advance;
+          yield* Effect.yieldNow;
+        }
+        yield* Fiber.join(closing);
+        assert.deepStrictEqual(log, ["acquire slow", "acquire v2", "release v2", "release slow"]);
+      }),
+  );
+
   it.effect("interrupting the first get while it acquires releases what was acquired", () =>
     Effect.gen(function* () {
       const log: Array<string> = [];
