@@ -34,7 +34,7 @@
 import { Rcu, RcuMap, RcuRef } from "@rcu/effect";
 import { Effect, Option, RcMap, RcRef, type Scope, ScopedRef, SynchronizedRef } from "effect";
 import type { Benchmark, Pair } from "../types.js";
-import { permuteAsync } from "../timing.js";
+import { permuteAsync, strideOrder, threadCpuNs } from "../timing.js";
 
 interface Value {
   readonly n: number;
@@ -101,11 +101,12 @@ const readers = (fibers: number, perFiber: number, make: Effect.Effect<Workload,
     return { nsPerRead: (cpuNs() - t0) / (perFiber * fibers), released };
   });
 
-/** CPU time of this process in ns (as timing.ts measures): only the measured loop, not the layer's setup. */
-const cpuNs = (): number => {
-  const usage = process.cpuUsage();
-  return (usage.user + usage.system) * 1000;
-};
+/**
+ * CPU time of the main thread in ns (`threadCpuNs`, timing.ts): only the measured loop, not the layer's setup, and
+ * not V8's background threads (concurrent marking of the garbage an earlier workload left, background compiles),
+ * whose billing to whichever workload ran next varied the one-fiber rows by half between repetitions.
+ */
+const cpuNs = threadCpuNs;
 
 const holdAcross = <R>(read: Effect.Effect<Value, never, R>) =>
   Effect.flatMap(read, (v) => Effect.as(Effect.yieldNow, v));
@@ -235,6 +236,32 @@ const measureAcquireRelease = async (ours: boolean, n: number, batch: number): P
   const ns = await runWithRcu(program);
   if (released !== n) throw new Error(`acquireRelease: ${released} releases for ${n} acquires`);
   return ns;
+};
+
+/** How many slices the one-fiber reads of each workload are cut into (see `slicedOneFiber`). */
+const ONE_FIBER_SLICES = 4;
+
+/**
+ * The one-fiber workloads, each doing `reads` reads in ONE_FIBER_SLICES slices, the slices of all workloads
+ * interleaved (a different order each slice, `strideOrder`). A lone fiber's loop is short and cheap, so what ran
+ * just before it (its garbage, the JIT's state) moved a single run by half; interleaved slices give every workload
+ * a mix of predecessors within each repetition. Returns each workload's total, in the order given.
+ */
+const slicedOneFiber = async (
+  repetition: number,
+  reads: number,
+  workloads: ReadonlyArray<Effect.Effect<Workload, never, Scope.Scope | Rcu>>,
+): Promise<Array<Outcome>> => {
+  const perSlice = Math.ceil(reads / ONE_FIBER_SLICES);
+  const totals = workloads.map(() => ({ nsPerRead: 0, released: 0 }));
+  for (let slice = 0; slice < ONE_FIBER_SLICES; slice++) {
+    for (const i of strideOrder(workloads.length, repetition * ONE_FIBER_SLICES + slice)) {
+      const outcome = await measureReads(1, perSlice, workloads[i]!);
+      totals[i]!.nsPerRead += outcome.nsPerRead / ONE_FIBER_SLICES;
+      totals[i]!.released += outcome.released;
+    }
+  }
+  return totals;
 };
 
 const pair = (ours: number, baseline: number): Pair => ({ ours, baseline });
@@ -375,12 +402,12 @@ export const effectPeers: Benchmark = {
       () => measureReads(FIBERS, perFiber, rcMapWorkload),
       () => measureReads(FIBERS, perFiber, floorWorkload),
     ]);
-    const [derefOne, rcRefOne, mapDerefOne, rcMapOne, floorOne] = await permuteAsync(ctx.repetition, [
-      () => measureReads(1, alone, derefWorkload),
-      () => measureReads(1, alone, rcRefWorkload),
-      () => measureReads(1, alone, derefMapWorkload),
-      () => measureReads(1, alone, rcMapWorkload),
-      () => measureReads(1, alone, floorWorkload),
+    const [derefOne, rcRefOne, mapDerefOne, rcMapOne, floorOne] = await slicedOneFiber(ctx.repetition, alone, [
+      derefWorkload,
+      rcRefWorkload,
+      derefMapWorkload,
+      rcMapWorkload,
+      floorWorkload,
     ]);
     const n = ctx.scale(20_000, 4_000);
     const [arOurs, arBase, batchOurs, batchBase] = await permuteAsync(ctx.repetition, [
