@@ -1,7 +1,8 @@
 /**
  * Effect: `@rcu/effect` against the Effect primitives a user would reach for instead.
  *
- * Measures (CPU ns per operation, see timing.ts):
+ * Measures (main-thread CPU ns per operation, `threadCpuNs` in timing.ts; the one-fiber workloads in interleaved
+ * slices, see `slicedOneFiber`):
  * - Reads of a swappable resource in one loop (a writer swaps it once per 1,000 reads; every 16th read holds the
  *   value across a fiber yield before using it), run two ways with everything else equal: by one fiber (the
  *   request-handler pattern: one fiber reading over and over) and by 64 fibers at once. `Rcu.read` +
