@@ -19,8 +19,11 @@
  *   an enqueue from outside throws `CLOSED`, and `drain()` resolves only when nothing is pending;
  * - with a random `highWaterMark` (items and bytes): `ready()` resolves only when not above the mark and
  *   always once back at or below it; `onPressure` and `stats().pressureEvents` count each upward crossing once;
- * - in half the runs `process` re-enters the engine (enqueue from inside — accepted even while draining — and
- *   dequeue from inside, which must take the newest item of the batch being processed);
+ * - in half the runs `process` re-enters the engine (enqueue from inside — accepted even while draining —,
+ *   dequeue from inside, which must take the newest item of the batch being processed, and dequeueWhere);
+ * - from inside `process`, `size`, `pendingBytes` and `stats()` already count the item as processed;
+ * - in half the runs the engine has no `sizeOf` (with object storage: the plain engine and its fast paths), and
+ *   in half of them `process` throws for some items: each throw is reported and counted, the rest goes on;
  * - finally, with all readers gone, a few grace periods process everything and settle every flush/drain.
  *
  * A second, lighter property runs on a real `srcu` domain (real turn boundaries, sections spanning them):
@@ -30,11 +33,17 @@
 import { expect, it } from "vitest";
 import fc from "fast-check";
 import { createDomain } from "./domain.js";
+import { RcuError } from "./errors.js";
 import { createPending } from "./pending.js";
 import { createManualDomain, type ManualDomain } from "./testing.js";
 import type { ReadGuard, RcuPending } from "./types.js";
 
 const sizeOf = (id: number): number => (id % 5) + 1;
+
+/** What an item adds to `pendingBytes`: its `sizeOf`, or 0 for an engine without one (the plain engine). */
+function bytesOf(m: Model, id: number): number {
+  return m.sized ? sizeOf(id) : 0;
+}
 
 function snap(seq: number): number {
   const t = seq + 7;
@@ -76,8 +85,19 @@ interface Model {
   belowCount: number;
   pressureCalls: number;
   readonly readies: Array<{ resolved: boolean }>;
-  /** Whether `process` itself enqueues (ids ≡ 1 mod 3) and dequeues (ids ≡ 2 mod 3) on the engine. */
+  /**
+   * Whether `process` itself enqueues (ids ≡ 1 mod 3), dequeues (ids ≡ 2 mod 3) and takes an even id with
+   * dequeueWhere (ids ≡ 0 mod 6) on the engine.
+   */
   readonly reentrant: boolean;
+  /** Whether the engine has a `sizeOf` (without one, and with object storage, it is the plain engine). */
+  readonly sized: boolean;
+  /** Whether `process` throws after its work for ids ≡ 3 mod 4 (the rest must go on, each throw counted). */
+  readonly throws: boolean;
+  /** Throws of `process` so far (each must be reported and counted in `stats().errors`). */
+  thrown: number;
+  /** Those throws the domain reported (`CALLBACK_FAILED`). */
+  reported: number;
   /** Items enqueued from inside `process` (they do not re-enter again, so chains stay short). */
   readonly children: Set<number>;
   /** `domain.defer` callbacks that will enqueue when they run (inside some later grace-period end). */
@@ -105,7 +125,7 @@ function remove(m: Model, id: number): void {
   }
   while (m.batches.length !== 0 && m.batches[0]!.ids.length === 0) m.batches.shift();
   m.pending.delete(id);
-  m.bytes -= sizeOf(id);
+  m.bytes -= bytesOf(m, id);
 }
 
 /** The engine's `process`: every safety property is checked at the moment an item is processed. */
@@ -128,8 +148,27 @@ function onProcess(m: Model, real: () => Real, id: number): void {
   m.processed.add(id);
   remove(m, id);
   left(m); // the engine leaves the "above" state as soon as an item brings it back to the mark
-  if (!m.reentrant || m.children.has(id)) return;
+  // The counters are exact from inside `process`: this item already counts as processed, not as pending.
   const { domain, eng } = real();
+  const s = eng.stats();
+  if (eng.size !== m.pending.size || s.pending !== m.pending.size)
+    v.push(`size ${eng.size} inside process(${id}), expected ${m.pending.size}`);
+  if (s.processed !== m.processed.size) v.push(`stats().processed ${s.processed} inside process(${id})`);
+  if (s.dequeued !== m.dequeued.size) v.push(`stats().dequeued ${s.dequeued} inside process(${id})`);
+  if (eng.pendingBytes !== m.bytes)
+    v.push(`pendingBytes ${eng.pendingBytes} inside process(${id}), expected ${m.bytes}`);
+  if (s.errors !== m.thrown) v.push(`stats().errors ${s.errors} inside process(${id}), expected ${m.thrown}`);
+  reenter(m, domain, eng, id);
+  if (m.throws && id % 4 === 3) {
+    m.thrown++;
+    throw new Error(`process(${id}) throws`);
+  }
+}
+
+/** What `process` does to the engine itself in re-entrant runs (items enqueued from inside do not re-enter). */
+function reenter(m: Model, domain: ManualDomain, eng: RcuPending<number>, id: number): void {
+  const v = m.violations;
+  if (!m.reentrant || m.children.has(id)) return;
   if (id % 3 === 1) {
     // Re-entrant enqueue: accepted even while draining (it comes from inside the domain's callbacks).
     const child = m.nextId++;
@@ -152,12 +191,27 @@ function onProcess(m: Model, real: () => Real, id: number): void {
       remove(m, got);
       left(m);
     }
+  } else if (id % 6 === 0) {
+    // Re-entrant dequeueWhere: the newest even id of the oldest batch that has one.
+    let expected: number | undefined;
+    for (const b of m.batches) {
+      for (let i = b.ids.length - 1; i >= 0 && expected === undefined; i--)
+        if (b.ids[i]! % 2 === 0) expected = b.ids[i];
+      if (expected !== undefined) break;
+    }
+    const got = eng.dequeueWhere((y) => y % 2 === 0);
+    if (got !== expected) v.push(`dequeueWhere inside process returned ${String(got)}, expected ${String(expected)}`);
+    if (got !== undefined) {
+      m.dequeued.add(got);
+      remove(m, got);
+      left(m);
+    }
   }
 }
 
 function modelEnqueue(m: Model, id: number, cookie: number): void {
   m.enqueued++;
-  m.bytes += sizeOf(id);
+  m.bytes += bytesOf(m, id);
   m.pending.add(id);
   m.info.set(id, { cookie, readers: new Set(m.readers.keys()) });
   const last = m.batches.at(-1);
@@ -192,6 +246,8 @@ function checkInvariants(m: Model, r: Real): void {
   eq(m.enqueued, m.processed.size + m.dequeued.size + m.pending.size, "enqueued = processed + dequeued + pending");
   eq(r.domain.getState(), snap(m.seq), "getState()");
   eq(s.pressureEvents, m.crossings, "stats.pressureEvents");
+  eq(s.errors, m.thrown, "stats.errors");
+  eq(m.reported, m.thrown, "throws of process reported");
 }
 
 /** After a manual call: expired items may remain only if this turn's budget was used up. */
@@ -495,6 +551,8 @@ const config = fc.record({
   markItems: fc.constantFrom(2, 3, 5, Infinity),
   markBytes: fc.constantFrom(6, 12, Infinity),
   reentrant: fc.boolean(),
+  sized: fc.boolean(),
+  throws: fc.boolean(),
 });
 
 it("createPending matches the reference model (enqueue/dequeue/dequeueWhere/GPs/readers/flush/ready/drain)", async () => {
@@ -526,14 +584,24 @@ it("createPending matches the reference model (enqueue/dequeue/dequeueWhere/GPs/
         pressureCalls: 0,
         readies: [],
         reentrant: cfg.reentrant,
+        sized: cfg.sized,
+        throws: cfg.throws,
+        thrown: 0,
+        reported: 0,
         children: new Set(),
         deferredEnqueues: 0,
         violations: [],
       };
-      const domain = createManualDomain({ onError: (err) => void m.violations.push(`reported: ${String(err)}`) });
+      const domain = createManualDomain({
+        onError: (err) => {
+          if (!(err instanceof RcuError && err.code === "CALLBACK_FAILED" && /process\(\d+\) throws/.test(err.message)))
+            m.violations.push(`reported: ${String(err)}`);
+          else m.reported++;
+        },
+      });
       const eng = createPending<number>(domain, {
         process: (id) => onProcess(m, () => r, id),
-        sizeOf,
+        ...(cfg.sized ? { sizeOf } : {}),
         chunkSize: cfg.chunkSize,
         maxChunks: cfg.maxChunks,
         maxPerTurn: cfg.maxPerTurn,

@@ -20,11 +20,15 @@ export class Batch<T> {
   private readonly chunks: Array<Chunk<T> | undefined> = [];
   /** Index of the oldest live chunk. */
   private first = 0;
-  /** Slot of the oldest chunk item in `chunks[first]`. */
-  private headSlot = 0;
+  /**
+   * Slot of the oldest chunk item in `chunks[first]`; `size` while the engine's run loop is between a chunk's last
+   * item and {@link settleHead} (every reader indexes from `first` + `headSlot`, so that state reads right).
+   * Written by the engine's run loop.
+   */
+  headSlot = 0;
   /** One past the slot of the newest chunk item in the last chunk (`size` when it is full or there is none). */
   private tailSlot: number;
-  /** Items in the chunk part (read-only for callers). */
+  /** Items in the chunk part (written by the engine's run loop, read-only for every other caller). */
   inChunks = 0;
   overflow: T[] | undefined;
   overflowHead = 0;
@@ -110,6 +114,31 @@ export class Batch<T> {
       this.headSlot = 0;
     } else this.headSlot = slot + 1;
     return item;
+  }
+
+  /** The chunk of the oldest chunk item (at `headSlot`); only when `inChunks !== 0`. */
+  headChunk(): Chunk<T> {
+    return this.chunks[this.first]!;
+  }
+
+  /** One past the slot of the head chunk's newest item of this batch: the end of the engine's run. */
+  runEnd(): number {
+    return Math.min(this.size, this.headSlot + this.inChunks);
+  }
+
+  /**
+   * After the engine's run loop took items: recycles an exhausted head chunk, or every chunk once the chunk part
+   * is empty, as {@link shiftChunk} does item by item.
+   */
+  settleHead(cache: ChunkCache<T>): void {
+    if (this.inChunks === 0) {
+      if (this.chunks.length !== 0) this.release(cache);
+    } else if (this.headSlot === this.size) {
+      cache.give(this.chunks[this.first]!);
+      this.chunks[this.first] = undefined;
+      this.first++;
+      this.headSlot = 0;
+    }
   }
 
   /** Takes the oldest item (FIFO), chunk part first. False only when empty. */

@@ -88,6 +88,8 @@ export class PendingEngine<T> implements RcuPending<T> {
   private readonly sizeOf: ((item: T) => number) | undefined;
   private readonly maxPerTurn: number;
   private readonly markItems: number;
+  /** Whether `highWaterMark.items` is finite (the fast enqueue path skips the check otherwise). */
+  private readonly itemsMarked: boolean;
   private readonly markBytes: number;
   private readonly onPressure: ((stats: PendingStats) => void) | undefined;
   private readonly int32: boolean;
@@ -171,6 +173,7 @@ export class PendingEngine<T> implements RcuPending<T> {
     this.sizeOf = options.sizeOf;
     this.maxPerTurn = options.maxPerTurn ?? DEFAULT_MAX_PER_TURN;
     this.markItems = options.highWaterMark?.items ?? Infinity;
+    this.itemsMarked = this.markItems !== Infinity;
     this.markBytes = options.highWaterMark?.bytes ?? Infinity;
     this.onPressure = options.onPressure;
     this.int32 = options.storage === "int32";
@@ -199,14 +202,13 @@ export class PendingEngine<T> implements RcuPending<T> {
       const cookie = last.cookie;
       if (cookie === grace.getState() && (n === 1 || !this.canProcessFirst(grace)) && last.tryPush(item)) {
         this.enqueued++;
-        const size = last.inChunks; // tryPush succeeds only without an overflow part
-        if (size > this.maxBatch) this.maxBatch = size;
-        if (size === 1) {
-          // The batch's first item (also after dequeue emptied it): `rcu_pending.c`'s start_gp, arm or startPoll.
+        // The batch's first item (also after dequeue emptied it): `rcu_pending.c`'s start_gp, arm or startPoll.
+        // `maxBatch` is not updated here: see `noteBatch`.
+        if (last.inChunks === 1) {
           if (this.armed === undefined) this.arm(cookie);
           else grace.request(cookie);
         }
-        if (this.count > this.markItems) this.pressure(); // plain: no sizeOf, so bytes stay 0
+        if (this.itemsMarked && this.count > this.markItems) this.pressure(); // plain: no sizeOf, bytes stay 0
         return;
       }
     }
@@ -343,9 +345,12 @@ export class PendingEngine<T> implements RcuPending<T> {
     for (let i = 0; i < batches.length; i++) {
       const b = batches[i]!;
       if (b.overflow === undefined) {
-        if (b.inChunks === 0) continue;
+        const count = b.inChunks;
+        if (count === 0) continue;
+        if (count > this.maxBatch) this.maxBatch = count;
         return this.took(b.popChunkItem(this.cache));
       }
+      this.noteBatch(b);
       if (b.pop(this.cache, this.slot)) return this.took(this.takeSlot());
     }
     return undefined;
@@ -366,6 +371,7 @@ export class PendingEngine<T> implements RcuPending<T> {
     this.fast = false;
     try {
       for (const b of this.batches) {
+        this.noteBatch(b);
         if (b.takeWhere(pred, this.cache, this.slot)) return this.took(this.takeSlot());
       }
       return undefined;
@@ -373,6 +379,16 @@ export class PendingEngine<T> implements RcuPending<T> {
       this.inPredicate = false;
       this.fast = fast && this.state === "open";
     }
+  }
+
+  /**
+   * Records `b`'s size in `maxBatch` before an item leaves it. The fast enqueue path does not update `maxBatch`:
+   * a batch only grows by enqueue and only shrinks here, so its largest size is the one it has when it first
+   * shrinks, or now (`stats()` includes the live batches).
+   */
+  private noteBatch(b: Batch<T>): void {
+    const count = b.count;
+    if (count > this.maxBatch) this.maxBatch = count;
   }
 
   /** The item a batch method left in the out-parameter, which is cleared (it must not keep the item alive). */
@@ -414,8 +430,7 @@ export class PendingEngine<T> implements RcuPending<T> {
     if (this.processing) return; // re-entrant call from inside `process`: the outer loop continues
     const grace = this.domain.grace;
     const batches = this.batches;
-    const slot = this.slot;
-    let done = 0;
+    const start = this.processed;
     this.processing = true;
     this.domain.enter();
     try {
@@ -425,29 +440,7 @@ export class PendingEngine<T> implements RcuPending<T> {
       while (batches.length !== 0 && this.processed < end) {
         const b = batches[0]!;
         if (!grace.done(b.cookie)) break;
-        while (this.processed < end) {
-          let item: T;
-          if (b.inChunks !== 0) item = b.shiftChunk(this.cache);
-          else if (b.shift(this.cache, slot)) {
-            item = slot.item as T; // the overflow part
-            slot.item = undefined;
-          } else break;
-          this.processed++;
-          done++;
-          if (!this.plain) {
-            this.unmeasure(item);
-            this.debugPending?.delete(item);
-          }
-          // Leave the "above the mark" state the moment we are back at it (ready() resolves promptly, and
-          // a later rise — e.g. a re-entrant enqueue — is a new upward crossing).
-          if (this.aboveMark) this.checkBelowMark();
-          try {
-            this.process(item);
-          } catch (err) {
-            this.errors++;
-            this.domain.report(err, `${this.name}: process() threw`);
-          }
-        }
+        this.runBatch(b, end);
         if (b.count === 0) {
           b.release(this.cache);
           batches.shift();
@@ -458,13 +451,14 @@ export class PendingEngine<T> implements RcuPending<T> {
       this.domain.exit();
       this.processing = false;
     }
-    if (done !== 0 && !this.turnArmed) {
+    const done = this.processed !== start;
+    if (done && !this.turnArmed) {
       // The budget was used this turn: refill it (and continue, if needed) at the next turn.
       this.turnArmed = true;
       grace.nextTurn(this.onNextTurn);
     }
     this.settleWaiters();
-    if (done !== 0) this.checkBelowMark();
+    if (done) this.checkBelowMark();
     if (batches.length !== 0) {
       const first = batches[0]!;
       // The one notification waits for the oldest live batch. While an expired batch was out of budget (nothing
@@ -476,6 +470,80 @@ export class PendingEngine<T> implements RcuPending<T> {
         this.arm(first.cookie);
       }
       // else: expired but out of budget; the next-turn continuation (armed above) picks it up.
+    }
+  }
+
+  /**
+   * Hands `b`'s items to `process`, oldest first, until `b` is empty or the turn's budget `end` is reached. The
+   * try/catch is around the loops, not each call: everything a callback can observe is updated before it runs,
+   * so after a throw (reported, counted in `errors`) the loops simply resume at the next item.
+   */
+  private runBatch(b: Batch<T>, end: number): void {
+    this.noteBatch(b);
+    for (;;) {
+      try {
+        if (this.plain) this.runChunks(b, end);
+        this.runItems(b, end);
+        return;
+      } catch (err) {
+        this.errors++;
+        this.domain.report(err, `${this.name}: process() threw`);
+      }
+    }
+  }
+
+  /**
+   * The plain engine's loop over `b`'s chunk part: one run per chunk, from the head slot to the chunk's last
+   * item of the batch, within the budget. Per item only the slot, the batch's head, and `processed` are written
+   * before `process(item)`, so `size`, `stats()`, `dequeue()` and `dequeueWhere()` read exactly from inside a
+   * callback. A callback that takes items back (`dequeue`, `dequeueWhere`) ends the run: the batch's tail moved,
+   * and {@link runItems} continues with the rest.
+   */
+  private runChunks(b: Batch<T>, end: number): void {
+    const dequeued = this.dequeued;
+    const cache = this.cache;
+    let p = this.processed;
+    b.settleHead(cache);
+    while (p < end && b.inChunks !== 0) {
+      const chunk = b.headChunk();
+      let slot = b.headSlot;
+      const stop = Math.min(b.runEnd(), slot + (end - p));
+      while (slot < stop) {
+        const item = chunk[slot] as T;
+        chunk[slot] = undefined;
+        b.headSlot = ++slot;
+        b.inChunks--;
+        this.processed = ++p;
+        // Leave the "above the mark" state the moment we are back at it (ready() resolves promptly, and
+        // a later rise — e.g. a re-entrant enqueue — is a new upward crossing).
+        if (this.aboveMark) this.checkBelowMark();
+        this.process(item);
+        if (this.dequeued !== dequeued) {
+          b.settleHead(cache);
+          return;
+        }
+      }
+      b.settleHead(cache);
+    }
+  }
+
+  /** The general loop, one item at a time: object storage with bookkeeping, int32 storage, the overflow part. */
+  private runItems(b: Batch<T>, end: number): void {
+    const slot = this.slot;
+    while (this.processed < end) {
+      let item: T;
+      if (b.inChunks !== 0) item = b.shiftChunk(this.cache);
+      else if (b.shift(this.cache, slot)) {
+        item = slot.item as T; // the overflow part
+        slot.item = undefined;
+      } else return;
+      this.processed++;
+      if (!this.plain) {
+        this.unmeasure(item);
+        this.debugPending?.delete(item);
+      }
+      if (this.aboveMark) this.checkBelowMark();
+      this.process(item);
     }
   }
 
@@ -604,7 +672,7 @@ export class PendingEngine<T> implements RcuPending<T> {
         (n, b) => n + (b.overflow === undefined ? 0 : b.overflow.length - b.overflowHead),
         0,
       ),
-      maxBatch: this.maxBatch,
+      maxBatch: this.batches.reduce((max, b) => Math.max(max, b.count), this.maxBatch),
       pressureEvents: this.pressureEvents,
       oldestAgeMs: first === undefined ? 0 : Date.now() - first.createdAt,
     };
