@@ -1,0 +1,22 @@
+let immediates = 0, timeouts = 0, micro = 0;
+const si = globalThis.setImmediate; globalThis.setImmediate = (...a) => { immediates++; return si(...a); };
+const st = globalThis.setTimeout; globalThis.setTimeout = (...a) => { timeouts++; if (timeouts === 5) console.log(new Error().stack); return st(...a); };
+const qm = globalThis.queueMicrotask; globalThis.queueMicrotask = (f) => { micro++; return qm(f); };
+const { Rcu, RcuRef } = await import("@rcu/effect");
+const { Effect } = await import("effect");
+const acquireValue = (c) => Effect.acquireRelease(Effect.sync(() => ({ n: c.n++, alive: true })), (v) => Effect.sync(() => void (v.alive = false)));
+const holdAcross = (read) => Effect.flatMap(read, (v) => Effect.as(Effect.yieldNow, v));
+const prog = (swapEvery) => Effect.gen(function* () {
+  const c = { n: 0 };
+  const ref = yield* Effect.orDie(RcuRef.make({ acquire: acquireValue(c) }));
+  yield* RcuRef.set(ref, acquireValue(c));
+  const swap = RcuRef.set(ref, acquireValue(c));
+  let reads = 0;
+  const check = () => (++reads % swapEvery === 0 ? swap : Effect.void);
+  const fast = Effect.flatMap(Rcu.read(RcuRef.deref(ref)), check), holding = Effect.flatMap(Rcu.read(holdAcross(RcuRef.deref(ref))), check);
+  const steps = Array.from({ length: 40000 }, (_, i) => (i % 16 === 0 ? holding : fast));
+  const i0 = immediates, t0 = timeouts, m0 = micro;
+  yield* Effect.forEach(steps, (s) => s, { discard: true });
+  return { immediates: immediates - i0, timeouts: timeouts - t0, micro: micro - m0 };
+});
+for (const s of [1000, 1e9]) console.log(s, await Effect.runPromise(prog(s).pipe(Effect.scoped, Effect.provide(Rcu.layer({ name: "p" })), Effect.orDie)));

@@ -1,0 +1,18 @@
+import { runDeferred } from "../../packages/effect/dist/internal/core.js";
+import { createDomain } from "@rcu/core";
+import { Effect, Context, Scope, Exit } from "effect";
+const hr = () => Number(process.hrtime.bigint());
+const domain = createDomain({ flavor: "srcu" });
+const ctx = Context.empty();
+const mkScope = () => { const s = Scope.makeUnsafe(); Effect.runSync(Scope.addFinalizer(s, Effect.sync(() => {}))); return s; };
+const time = (label, f) => { const K = 20000; for (let i = 0; i < 20000; i++) f(); const t0 = hr(); for (let i = 0; i < K; i++) f(); console.log(label.padEnd(40), ((hr() - t0) / K / 1000).toFixed(2), "µs"); };
+time("runFork(void)", () => Effect.runFork(Effect.void));
+time("runForkWith(empty)(void)", () => Effect.runForkWith(ctx)(Effect.void));
+time("runSync(void)", () => Effect.runSync(Effect.void));
+time("runFork(Scope.close(s))", () => { const s = mkScope(); Effect.runFork(Scope.close(s, Exit.void)); });
+time("mkScope only", () => mkScope());
+time("runDeferred(Scope.close)", () => { const s = mkScope(); runDeferred(ctx, domain, Scope.close(s, Exit.void), "m"); });
+time("runDeferred(void)", () => { runDeferred(ctx, domain, Effect.void, "m"); });
+time("runFork(tapCause(void))", () => Effect.runFork(Effect.void.pipe(Effect.tapCause(() => Effect.void))));
+time("runFork(ensuring(void))", () => Effect.runFork(Effect.void.pipe(Effect.ensuring(Effect.void))));
+time("runFork(provideService(void))", () => Effect.runFork(Effect.provideService(Effect.void, Context.Service("X"), 1)));

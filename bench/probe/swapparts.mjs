@@ -1,0 +1,40 @@
+import { LocalGrace } from "../../packages/core/dist/flavor/local-grace.js";
+import { DeferredRunner } from "../../packages/core/dist/domain/deferred-runner.js";
+import { StallDetector } from "../../packages/core/dist/domain/stall-detector.js";
+import { Rcu, RcuRef } from "@rcu/effect";
+import { Effect } from "effect";
+const hr = () => Number(process.hrtime.bigint());
+const acc = {};
+const wrap = (proto, name, label) => { const f = proto[name]; proto[name] = function (...a) { const t = hr(); try { return f.apply(this, a); } finally { acc[label] = (acc[label] ?? 0) + hr() - t; } }; };
+wrap(LocalGrace.prototype, "drive", "grace.drive (incl. callbacks)");
+wrap(DeferredRunner.prototype, "run", "runner.run (release)");
+wrap(StallDetector.prototype, "onStart", "stall.onStart");
+wrap(StallDetector.prototype, "onEnd", "stall.onEnd");
+const cpuNs = () => { const u = process.cpuUsage(); return (u.user + u.system) * 1000; };
+const acquireValue = (c) => Effect.acquireRelease(Effect.sync(() => ({ n: c.n++, alive: true })), (v) => Effect.sync(() => void (v.alive = false)));
+const holdAcross = (read) => Effect.flatMap(read, (v) => Effect.as(Effect.yieldNow, v));
+let inSwap = 0;
+const prog = (swapEvery) => Effect.gen(function* () {
+  const c = { n: 0 };
+  const ref = yield* Effect.orDie(RcuRef.make({ acquire: acquireValue(c) }));
+  yield* RcuRef.set(ref, acquireValue(c));
+  const swap0 = RcuRef.set(ref, acquireValue(c));
+  const swap = Effect.suspend(() => { const t = hr(); return Effect.ensuring(swap0, Effect.sync(() => { inSwap += hr() - t; })); });
+  let reads = 0;
+  const check = () => (++reads % swapEvery === 0 ? swap : Effect.void);
+  const fast = Effect.flatMap(Rcu.read(RcuRef.deref(ref)), check), holding = Effect.flatMap(Rcu.read(holdAcross(RcuRef.deref(ref))), check);
+  const steps = Array.from({ length: 40000 }, (_, i) => (i % 16 === 0 ? holding : fast));
+  const t0 = cpuNs();
+  yield* Effect.forEach(steps, (s) => s, { discard: true });
+  return (cpuNs() - t0) / 40000;
+});
+const run = (s) => Effect.runPromise(prog(s).pipe(Effect.scoped, Effect.provide(Rcu.layer({ name: "p" })), Effect.orDie));
+for (let r = 0; r < 4; r++) { await run(1000); await run(1e9); }
+for (const k in acc) acc[k] = 0; inSwap = 0;
+const a = [], b = [];
+for (let r = 0; r < 10; r++) { a.push(await run(1000)); b.push(await run(1e9)); }
+const med = (v) => [...v].sort((x, y) => x - y)[v.length >> 1];
+const swaps = 10 * 40;
+console.log("per read: swap/1000", med(a).toFixed(0), "noswap", med(b).toFixed(0), "=> per swap", ((med(a) - med(b)) * 1000 / 1000).toFixed(1), "µs");
+console.log("inside the swap effect", (inSwap / swaps / 1000).toFixed(1), "µs per swap");
+for (const k in acc) console.log(k, (acc[k] / swaps / 1000).toFixed(1), "µs per swap (wall)");
