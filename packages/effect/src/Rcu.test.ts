@@ -547,4 +547,16 @@ describe("Rcu layers with hostile arguments", () => {
       }
     }),
   );
+
+  it.effect("Rcu.defer of something that is not an Effect dies at once with INVALID_OPTION; nothing is deferred", () =>
+    Effect.gen(function* () {
+      const pending = Effect.map(Effect.service(Rcu), ({ domain }) => domain.stats().pendingCallbacks);
+      for (const value of [42, undefined, Object.create(null) as object]) {
+        const exit = yield* Effect.exit(Rcu.defer(value as unknown as Effect.Effect<void>));
+        const defect = Exit.isFailure(exit) ? exit.cause.reasons.find(Cause.isDieReason)?.defect : undefined;
+        assert.strictEqual((defect as { code?: string } | undefined)?.code, "INVALID_OPTION");
+        assert.strictEqual(yield* pending, 0);
+      }
+    }).pipe(Effect.provide(Rcu.layerManual)),
+  );
 });

@@ -324,6 +324,15 @@ const barrierOn = (domain: RcuDomain): Effect.Effect<void, RcuError<"SELF_DEADLO
           ),
   );
 
+/** `Effect.isEffect`, false for a value that cannot be inspected (a revoked proxy). */
+const isEffect = (value: unknown): boolean => {
+  try {
+    return Effect.isEffect(value);
+  } catch {
+    return false;
+  }
+};
+
 const deferOn = <R>(
   domain: RcuDomain,
   context: Context.Context<R>,
@@ -612,7 +621,8 @@ export class Rcu extends Context.Service<
    * Runs `effect` after a grace period that starts after this call (`call_rcu`), in a fresh scope and with the
    * caller's context (services, logger, clock). Returns at once. A failure of `effect` is logged through Effect's
    * logger and reported to the domain's `onError` (code `CALLBACK_FAILED`), never lost. `Rcu.barrier` and the
-   * close of the domain wait for it. Fails with `CLOSED` when the domain is closing.
+   * close of the domain wait for it. Fails with `CLOSED` when the domain is closing; dies with `RcuError`
+   * `INVALID_OPTION` at once when `effect` is not an Effect (nothing is deferred).
    *
    * @example
    * ```ts
@@ -630,9 +640,21 @@ export class Rcu extends Context.Service<
   static readonly defer = <A, E, R>(
     effect: Effect.Effect<A, E, R>,
   ): Effect.Effect<void, RcuError<"CLOSED">, Rcu | Exclude<R, Scope.Scope>> =>
-    Effect.flatMap(Effect.context<Rcu | Exclude<R, Scope.Scope>>(), (context) =>
-      deferOn(Context.get(context, Rcu).domain, context, Effect.scoped(effect), "Rcu.defer: a deferred effect failed"),
-    );
+    isEffect(effect)
+      ? Effect.flatMap(Effect.context<Rcu | Exclude<R, Scope.Scope>>(), (context) =>
+          deferOn(
+            Context.get(context, Rcu).domain,
+            context,
+            Effect.scoped(effect),
+            "Rcu.defer: a deferred effect failed",
+          ),
+        )
+      : Effect.die(
+          rcuError(
+            "INVALID_OPTION",
+            `Rcu.defer(effect): expected an Effect to run after a grace period, got ${describeValue(effect)}.`,
+          ),
+        );
 
   /**
    * Disposes `resource` (`Symbol.asyncDispose`, else `Symbol.dispose`) after a grace period. Like `defer`, a

@@ -266,6 +266,34 @@ describe("adversarial: deferred work", { timeout: TIMEOUT }, () => {
     );
   });
 
+  it("Rcu.defer(hostile value) defers it if it is an Effect, or dies with a coded error and defers nothing", async () => {
+    await fc.assert(
+      fc.asyncProperty(hostile, async (h) => {
+        const lines: string[] = [];
+        const escaped = await noEscapes(async () => {
+          const exit = await runManual(
+            Effect.gen(function* () {
+              const deferred = yield* Effect.exit(Rcu.defer(h.make() as Effect.Effect<void>));
+              expectCleanExit(deferred, (d) => coded(d) && (d as RcuError).code === "INVALID_OPTION");
+              const { domain } = yield* Effect.service(Rcu);
+              if (Exit.isFailure(deferred)) expect(domain.stats().pendingCallbacks).toBe(0);
+              yield* RcuManual.advance;
+            }),
+            lines,
+          );
+          expectNoTimeout(exit);
+          expectCleanExit(exit);
+        });
+        expect(escaped).toEqual([]);
+        expect(
+          lines.filter((l) => l.includes("TypeError")),
+          "no TypeError from our own code is logged",
+        ).toEqual([]);
+      }),
+      { numRuns: RUNS },
+    );
+  });
+
   it("Rcu.acquireRelease: a value acquired is released once, whatever acquire and release do", async () => {
     await fc.assert(
       fc.asyncProperty(outcome, outcome, fc.boolean(), async (acquire, release, inSection) => {
