@@ -496,3 +496,67 @@ describe("with a real 'srcu' domain", () => {
     }).pipe(Effect.provide(Rcu.layer())),
   );
 });
+
+describe("Rcu layers with hostile arguments", () => {
+  const throwingGetters = (): object =>
+    new Proxy(
+      {},
+      {
+        get: () => {
+          throw Object.create(null) as object; // eslint-disable-line @typescript-eslint/only-throw-error -- hostile thrown values are the point
+        },
+        ownKeys: () => ["name"],
+        getOwnPropertyDescriptor: () => ({ enumerable: true, configurable: true, value: "x" }),
+      },
+    );
+  const revoked = (): object => {
+    const { proxy, revoke } = Proxy.revocable({}, {});
+    revoke();
+    return proxy;
+  };
+  const codeOf = (exit: Exit.Exit<unknown, RcuError>): string | undefined =>
+    Exit.isFailure(exit)
+      ? exit.cause.reasons.map((r) => (Cause.isFailReason(r) ? r.error.code : "defect")).join()
+      : undefined;
+
+  it.effect("Rcu.layer: options that throw when read are INVALID_OPTION, not a defect", () =>
+    Effect.gen(function* () {
+      for (const options of [throwingGetters(), revoked()]) {
+        const exit = yield* Effect.exit(Layer.build(Rcu.layer(options as never)).pipe(Effect.scoped));
+        assert.strictEqual(codeOf(exit), "INVALID_OPTION");
+      }
+    }),
+  );
+
+  it.effect("Rcu.layerFrom: a domain-shaped object core did not make, or a revoked proxy, is INVALID_OPTION", () =>
+    Effect.gen(function* () {
+      const forged = {
+        flavor: "srcu",
+        readLock: () => {},
+        synchronize: () => {},
+        defer: () => {},
+        barrier: () => {},
+        close: () => {},
+        stats: () => {},
+      };
+      for (const domain of [forged, revoked()]) {
+        const exit = yield* Effect.exit(
+          Effect.suspend(() => Layer.build(Rcu.layerFrom(domain as never))).pipe(Effect.scoped),
+        );
+        assert.strictEqual(codeOf(exit), "INVALID_OPTION");
+      }
+    }),
+  );
+
+  it.effect("Rcu.defer of something that is not an Effect dies at once with INVALID_OPTION; nothing is deferred", () =>
+    Effect.gen(function* () {
+      const pending = Effect.map(Effect.service(Rcu), ({ domain }) => domain.stats().pendingCallbacks);
+      for (const value of [42, undefined, Object.create(null) as object]) {
+        const exit = yield* Effect.exit(Rcu.defer(value as unknown as Effect.Effect<void>));
+        const defect = Exit.isFailure(exit) ? exit.cause.reasons.find(Cause.isDieReason)?.defect : undefined;
+        assert.strictEqual((defect as { code?: string } | undefined)?.code, "INVALID_OPTION");
+        assert.strictEqual(yield* pending, 0);
+      }
+    }).pipe(Effect.provide(Rcu.layerManual)),
+  );
+});

@@ -21,6 +21,7 @@
  */
 import {
   createDomain,
+  describeValue,
   domainCapabilities,
   type DomainOptions,
   type ReadGuard,
@@ -72,15 +73,22 @@ const domainMethods = ["readLock", "synchronize", "defer", "barrier", "close", "
 /** Rejects what is not a core domain (a hand-made object, `null`) before its flavour is even looked at. */
 const checkDomain = (where: string, domain: unknown): Effect.Effect<RcuDomain, RcuError<"INVALID_OPTION">> => {
   const candidate = domain as Partial<Record<string, unknown>> | null | undefined;
-  const missing =
-    typeof candidate !== "object" || candidate === null
-      ? "it is not an object"
-      : typeof candidate.flavor !== "string"
-        ? "it has no 'flavor'"
-        : domainMethods
-            .filter((name) => typeof candidate[name] !== "function")
-            .map((name) => `${name}()`)
-            .join(", ");
+  let missing: string;
+  try {
+    missing =
+      typeof candidate !== "object" || candidate === null
+        ? "it is not an object"
+        : typeof candidate.flavor !== "string"
+          ? "it has no 'flavor'"
+          : domainMethods
+              .filter((name) => typeof candidate[name] !== "function")
+              .map((name) => `${name}()`)
+              .join(", ");
+    // The shape is not enough: the flavour check asks core, which knows only the domains it made.
+    if (missing === "") domainCapabilities(domain as RcuDomain);
+  } catch {
+    missing = "it is not a domain created by this copy of @rcu/core (a hand-made object, a proxy, another copy)";
+  }
   return missing === ""
     ? Effect.succeed(domain as RcuDomain)
     : Effect.fail(
@@ -92,12 +100,26 @@ const checkDomain = (where: string, domain: unknown): Effect.Effect<RcuDomain, R
       );
 };
 
-/** Rejects options that are not an object (`null`, a number) with a coded error instead of a `TypeError`. */
+/**
+ * Rejects options that are not an object (`null`, a number) with a coded error instead of a `TypeError`, and reads
+ * them once into a plain copy, so a revoked proxy or a throwing getter is a coded error too, not a defect.
+ */
 const checkOptions = (where: string, options: unknown): Effect.Effect<LayerOptions, RcuError<"INVALID_OPTION">> =>
   options === undefined
     ? Effect.succeed({})
     : typeof options === "object" && options !== null
-      ? Effect.succeed<LayerOptions>(options)
+      ? Effect.suspend(() => {
+          try {
+            return Effect.succeed<LayerOptions>({ ...options });
+          } catch (err) {
+            return Effect.fail(
+              rcuError(
+                "INVALID_OPTION",
+                `${where}: the options object could not be read (${describeValue(err)}); pass a plain object.`,
+              ),
+            );
+          }
+        })
       : Effect.fail(
           rcuError(
             "INVALID_OPTION",
@@ -301,6 +323,15 @@ const barrierOn = (domain: RcuDomain): Effect.Effect<void, RcuError<"SELF_DEADLO
               : attemptPromise<void, "CLOSED">((signal) => domain.barrier({ signal })),
           ),
   );
+
+/** `Effect.isEffect`, false for a value that cannot be inspected (a revoked proxy). */
+const isEffect = (value: unknown): boolean => {
+  try {
+    return Effect.isEffect(value);
+  } catch {
+    return false;
+  }
+};
 
 const deferOn = <R>(
   domain: RcuDomain,
@@ -590,7 +621,8 @@ export class Rcu extends Context.Service<
    * Runs `effect` after a grace period that starts after this call (`call_rcu`), in a fresh scope and with the
    * caller's context (services, logger, clock). Returns at once. A failure of `effect` is logged through Effect's
    * logger and reported to the domain's `onError` (code `CALLBACK_FAILED`), never lost. `Rcu.barrier` and the
-   * close of the domain wait for it. Fails with `CLOSED` when the domain is closing.
+   * close of the domain wait for it. Fails with `CLOSED` when the domain is closing; dies with `RcuError`
+   * `INVALID_OPTION` at once when `effect` is not an Effect (nothing is deferred).
    *
    * @example
    * ```ts
@@ -608,9 +640,21 @@ export class Rcu extends Context.Service<
   static readonly defer = <A, E, R>(
     effect: Effect.Effect<A, E, R>,
   ): Effect.Effect<void, RcuError<"CLOSED">, Rcu | Exclude<R, Scope.Scope>> =>
-    Effect.flatMap(Effect.context<Rcu | Exclude<R, Scope.Scope>>(), (context) =>
-      deferOn(Context.get(context, Rcu).domain, context, Effect.scoped(effect), "Rcu.defer: a deferred effect failed"),
-    );
+    isEffect(effect)
+      ? Effect.flatMap(Effect.context<Rcu | Exclude<R, Scope.Scope>>(), (context) =>
+          deferOn(
+            Context.get(context, Rcu).domain,
+            context,
+            Effect.scoped(effect),
+            "Rcu.defer: a deferred effect failed",
+          ),
+        )
+      : Effect.die(
+          rcuError(
+            "INVALID_OPTION",
+            `Rcu.defer(effect): expected an Effect to run after a grace period, got ${describeValue(effect)}.`,
+          ),
+        );
 
   /**
    * Disposes `resource` (`Symbol.asyncDispose`, else `Symbol.dispose`) after a grace period. Like `defer`, a

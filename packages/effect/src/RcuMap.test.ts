@@ -146,3 +146,74 @@ describe("RcuMap idleTimeToLive (TestClock)", () => {
     timeout,
   );
 });
+
+describe("RcuMap with hostile options, lookups and keys", () => {
+  it.effect("options that throw when read, or a lookup that is not a function, are INVALID_OPTION", () =>
+    Effect.gen(function* () {
+      const throwing = {
+        lookup: () => Effect.succeed(1),
+        get capacity(): never {
+          throw Object.create(null) as object; // eslint-disable-line @typescript-eslint/only-throw-error -- hostile thrown values are the point
+        },
+      };
+      for (const options of [throwing, { lookup: 42 }]) {
+        const error = yield* Effect.flip(
+          RcuMap.make(options as RcuMap.MakeOptions<unknown, unknown, never, never> & { capacity?: undefined }),
+        );
+        assert.strictEqual(error.code, "INVALID_OPTION");
+      }
+    }).pipe(Effect.scoped, Effect.provide(Rcu.layerManual)),
+  );
+
+  it.effect(
+    "a lookup that throws (or returns no Effect) dies, and leaves the key free for the next get",
+    () =>
+      Effect.gen(function* () {
+        const thrown = Object.create(null) as object;
+        let calls = 0;
+        const map = yield* RcuMap.make({
+          lookup: (key: string): Effect.Effect<string> => {
+            calls++;
+            if (calls === 1) throw thrown; // eslint-disable-line @typescript-eslint/only-throw-error -- hostile thrown values are the point
+            if (calls === 2) return 42 as never;
+            return Effect.succeed(key);
+          },
+        });
+        const first = yield* Effect.exit(Effect.scoped(RcuMap.get(map, "k")));
+        assert.deepStrictEqual(
+          Exit.isFailure(first) && first.cause.reasons.map((r) => Cause.isDieReason(r) && r.defect === thrown),
+          [true],
+        );
+        const second = yield* Effect.exit(Effect.scoped(RcuMap.get(map, "k")));
+        const defect = Exit.isFailure(second) ? second.cause.reasons.find(Cause.isDieReason)?.defect : undefined;
+        assert.strictEqual((defect as { code?: string } | undefined)?.code, "INVALID_OPTION");
+        const third = yield* Effect.scoped(RcuMap.get(map, "k")).pipe(Effect.timeout("1 second"));
+        assert.strictEqual(third, "k");
+        assert.deepStrictEqual(yield* RcuMap.keys(map), []);
+      }).pipe(Effect.scoped, Effect.provide(Rcu.layerManual)),
+    timeout,
+  );
+
+  it.effect("a key that cannot be hashed is refused with a coded defect before anything is acquired", () =>
+    Effect.gen(function* () {
+      const { proxy, revoke } = Proxy.revocable({}, {});
+      revoke();
+      let calls = 0;
+      const map = yield* RcuMap.make({ lookup: () => Effect.sync(() => ++calls) });
+      for (const run of [
+        Effect.scoped(RcuMap.get(map, proxy)),
+        RcuMap.set(
+          map,
+          proxy,
+          Effect.sync(() => ++calls),
+        ),
+        RcuMap.invalidate(map, proxy),
+      ]) {
+        const exit = yield* Effect.exit(run);
+        const defect = Exit.isFailure(exit) ? exit.cause.reasons.find(Cause.isDieReason)?.defect : undefined;
+        assert.strictEqual((defect as { code?: string } | undefined)?.code, "INVALID_OPTION");
+      }
+      assert.strictEqual(calls, 0);
+    }).pipe(Effect.scoped, Effect.provide(Rcu.layerManual)),
+  );
+});

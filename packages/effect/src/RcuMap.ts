@@ -30,8 +30,10 @@ import {
   Deferred,
   Duration,
   Effect,
+  Equal,
   Exit,
   Fiber,
+  Hash,
   MutableHashMap,
   Option,
   Scope,
@@ -45,7 +47,7 @@ import { type Entry, newEntry, releaseEntry, retireEntry } from "./internal/entr
 import { Releases } from "./internal/releases.js";
 import { Rcu } from "./Rcu.js";
 import type { RcuError } from "./RcuError.js";
-import { idleTimeToLiveOption, notInSection } from "./RcuRef.js";
+import { idleTimeToLiveOption, isEffect, notInSection, readOptions } from "./RcuRef.js";
 import type { RcuSection } from "./RcuSection.js";
 
 const TypeId = "~@rcu/effect/RcuMap";
@@ -147,6 +149,46 @@ const impl = <K, A, E>(self: RcuMap<K, A, E>): RcuMapImpl<K, A, E> => self as Rc
 const slotOf = <K, A, E>(map: RcuMapImpl<K, A, E>, key: K): Slot<A, E> | undefined =>
   Option.getOrUndefined(MutableHashMap.get(map.slots, key));
 
+/**
+ * `lookup(key)`, called inside the acquisition: a lookup that throws dies with what it threw and one that returns
+ * something else than an `Effect` dies with a coded error, both through the acquisition's own exit (which frees
+ * the key's slot), never out of the caller's stack with the slot still marked as acquiring.
+ */
+const lookupOf = <K, A, E>(map: RcuMapImpl<K, A, E>, key: K): Effect.Effect<A, E> =>
+  Effect.suspend(() => {
+    const acquire: unknown = map.lookup(key);
+    return isEffect(acquire)
+      ? (acquire as Effect.Effect<A, E>)
+      : Effect.die(
+          rcuError(
+            "INVALID_OPTION",
+            `RcuMap: lookup(key) returned ${describeValue(acquire)}, not an Effect; return the Effect that acquires ` +
+              "the key's value.",
+          ),
+        );
+  });
+
+/**
+ * Keys are hashed and compared structurally (`Hash`/`Equal`), which reads their fields: a key that throws when read
+ * (a revoked proxy, a throwing getter) is refused up front with a coded defect, as other misuse of the map is,
+ * rather than failing half-way through an update.
+ */
+const unusableKey = (where: string, key: unknown): Effect.Effect<never> | undefined => {
+  try {
+    Hash.hash(key);
+    Equal.equals(key, key);
+    return undefined;
+  } catch (err) {
+    return Effect.die(
+      rcuError(
+        "INVALID_OPTION",
+        `${where}: the key cannot be hashed or compared (${describeValue(err)}); use a primitive, or an object ` +
+          "whose fields can be read.",
+      ),
+    );
+  }
+};
+
 /** Drops the key's slot once it has neither a value nor an acquisition. */
 const tidy = <K, A, E>(map: RcuMapImpl<K, A, E>, key: K, slot: Slot<A, E>): void => {
   if (slot.current === undefined && slot.acquiring === undefined && slotOf(map, key) === slot) {
@@ -207,7 +249,7 @@ const startAcquisition = <K, A, E>(map: RcuMapImpl<K, A, E>, key: K, slot: Slot<
   };
   slot.acquiring = acquisition;
   const scope = Scope.makeUnsafe();
-  const run = Effect.provideContext(map.lookup(key), Context.add(map.context, Scope.Scope, scope)).pipe(
+  const run = Effect.provideContext(lookupOf(map, key), Context.add(map.context, Scope.Scope, scope)).pipe(
     Effect.onExit((exit) =>
       Effect.suspend(() => {
         if (slot.acquiring === acquisition) slot.acquiring = undefined;
@@ -255,8 +297,9 @@ const exceeded = (capacity: number) =>
  *
  * **Details**
  *
- * Fails with `RcuError` `INVALID_OPTION` for a negative or `NaN` `idleTimeToLive` or a `capacity` that is not a
- * positive integer (or `Infinity`).
+ * Fails with `RcuError` `INVALID_OPTION` for options that are not an object (or cannot be read), a `lookup` that is
+ * not a function, a negative or `NaN` `idleTimeToLive` or a `capacity` that is not a positive integer (or
+ * `Infinity`).
  *
  * @example
  * ```ts
@@ -289,8 +332,24 @@ export const make: {
   options: MakeOptions<K, A, E, R>,
 ): Effect.Effect<RcuMap<K, A, E>, RcuError<"INVALID_OPTION">, Exclude<R, Scope.Scope> | Scope.Scope | Rcu> =>
   Effect.gen(function* () {
-    const idleTimeToLive = yield* idleTimeToLiveOption("RcuMap.make", options);
-    const capacity = options.capacity ?? Number.POSITIVE_INFINITY;
+    const read = yield* readOptions(
+      "RcuMap.make",
+      options,
+      ["lookup", "idleTimeToLive", "capacity"],
+      "a 'lookup' function",
+    );
+    if (typeof read.lookup !== "function") {
+      return yield* Effect.fail(
+        rcuError(
+          "INVALID_OPTION",
+          `RcuMap.make: options.lookup must be a function (key) => Effect that acquires a key's value, got ${describeValue(
+            read.lookup,
+          )}.`,
+        ),
+      );
+    }
+    const idleTimeToLive = yield* idleTimeToLiveOption("RcuMap.make", read as MakeOptions<K, A, E, R>);
+    const capacity = (read.capacity as number | undefined) ?? Number.POSITIVE_INFINITY;
     if (!(capacity === Number.POSITIVE_INFINITY || (Number.isInteger(capacity) && capacity > 0))) {
       return yield* Effect.fail(
         rcuError(
@@ -303,7 +362,7 @@ export const make: {
     const { domain } = Context.get(context as Context.Context<Rcu>, Rcu);
     const scope = Context.get(context as Context.Context<Scope.Scope>, Scope.Scope);
     const map = new RcuMapImpl<K, A, E>(
-      options.lookup as (key: K) => Effect.Effect<A, E>,
+      read.lookup as (key: K) => Effect.Effect<A, E>,
       context,
       domain,
       idleTimeToLive,
@@ -337,7 +396,9 @@ const closeMap = <K, A, E>(map: RcuMapImpl<K, A, E>): Effect.Effect<void> =>
  * Borrows the value of `key` for the life of the current `Scope`, acquiring it first if needed (concurrent first
  * calls share one acquisition, which completes even if the first caller is interrupted). A borrowed value is
  * never released before the scope closes, even if the key is `set` or invalidated meanwhile. Interrupted once the
- * map's scope has closed.
+ * map's scope has closed. A `lookup` that throws dies with what it threw, one that returns no `Effect` dies with
+ * `RcuError` `INVALID_OPTION`, and a key that cannot be hashed (a revoked proxy, a throwing getter) dies with
+ * `INVALID_OPTION` before anything is acquired; the key stays free in every case.
  *
  * @example
  * ```ts
@@ -359,6 +420,8 @@ export const get: {
   <K, A, E>(self: RcuMap<K, A, E>, key: K): Effect.Effect<A, E, Scope.Scope>;
 } = dual(2, <K, A, E>(self: RcuMap<K, A, E>, key: K): Effect.Effect<A, E, Scope.Scope> => {
   const map = impl(self);
+  const badKey = unusableKey("RcuMap.get", key);
+  if (badKey !== undefined) return badKey;
   return Effect.uninterruptibleMask((restore) =>
     Effect.flatMap(Effect.scope, (scope): Effect.Effect<A, E> => {
       if (map.closed) return Effect.interrupt;
@@ -428,6 +491,8 @@ export const deref: {
   const map = impl(self);
   return Effect.withFiber((fiber) => {
     if (!sectionOpenIn(fiber, map.domain)) return Effect.die(notInSection("RcuMap.deref", map.domain.name));
+    const badKey = unusableKey("RcuMap.deref", key);
+    if (badKey !== undefined) return badKey;
     const entry = slotOf(map, key)?.current;
     if (entry === undefined) return absent;
     return (entry.read ??= Effect.succeed(Option.some(entry.value))) as Effect.Effect<Option.Option<A>>;
@@ -438,7 +503,8 @@ export const deref: {
  * Publishes a value for `key` acquired by `acquire` (run in the value's own scope): borrowers keep the old value
  * until the new one is ready; the old value is released once its borrowers have left and a grace period has
  * passed. A value published by `set` stays until the next `set`, `invalidate` or the map's close (no idle
- * expiry). If `acquire` fails, nothing changes. Interrupted once the map's scope has closed.
+ * expiry). If `acquire` fails, nothing changes. Interrupted once the map's scope has closed. Dies with `RcuError`
+ * `INVALID_OPTION`, before `acquire` runs, for a key that cannot be hashed.
  *
  * @example
  * ```ts
@@ -471,6 +537,8 @@ export const set: {
     acquire: Effect.Effect<A, E2, R2>,
   ): Effect.Effect<void, E2 | Cause.ExceededCapacityError, Exclude<R2, Scope.Scope>> => {
     const map = impl(self);
+    const badKey = unusableKey("RcuMap.set", key);
+    if (badKey !== undefined) return badKey;
     return map.setLock.withPermits(1)(
       Effect.suspend((): Effect.Effect<void, E2 | Cause.ExceededCapacityError, Exclude<R2, Scope.Scope>> => {
         if (map.closed) return Effect.interrupt;
@@ -516,10 +584,13 @@ export const invalidate: {
   <K>(key: K): <A, E>(self: RcuMap<K, A, E>) => Effect.Effect<void>;
   <K, A, E>(self: RcuMap<K, A, E>, key: K): Effect.Effect<void>;
 } = dual(2, <K, A, E>(self: RcuMap<K, A, E>, key: K): Effect.Effect<void> =>
-  Effect.sync(() => {
+  Effect.suspend(() => {
     const map = impl(self);
+    const badKey = unusableKey("RcuMap.invalidate", key);
+    if (badKey !== undefined) return badKey;
     const entry = slotOf(map, key)?.current;
     if (entry !== undefined) retire(map, key, entry);
+    return Effect.void;
   }),
 );
 

@@ -204,7 +204,7 @@ layer(Rcu.layerManual)("RcuRef (manual domain)", (it) => {
               Effect.sync(() => log.push("release slow")),
             ),
         );
-        const { ref, scope } = yield* makeIn({ acquire: slowRelease });
+        const { ref, scope } = yield* makeIn<unknown, never, Scope.Scope>({ acquire: slowRelease });
         yield* RcuRef.set(ref, slowRelease);
         yield* RcuRef.set(ref, tracked(log, "v2"));
         assert.isTrue(yield* RcuManual.advance, "the grace period ends: the slow release starts and waits on the gate");
@@ -347,5 +347,23 @@ describe("the ScopedRef.set hazard", () => {
       }).pipe(Effect.scoped);
       assert.isFalse(sawReleased);
     }).pipe(Effect.provide(Rcu.layer())),
+  );
+});
+
+describe("RcuRef.make with hostile options", () => {
+  it.effect("options that throw when read, or an acquire that is not an Effect, are INVALID_OPTION", () =>
+    Effect.gen(function* () {
+      const { proxy, revoke } = Proxy.revocable({}, {});
+      revoke();
+      const throwing = {
+        get acquire(): never {
+          throw Symbol("getter"); // eslint-disable-line @typescript-eslint/only-throw-error -- hostile thrown values are the point
+        },
+      };
+      for (const options of [proxy, throwing, { acquire: 42 }, { acquire: proxy }]) {
+        const error = yield* Effect.flip(RcuRef.make(options as RcuRef.MakeOptions<unknown, never, never>));
+        assert.strictEqual(error.code, "INVALID_OPTION");
+      }
+    }).pipe(Effect.scoped, Effect.provide(Rcu.layerManual)),
   );
 });

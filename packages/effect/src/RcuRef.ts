@@ -175,7 +175,9 @@ const acquireEntry = <A, E, R>(
 /**
  * Creates an `RcuRef`. The value is acquired lazily by the first `get`. Closing the current scope retires the
  * current value and waits until every value nobody borrows has been released (each after a grace period); a
- * value still borrowed is released after its last borrower's scope closes and a grace period.
+ * value still borrowed is released after its last borrower's scope closes and a grace period. Fails with `RcuError`
+ * `INVALID_OPTION` for options that are not an object (or cannot be read), an `acquire` that is not an `Effect`, or
+ * a negative or `NaN` `idleTimeToLive`.
  *
  * @example
  * ```ts
@@ -198,20 +200,60 @@ export const make = <A, E, R>(
   options: MakeOptions<A, E, R>,
 ): Effect.Effect<RcuRef<A, E>, RcuError<"INVALID_OPTION">, R | Scope.Scope | Rcu> =>
   Effect.gen(function* () {
-    const idleTimeToLive = yield* idleTimeToLiveOption("RcuRef.make", options);
+    const read = yield* readOptions("RcuRef.make", options, ["acquire", "idleTimeToLive"], "an 'acquire' effect");
+    if (!isEffect(read.acquire)) {
+      return yield* Effect.fail(
+        rcuError(
+          "INVALID_OPTION",
+          `RcuRef.make: options.acquire must be an Effect that acquires the value, got ${describeValue(read.acquire)}.`,
+        ),
+      );
+    }
+    const idleTimeToLive = yield* idleTimeToLiveOption("RcuRef.make", read as MakeOptions<A, E, R>);
     const context = yield* Effect.context<R | Scope.Scope | Rcu>();
     const { domain } = Context.get(context, Rcu);
     const scope = Context.get(context, Scope.Scope);
     const published = yield* PubSub.unbounded<A>({ replay: 1 });
-    const ref = new RcuRefImpl<A, E>(
-      options.acquire as Effect.Effect<A, E>,
-      context,
-      domain,
-      idleTimeToLive,
-      published,
-    );
+    const ref = new RcuRefImpl<A, E>(read.acquire as Effect.Effect<A, E>, context, domain, idleTimeToLive, published);
     yield* Scope.addFinalizer(scope, closeRef(ref));
     return ref as RcuRef<A, E>;
+  });
+
+/** `Effect.isEffect`, false for a value that cannot be inspected (a revoked proxy). @internal */
+export const isEffect = (value: unknown): boolean => {
+  try {
+    return Effect.isEffect(value);
+  } catch {
+    return false;
+  }
+};
+
+/**
+ * Reads `keys` of an options object once, into a plain snapshot: options that are not an object, or that throw
+ * when read (a revoked proxy, a throwing getter), fail with `INVALID_OPTION` instead of dying later. @internal
+ */
+export const readOptions = <K extends string>(
+  where: string,
+  options: unknown,
+  keys: ReadonlyArray<K>,
+  needs: string,
+): Effect.Effect<Partial<Record<K, unknown>>, RcuError<"INVALID_OPTION">> =>
+  Effect.suspend(() => {
+    if (typeof options !== "object" || options === null) {
+      return Effect.fail(rcuError("INVALID_OPTION", `${where}: options must be an object with ${needs}.`));
+    }
+    const snapshot: Partial<Record<K, unknown>> = {};
+    try {
+      for (const key of keys) snapshot[key] = (options as Partial<Record<K, unknown>>)[key];
+    } catch (err) {
+      return Effect.fail(
+        rcuError(
+          "INVALID_OPTION",
+          `${where}: the options object could not be read (${describeValue(err)}); pass a plain object with ${needs}.`,
+        ),
+      );
+    }
+    return Effect.succeed(snapshot);
   });
 
 /** Validates `idleTimeToLive`: a non-negative duration (`Infinity` keeps idle values forever). @internal */

@@ -1,7 +1,7 @@
 import { isRcuError } from "@rcu/core";
 import { createManualDomain } from "@rcu/core/testing";
 import fc from "fast-check";
-import { Subject, take } from "rxjs";
+import { Subject, config, of, take } from "rxjs";
 import { describe, expect, it } from "vitest";
 import { retirePrevious } from "./retire-previous.js";
 import { at, createTestScheduler } from "./test-support/test-scheduler.js";
@@ -279,5 +279,65 @@ describe("retirePrevious", () => {
       }),
       { numRuns: 300 },
     );
+  });
+
+  it("follows a hand-written thenable from dispose that rejects on a later job: reported to onError, awaited by barrier", async () => {
+    const errors: unknown[] = [];
+    const domain = createManualDomain({ onError: (err) => errors.push(err) });
+    const uncaught: unknown[] = [];
+    const onUncaught = (err: unknown): void => void uncaught.push(err);
+    process.on("uncaughtException", onUncaught);
+    try {
+      const source = new Subject<object>();
+      const subscription = source
+        .pipe(
+          retirePrevious(domain, {
+            // `then` returns nothing and calls back from another job, with a value whose String() throws
+            dispose: () =>
+              ({
+                then: (_ok: () => void, fail: (err: unknown) => void) => {
+                  setImmediate(() => fail(Object.create(null)));
+                },
+              }) as PromiseLike<void>,
+          }),
+        )
+        .subscribe();
+      source.next({});
+      subscription.unsubscribe();
+      domain.advance();
+      expect(domain.stats().pendingCallbacks, "the disposal is still followed").toBe(1);
+      await domain.barrier();
+      await new Promise((resolve) => setImmediate(resolve));
+    } finally {
+      process.off("uncaughtException", onUncaught);
+    }
+    expect(uncaught).toEqual([]);
+    expect(errors).toHaveLength(1);
+    expect(isRcuError(errors[0], "CALLBACK_FAILED")).toBe(true);
+  });
+
+  it("on a closed domain, a disposer that throws a non-Error is reported as a coded error", async () => {
+    const domain = createManualDomain();
+    await domain.close();
+    const unhandled: unknown[] = [];
+    config.onUnhandledError = (err) => unhandled.push(err);
+    try {
+      const thrown = Object.create(null) as object;
+      of({})
+        .pipe(
+          retirePrevious(domain, {
+            dispose: () => {
+              throw thrown; // eslint-disable-line @typescript-eslint/only-throw-error -- hostile thrown values are the point
+            },
+          }),
+        )
+        .subscribe();
+      await new Promise((resolve) => setTimeout(resolve, 0));
+      expect(unhandled).toHaveLength(1);
+      expect(isRcuError(unhandled[0], "CALLBACK_FAILED")).toBe(true);
+      expect((unhandled[0] as Error).cause).toBe(thrown);
+    } finally {
+      config.onUnhandledError = null;
+    }
   });
 });

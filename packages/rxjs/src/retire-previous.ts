@@ -11,7 +11,9 @@
  * of the same object impossible. Disposal runs inside the domain's deferred callback, so a throwing or
  * rejecting disposer is reported through the domain's `onError`, never into an unrelated stack. Once the domain
  * is closed no grace period can be had: a value that must be retired then is disposed at once (a new value
- * also errors the result with `RcuError('CLOSED')`; the teardown stays quiet).
+ * also errors the result with `RcuError('CLOSED')`; the teardown stays quiet), and a failing disposer is reported
+ * through RxJS's `config.onUnhandledError` instead, as the same `Error` (a thrown non-Error wrapped in
+ * `RcuError('CALLBACK_FAILED')`).
  */
 import type { RcuDomain } from "@rcu/core";
 import { RcuError, isRcuError } from "@rcu/core";
@@ -23,12 +25,12 @@ import { disposeValue } from "./internal/dispose-value.js";
 import { OperatorSubscriber, operate } from "./internal/operate.js";
 import { reportUnhandledError } from "./internal/report-unhandled-error.js";
 
+// The domain is closed, so its `onError` is no longer there to report to: failures go to RxJS's unhandled-error
+// path, as the same Errors the domain would have been handed.
 function disposeNow<T>(dispose: (value: T) => void | PromiseLike<void>, value: T): void {
   try {
-    const result = dispose(value);
-    if (result !== undefined && result !== null && typeof result.then === "function") {
-      result.then(undefined, reportUnhandledError);
-    }
+    const settled = disposeReporting(dispose, value);
+    settled?.then(undefined, reportUnhandledError);
   } catch (err) {
     reportUnhandledError(err);
   }
@@ -50,12 +52,18 @@ function disposeReporting<T>(dispose: (value: T) => void | PromiseLike<void>, va
   } catch (err) {
     throw asError(err);
   }
-  if (result !== undefined && result !== null && typeof result.then === "function") {
-    return result.then(undefined, (err: unknown) => {
-      throw asError(err);
-    });
+  let then: unknown;
+  try {
+    then = (result as { then?: unknown } | null | undefined)?.then;
+  } catch (err) {
+    throw asError(err); // a revoked proxy, a throwing `then` getter
   }
-  return result;
+  if (typeof then !== "function") return undefined;
+  // Adopted by a native promise, so a thenable that settles late, twice, or by calling back into us from another
+  // job is followed once, and its rejection comes back here to be reported, not thrown on that job.
+  return Promise.resolve(result).then(undefined, (err: unknown) => {
+    throw asError(err);
+  });
 }
 
 /**

@@ -372,4 +372,64 @@ describe("switchMapDeferred", () => {
       { numRuns: 300 },
     );
   });
+
+  it("errors with INVALID_OPTION when project returns something that is not an ObservableInput", () => {
+    const domain = createManualDomain();
+    const errors: unknown[] = [];
+    of(1)
+      .pipe(switchMapDeferred(() => 42 as never, { domain }))
+      .subscribe({ error: (err: unknown) => errors.push(err) });
+    expect(errors).toHaveLength(1);
+    expect(isRcuError(errors[0], "INVALID_OPTION")).toBe(true);
+    expect((errors[0] as Error).message).toContain("project returned 42");
+  });
+
+  it("follows a hand-written thenable (whose then returns nothing) from project or releaseWhen, once", async () => {
+    // settles on a later job, and its `then` returns nothing (RxJS chains on what `then` returns)
+    const thenable = <T>(value: T): PromiseLike<T> =>
+      ({
+        then: (ok: (v: T) => void) => {
+          queueMicrotask(() => ok(value));
+        },
+      }) as PromiseLike<T>;
+    const unhandled: unknown[] = [];
+    config.onUnhandledError = (err) => unhandled.push(err);
+    try {
+      const values: unknown[] = [];
+      const errors: unknown[] = [];
+      const resource = new TestResource("a");
+      const source = new Subject<number>();
+      source
+        .pipe(
+          switchMapDeferred(
+            (n) => (n === 0 ? new RxObservable<TestResource>(() => () => resource.unsubscribe()) : thenable(n)),
+            { releaseWhen: () => thenable(undefined) },
+          ),
+        )
+        .subscribe({ next: (v) => values.push(v), error: (err: unknown) => errors.push(err) });
+      source.next(0);
+      source.next(1);
+      await new Promise((resolve) => setTimeout(resolve, 0));
+      expect(values).toEqual([1]);
+      expect(resource.disposeCount, "released when the thenable notifier resolved").toBe(1);
+      expect(errors).toEqual([]);
+      expect(unhandled).toEqual([]);
+    } finally {
+      config.onUnhandledError = null;
+    }
+  });
+
+  it("a releaseWhen() that returns a revoked proxy errors the subscriber with INVALID_OPTION", () => {
+    const { proxy, revoke } = Proxy.revocable({}, {});
+    revoke();
+    const errors: unknown[] = [];
+    const source = new Subject<number>();
+    source
+      .pipe(switchMapDeferred(() => new RxObservable<number>(), { releaseWhen: () => proxy as never }))
+      .subscribe({ error: (err: unknown) => errors.push(err) });
+    source.next(0);
+    source.next(1); // releases the first inner
+    expect(errors).toHaveLength(1);
+    expect(isRcuError(errors[0], "INVALID_OPTION")).toBe(true);
+  });
 });

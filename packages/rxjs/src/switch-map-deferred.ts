@@ -20,15 +20,16 @@
  * so a synchronous source or inner sees downstream's unsubscription (or a synchronous switch) at once. A released
  * inner's subscriber reports `closed` at once — a synchronous producer stops pulling — while its teardown waits
  * for the release (`DeferredTeardownSubscriber`). A `releaseWhen()` that throws or returns a non-`ObservableInput`
- * is a coded `RcuError` for the subscriber, and the inner is released at once.
+ * is a coded `RcuError` for the subscriber, and the inner is released at once. A `project` that returns a
+ * non-`ObservableInput` errors the result with `RcuError('INVALID_OPTION')` (what it throws is passed on as is).
  */
 import type { GpCookie, RcuDomain } from "@rcu/core";
-import { RcuError, isRcuError } from "@rcu/core";
+import { RcuError, describeValue, isRcuError } from "@rcu/core";
 import type { ObservableInput, ObservedValueOf, OperatorFunction, Subscriber } from "rxjs";
-import { from } from "rxjs";
 import { assertDomain } from "./internal/assert-domain.js";
 import { readOptions } from "./internal/read-options.js";
 import { callNotifier } from "./internal/call-notifier.js";
+import { fromInput } from "./internal/from-input.js";
 import type { InnerHandler } from "./internal/deferred-teardown-subscriber.js";
 import { DeferredTeardownSubscriber } from "./internal/deferred-teardown-subscriber.js";
 import type { GraceWaiter } from "./internal/wait-for-grace-period.js";
@@ -128,6 +129,16 @@ function releaseStrategy(options: SwitchMapDeferredOptions): ScheduleRelease {
     }
     inner.cancelRelease = whenNotified(notifier.observable, () => inner.unsubscribe(), reportError);
   };
+}
+
+/** What `project` returned when `from()` cannot convert it: a coded error with RxJS's `TypeError` as `cause`. */
+function notObservableInput(input: unknown, cause: unknown): RcuError {
+  return new RcuError(
+    "INVALID_OPTION",
+    `switchMapDeferred: project returned ${describeValue(input)}, which is not an ObservableInput; return an ` +
+      "Observable, a Promise, an array or an iterable.",
+    { cause },
+  );
 }
 
 /** The state of one subscription to the result; also the handler of all its inners' notifications. */
@@ -231,7 +242,8 @@ class SwitchState<R> implements InnerHandler<unknown, DeferredTeardownSubscriber
  * emits (a test can pass `() => cold('--x')`).
  * @returns A function that returns an observable of the values of the most recent inner.
  * @throws {RcuError} `INVALID_OPTION` if `project` is not a function, or unless exactly one of a domain `domain`
- * and a function `releaseWhen` is given.
+ * and a function `releaseWhen` is given. The result errors with `INVALID_OPTION` when `project` returns something
+ * that is not an `ObservableInput`; what `project` throws is passed to the subscriber unchanged.
  * @see {@link retirePrevious}
  * @see {@link gracePeriod}
  * @see https://rxjs.dev/api/operators/switchMap
@@ -254,11 +266,18 @@ export function switchMapDeferred<T, O extends ObservableInput<unknown>>(
     const outer = new OperatorSubscriber<T>(
       subscriber,
       (value) => {
+        let input: O;
+        try {
+          input = project(value, index++);
+        } catch (err) {
+          state.fail(err); // the user's own throw, as with switchMap
+          return;
+        }
         let inner$;
         try {
-          inner$ = from(project(value, index++));
+          inner$ = fromInput(input);
         } catch (err) {
-          state.fail(err);
+          state.fail(notObservableInput(input, err));
           return;
         }
         const previous = state.current;

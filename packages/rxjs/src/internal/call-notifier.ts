@@ -8,8 +8,8 @@
 import type { RcuDomain } from "@rcu/core";
 import { RcuError } from "@rcu/core";
 import type { Observable, ObservableInput } from "rxjs";
-import { from } from "rxjs";
 import { describeValue } from "@rcu/core";
+import { fromInput } from "./from-input.js";
 import { gracePeriodDomain } from "./grace-period-domain.js";
 
 /**
@@ -42,7 +42,7 @@ export function callNotifier(factory: () => ObservableInput<unknown>, where: str
   const domain = gracePeriodDomain(input);
   if (domain !== undefined) return { domain };
   try {
-    return { observable: from(input as ObservableInput<unknown>) };
+    return { observable: fromInput(input as ObservableInput<unknown>) };
   } catch (err) {
     throw new RcuError(
       "INVALID_OPTION",

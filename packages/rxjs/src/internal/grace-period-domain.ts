@@ -61,7 +61,8 @@ export class GracePeriodObservable extends Observable<void> {
 }
 
 /**
- * The domain of a notifier made by `gracePeriod(domain)`, or `undefined` for any other input.
+ * The domain of a notifier made by `gracePeriod(domain)`, or `undefined` for any other input (even one whose
+ * prototype cannot be read).
  *
  * @example
  * const domain = gracePeriodDomain(notifier())
@@ -69,5 +70,9 @@ export class GracePeriodObservable extends Observable<void> {
  * @internal
  */
 export function gracePeriodDomain(input: unknown): RcuDomain | undefined {
-  return input instanceof GracePeriodObservable ? input.domain : undefined;
+  try {
+    return input instanceof GracePeriodObservable ? input.domain : undefined;
+  } catch {
+    return undefined; // a revoked proxy or a throwing `getPrototypeOf` trap: not ours, whatever it is
+  }
 }
