@@ -24,10 +24,16 @@ let schedstat: boolean | undefined;
  * CPU, ns resolution), or the process's CPU time where that file does not exist. Unlike {@link timeNs} it
  * leaves out V8's background threads (concurrent compiles, GC helpers), whose billing to a short run varied
  * 2× between identical runs; GC work on the main thread (scavenges, finalisation) is still counted.
+ *
+ * The kernel brings a running thread's figure in that file up to date only at scheduler events (a tick, a
+ * context switch), so read alone it lags by up to a tick (several ms). `process.cpuUsage()` (getrusage) first
+ * makes the kernel account the calling thread's time up to now, so the read that follows is as fine-grained as
+ * `process.cpuUsage()`.
  */
 export function threadCpuNs(): number {
   if (schedstat !== false) {
     try {
+      process.cpuUsage(); // brings the calling thread's on-CPU time up to date (see above)
       const ns = Number(readFileSync(SCHEDSTAT, "latin1").split(" ", 1)[0]);
       if (Number.isFinite(ns)) {
         schedstat = true;
