@@ -1,7 +1,8 @@
 /**
  * 2. `srcu` read sections.
  *
- * Measures (CPU ns per section, see timing.ts): `readLock()` + `unlock()` on an `srcu` domain, against
+ * Measures (main-thread CPU ns per section, `threadCpuNs` in timing.ts): `readLock()` + `unlock()` on an `srcu`
+ * domain, against
  * - the same on a `loop` domain (goal ≤ 3×: sleepable sections should cost about what the loop guard does);
  * - acquiring and releasing the read side of a minimal promise-based reader-writer lock (goal: ours ≥ 10×
  *   faster; the ratio column is baseline ÷ ours).
@@ -12,10 +13,16 @@
  * promise-based because acquisition may have to wait. It is minimal — an uncontended acquire returns an
  * already-resolved promise, and no writer is active during the measurement — so the baseline pays only the one
  * `await` that any promise-based acquisition costs. Each side runs in its own loop function.
+ *
+ * How: each repetition cuts the three loops into four slices each and runs the slices of all three interleaved,
+ * in an order that changes with every slice (`strideOrder`), so no loop always runs right after the same other
+ * one (the lock's loop leaves promise garbage; the guard loops leave none). Main-thread CPU time leaves out V8's
+ * background threads (concurrent GC work on the lock loop's garbage, background compiles), which were billed
+ * to whichever short loop ran next; the main thread's own scavenges still count.
  */
 import { createDomain } from "@rcu/core";
 import type { Benchmark } from "../types.js";
-import { interleave, timeMsAsync, timeNs } from "../timing.js";
+import { blackhole, strideOrder, threadCpuNs } from "../timing.js";
 
 /** A minimal promise-based reader-writer lock (the baseline). Writers queue in order and are not starved. */
 export class PromiseRwLock {
@@ -68,6 +75,8 @@ export class PromiseRwLock {
 const srcu = createDomain({ flavor: "srcu", name: "bench-srcu" });
 const loop = createDomain({ flavor: "loop", name: "bench-loop" });
 const lock = new PromiseRwLock();
+/** Slices each loop is cut into per repetition (see the header). */
+const SLICES = 4;
 
 function srcuLoop(n: number): number {
   for (let i = 0; i < n; i++) {
@@ -118,14 +127,21 @@ export const srcuGuard: Benchmark = {
     },
   ],
   async run(ctx) {
-    const n = ctx.scale(5_000_000, 1_000_000);
+    const n = ctx.scale(5_000_000, 1_000_000) / SLICES;
     const m = n / 10;
-    const [s, l] = interleave(
-      ctx.repetition,
-      () => timeNs(() => srcuLoop(n)) / n,
-      () => timeNs(() => loopLoop(n)) / n,
-    );
-    const rw = ((await timeMsAsync(() => rwLoop(m))) * 1e6) / m;
+    const ns = [0, 0, 0]; // srcu, loop, rw-lock: main-thread CPU ns summed over the slices
+    for (let slice = 0; slice < SLICES; slice++) {
+      for (const i of strideOrder(3, ctx.repetition * SLICES + slice)) {
+        const t0 = threadCpuNs();
+        if (i === 0) blackhole(srcuLoop(n));
+        else if (i === 1) blackhole(loopLoop(n));
+        else blackhole(await rwLoop(m));
+        ns[i]! += threadCpuNs() - t0;
+      }
+    }
+    const s = ns[0]! / (n * SLICES);
+    const l = ns[1]! / (n * SLICES);
+    const rw = ns[2]! / (m * SLICES);
     return { vsLoop: { ours: s, baseline: l }, vsRwLock: { ours: s, baseline: rw } };
   },
 };
