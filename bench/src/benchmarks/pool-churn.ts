@@ -6,12 +6,7 @@
  * turn. Each object lives 30 turns — several scavenges — so it is promoted to the old generation, where dead
  * objects cost mark-compact time: the case pools exist for. The window is filled untimed first (a steady state),
  * then N = 3M objects (600k under --quick) churn through it, timed:
- * - GC time inside the timed churn. Goal: ours ≥ 3× lower (ours ÷ baseline ≤ 1/3). `perf_hooks` 'gc' entries
- *   give each pause's wall time, which also counts any time the process was descheduled during the pause; on a
- *   shared machine that stretched the pauses of one side or the other by up to a third. The figure is the sum of
- *   the pauses scaled by the share of the window the main thread was on a CPU (its `/proc/thread-self/schedstat`
- *   time ÷ the window's wall time), i.e. descheduling is taken as spread evenly over the window; the raw sums are
- *   logged beside it.
+ * - GC time inside the timed churn (`perf_hooks` 'gc' entries). Goal: ours ≥ 3× lower (ours ÷ baseline ≤ 1/3).
  * - CPU time of the timed churn (process CPU, GC threads included). Goal: throughput ≥ 1.5× higher
  *   (baseline ÷ ours ≥ 1.5).
  * Ours: `createPool` (default `typesafe: false`) on a `loop` domain; the window holds leases, giving one up is
@@ -30,7 +25,7 @@ import { createPool } from "@rcu/pool";
 import type { Lease } from "@rcu/pool";
 import type { Benchmark } from "../types.js";
 import { gcTimeOf } from "../gc-time.js";
-import { interleaveAsync, nextTurn, threadCpuNs } from "../timing.js";
+import { interleaveAsync, nextTurn } from "../timing.js";
 
 class Obj16 {
   f0 = 0;
@@ -76,10 +71,7 @@ let sum = 0;
 
 interface Measured {
   readonly cpuMs: number;
-  /** GC pause time scaled by the window's on-CPU share (see the header). */
   readonly gcMs: number;
-  /** The pauses' wall time as `perf_hooks` reports it. */
-  readonly gcWallMs: number;
   readonly collections: number;
 }
 
@@ -98,18 +90,14 @@ async function measure(window: number, total: number, gc: () => void, turn: (bas
   }
   gc();
   const c0 = cpuMs();
-  let threadNs = 0;
-  const { gcMs, wallMs, collections } = await gcTimeOf(async () => {
-    const t0 = threadCpuNs();
+  const { gcMs, collections } = await gcTimeOf(async () => {
     for (let done = 0; done < total; done += PER_TURN) {
       turn(base);
       base += PER_TURN;
       await nextTurn();
     }
-    threadNs = threadCpuNs() - t0;
   });
-  const onCpu = Math.min(1, threadNs / 1e6 / wallMs);
-  return { cpuMs: cpuMs() - c0, gcMs: gcMs * onCpu, gcWallMs: gcMs, collections };
+  return { cpuMs: cpuMs() - c0, gcMs, collections };
 }
 
 async function ours(window: number, total: number, gc: () => void): Promise<Measured> {
@@ -195,9 +183,8 @@ export const poolChurn: Benchmark = {
     ctx.gc();
     if (!ctx.warmup) {
       ctx.log(
-        `pool ${o.cpuMs.toFixed(0)} ms CPU, GC ${o.gcMs.toFixed(1)} ms (pauses' wall time ${o.gcWallMs.toFixed(1)}) in ${o.collections}; ` +
-          `new ${b.cpuMs.toFixed(0)} ms CPU, GC ${b.gcMs.toFixed(1)} ms (${b.gcWallMs.toFixed(1)}) in ${b.collections}; ` +
-          `ratio of the pauses' wall time ${(o.gcWallMs / b.gcWallMs).toFixed(3)}`,
+        `pool ${o.cpuMs.toFixed(0)} ms CPU, GC ${o.gcMs.toFixed(1)} ms in ${o.collections}; ` +
+          `new ${b.cpuMs.toFixed(0)} ms CPU, GC ${b.gcMs.toFixed(1)} ms in ${b.collections}`,
       );
     }
     if (sum < 0) ctx.log("unreachable");
