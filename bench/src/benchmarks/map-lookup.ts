@@ -18,13 +18,6 @@
  *   'port')` inside one read section vs `map.get(k).port`, over the same 1M pseudo-random keys; u32 keys
  *   (goal ≤ 3×) and string keys of ≈ 20 UTF-8 bytes (goal ≤ 5×; the JS `Map` reuses the hash V8 caches in each
  *   string, ours hashes the string on every lookup since its hash must be the same in every thread).
- *
- * How a repetition runs. The thread windows (1 reader, 2 readers, 2 readers under the rw-lock) are cut into four
- * slices of 100 ms each, and the slices of the three run interleaved, in an order that changes with every slice
- * (`strideOrder`); each side's throughput is the mean over its slices. Likewise the message row alternates four
- * slices of main-thread lookups with four slices of round trips and sums each side. The throughput of these
- * windows drifts within a process and moves with whatever else the machine runs, so one window per side,
- * seconds apart, would put that drift into the ratio. Two warm-up repetitions.
  */
 import { Worker } from "node:worker_threads";
 import { createSharedDomain } from "@rcu/core/shared";
@@ -32,13 +25,11 @@ import type { SharedDomain } from "@rcu/core/shared";
 import { createSharedMap } from "@rcu/map";
 import type { SharedMap } from "@rcu/map";
 import type { Benchmark } from "../types.js";
-import { sleep, strideOrder, timeMsAsync, timeNs } from "../timing.js";
+import { sleep, timeMsAsync, timeNs } from "../timing.js";
 import { runReaders, type Throughput } from "./reader-threads.js";
 import { KEYS, LOCK, MAP_LAYOUT, READY, WRITER, controlWords, type MapLayout } from "./map-shared.js";
 
 const READERS = 2;
-/** Slices each thread window and the message row are cut into per repetition (see the header). */
-const SLICES = 4;
 
 interface Setup {
   readonly domain: SharedDomain;
@@ -200,7 +191,7 @@ export const mapLookup: Benchmark = {
   name: "map-lookup",
   title: "shared map lookups: thread scaling, vs an Atomics rw-lock, vs an owner thread, vs a JS Map",
   repetitions: { full: 7, quick: 2 },
-  warmup: { full: 2, quick: 1 },
+  warmup: { full: 1, quick: 1 },
   rows: [
     {
       id: "scale",
@@ -256,36 +247,21 @@ export const mapLookup: Benchmark = {
     const ms = ctx.scale(400, 100);
     const n = ctx.scale(1 << 20, 1 << 17);
     const msgs = ctx.scale(2000, 300);
-    // The thread windows in interleaved slices (see the header); each side's figure is the mean of its slices.
-    const windows: Array<{ mode: 0 | 1; active: number }> = [
-      { mode: 0, active: 1 },
-      { mode: 0, active: 2 },
-      { mode: 1, active: 2 },
-    ];
-    const sums = windows.map(() => ({ wall: 0, cpu: 0 }));
-    for (let slice = 0; slice < SLICES; slice++) {
-      for (const i of strideOrder(windows.length, ctx.repetition * SLICES + slice)) {
-        const t = await measure(s, windows[i]!.mode, windows[i]!.active, ms / SLICES);
-        sums[i]!.wall += t.wall / SLICES;
-        sums[i]!.cpu += t.cpu / SLICES;
-      }
+    let one: Throughput, two: Throughput, lock: Throughput;
+    if (ctx.repetition % 2 === 0) {
+      one = await measure(s, 0, 1, ms);
+      two = await measure(s, 0, 2, ms);
+      lock = await measure(s, 1, 2, ms);
+    } else {
+      lock = await measure(s, 1, 2, ms);
+      two = await measure(s, 0, 2, ms);
+      one = await measure(s, 0, 1, ms);
     }
-    const [one, two, lock] = sums as [Throughput, Throughput, Throughput];
     const even = ctx.repetition % 2 === 0;
     const u32 = even ? [oursU32(s, n), jsU32(s, n)] : [jsU32(s, n), oursU32(s, n)].reverse();
     const str = even ? [oursString(s, n), jsString(s, n)] : [jsString(s, n), oursString(s, n)].reverse();
-    // The message row: main-thread lookups and round trips alternating in slices, each side summed.
-    let mine = 0;
-    let message = 0;
-    for (let slice = 0; slice < SLICES; slice++) {
-      if ((ctx.repetition + slice) % 2 === 0) {
-        mine += oursU32(s, n / SLICES) / SLICES;
-        message += (await byMessage(s, msgs / SLICES)) / SLICES;
-      } else {
-        message += (await byMessage(s, msgs / SLICES)) / SLICES;
-        mine += oursU32(s, n / SLICES) / SLICES;
-      }
-    }
+    const mine = oursU32(s, n);
+    const message = await byMessage(s, msgs);
     const f = (t: Throughput): string => `${t.wall.toFixed(2)} wall / ${t.cpu.toFixed(2)} cpu`;
     ctx.log(
       `lookups/µs — 1 thread ${f(one)}, 2 threads ${f(two)}, rw-lock ${f(lock)}; message ${message.toFixed(0)} ns/lookup`,
