@@ -3,12 +3,11 @@
  *
  * Main-thread CPU nanoseconds per loan (acquire, write one byte, release; `threadCpuNs`, timing.ts), 1,000 loans
  * one at a time per turn, then the next turn: 200 turns per repetition for a peer, 800 for ours (whose loans are
- * far cheaper, so that its timed run is not a few ms of CPU). After the repetition's `gc()` each variant runs an
- * untimed eighth of its turns; then the timed turns run in four slices per variant, the slices of all five
- * variants interleaved in an order whose start and stride change with every slice (`strideOrder`), so that each
- * variant follows a mix of the others within one repetition. Main-thread CPU leaves out V8's background threads
- * (concurrent marking of the previous variant's garbage, background compiles), which were billed unevenly to
- * whichever variant ran next; the main thread's own GC work (scavenges, pauses) still counts. Ours: `createPool` on a `loop` domain, grace periods (`typesafe: false`: the pool grows to the
+ * far cheaper, so that its timed run is not a few ms of CPU); the variants run in an order whose start and
+ * stride change with the repetition (`strideOrder`), each after its own `gc()` and an untimed eighth of its
+ * turns. Main-thread CPU leaves out V8's background threads, which finish the forced GC's work (sweeping,
+ * marking) during whatever runs right after the `gc()` and were billed, in process CPU, to that variant: a
+ * fixed cost that weighed most on the shortest run, ours. The main thread's own GC work still counts. Ours: `createPool` on a `loop` domain, grace periods (`typesafe: false`: the pool grows to the
  * 1,000 buffers one turn needs, since each released buffer waits for the turn's grace period) and typesafe
  * (`typesafe: true`: the next loan takes back the buffer just released). Peers, each the real package pinned
  * in bench/package.json: generic-pool (`await pool.acquire()`, `await pool.release(buf)`), tarn
@@ -36,7 +35,7 @@ import { Pool as TarnPool } from "tarn";
 import { createDomain } from "@rcu/core";
 import { createPool } from "@rcu/pool";
 import type { Benchmark, RowSpec, SafetyCounts } from "../types.js";
-import { nextTurn, strideOrder, threadCpuNs } from "../timing.js";
+import { nextTurn, strideOrder, threadMsAsync } from "../timing.js";
 
 const LOANS = 1_000;
 /** Our pools run this many times the peers' turns per repetition (their loans are far cheaper). */
@@ -129,14 +128,13 @@ async function turns(count: number, round: () => void | Promise<void>): Promise<
   }
 }
 
-/** Slices each variant's timed turns are cut into (see the header). */
-const SLICES = 4;
-
-/** Main-thread CPU ns of `count` turns of `round`. */
-async function turnsNs(count: number, round: () => void | Promise<void>): Promise<number> {
-  const t0 = threadCpuNs();
-  await turns(count, round);
-  return threadCpuNs() - t0;
+/**
+ * Main-thread CPU ns per loan: an untimed eighth first (a forced gc() makes V8 re-optimise), then the timed
+ * rounds.
+ */
+async function nsPerLoan(count: number, round: () => void | Promise<void>): Promise<number> {
+  await turns(Math.max(1, count >> 3), round);
+  return ((await threadMsAsync(() => turns(count, round))) * 1e6) / (count * LOANS);
 }
 
 // ---- safety ----------------------------------------------------------------------------------------------
@@ -337,20 +335,11 @@ export const poolPeers: Benchmark = {
       ["tarn", tarnRound, count],
       ["effect", effectRound, count],
     ];
-    // An untimed eighth of each variant first (the repetition's forced gc() makes V8 re-optimise), then the timed
-    // turns in interleaved slices; each figure is the variant's total over its slices.
-    for (const j of strideOrder(variants.length, ctx.repetition)) {
-      const [, round, turnsOf] = variants[j]!;
-      await turns(Math.max(1, turnsOf >> 3), round);
-    }
     const ns: Record<string, number> = {};
-    for (const [id] of variants) ns[id] = 0;
-    for (let slice = 0; slice < SLICES; slice++) {
-      for (const j of strideOrder(variants.length, ctx.repetition * SLICES + slice)) {
-        const [id, round, turnsOf] = variants[j]!;
-        const perSlice = Math.max(1, Math.round(turnsOf / SLICES));
-        ns[id]! += (await turnsNs(perSlice, round)) / (perSlice * LOANS * SLICES);
-      }
+    for (const j of strideOrder(variants.length, ctx.repetition)) {
+      const [id, round, turnsOf] = variants[j]!;
+      ctx.gc();
+      ns[id] = await nsPerLoan(turnsOf, round);
     }
     const safety: Record<string, SafetyCounts> = {
       grace: await oursSafety(false),
