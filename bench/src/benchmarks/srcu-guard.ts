@@ -14,15 +14,13 @@
  * already-resolved promise, and no writer is active during the measurement — so the baseline pays only the one
  * `await` that any promise-based acquisition costs. Each side runs in its own loop function.
  *
- * How: each repetition cuts the three loops into four slices each and runs the slices of all three interleaved,
- * in an order that changes with every slice (`strideOrder`), so no loop always runs right after the same other
- * one (the lock's loop leaves promise garbage; the guard loops leave none). Main-thread CPU time leaves out V8's
- * background threads (concurrent GC work on the lock loop's garbage, background compiles), which were billed
- * to whichever short loop ran next; the main thread's own scavenges still count.
+ * Main-thread CPU leaves out V8's background threads (GC work on the lock loop's promise garbage, the work that
+ * follows the repetition's forced `gc()`, background compiles), which process CPU billed to whichever ≈ 10 ms
+ * guard loop ran next.
  */
 import { createDomain } from "@rcu/core";
 import type { Benchmark } from "../types.js";
-import { blackhole, strideOrder, threadCpuNs } from "../timing.js";
+import { blackhole, interleave, threadCpuNs, threadMsAsync } from "../timing.js";
 
 /** A minimal promise-based reader-writer lock (the baseline). Writers queue in order and are not starved. */
 export class PromiseRwLock {
@@ -75,8 +73,6 @@ export class PromiseRwLock {
 const srcu = createDomain({ flavor: "srcu", name: "bench-srcu" });
 const loop = createDomain({ flavor: "loop", name: "bench-loop" });
 const lock = new PromiseRwLock();
-/** Slices each loop is cut into per repetition (see the header). */
-const SLICES = 4;
 
 function srcuLoop(n: number): number {
   for (let i = 0; i < n; i++) {
@@ -100,6 +96,13 @@ async function rwLoop(n: number): Promise<number> {
     lock.releaseRead();
   }
   return n;
+}
+
+/** Main-thread CPU ns spent in `fn()`. */
+function threadNs(fn: () => unknown): number {
+  const t0 = threadCpuNs();
+  blackhole(fn());
+  return threadCpuNs() - t0;
 }
 
 export const srcuGuard: Benchmark = {
@@ -127,21 +130,14 @@ export const srcuGuard: Benchmark = {
     },
   ],
   async run(ctx) {
-    const n = ctx.scale(5_000_000, 1_000_000) / SLICES;
+    const n = ctx.scale(5_000_000, 1_000_000);
     const m = n / 10;
-    const ns = [0, 0, 0]; // srcu, loop, rw-lock: main-thread CPU ns summed over the slices
-    for (let slice = 0; slice < SLICES; slice++) {
-      for (const i of strideOrder(3, ctx.repetition * SLICES + slice)) {
-        const t0 = threadCpuNs();
-        if (i === 0) blackhole(srcuLoop(n));
-        else if (i === 1) blackhole(loopLoop(n));
-        else blackhole(await rwLoop(m));
-        ns[i]! += threadCpuNs() - t0;
-      }
-    }
-    const s = ns[0]! / (n * SLICES);
-    const l = ns[1]! / (n * SLICES);
-    const rw = ns[2]! / (m * SLICES);
+    const [s, l] = interleave(
+      ctx.repetition,
+      () => threadNs(() => srcuLoop(n)) / n,
+      () => threadNs(() => loopLoop(n)) / n,
+    );
+    const rw = ((await threadMsAsync(() => rwLoop(m))) * 1e6) / m;
     return { vsLoop: { ours: s, baseline: l }, vsRwLock: { ours: s, baseline: rw } };
   },
 };
