@@ -15,7 +15,7 @@
  * `await` that any promise-based acquisition costs. Each side runs in its own loop function.
  *
  * Main-thread CPU leaves out V8's background threads (GC work on the lock loop's promise garbage, the work that
- * follows the repetition's forced `gc()`, background compiles), which process CPU billed to whichever ≈ 10 ms
+ * follows the repetition's forced `gc()`, background compiles), which process CPU billed to whichever short
  * guard loop ran next.
  */
 import { createDomain } from "@rcu/core";

@@ -39,7 +39,7 @@ import { runReaders, type Throughput } from "./reader-threads.js";
 import { LOCK, PUB, READY, RECORD_LAYOUT, WRITER, controlWords, type RecordLayout } from "./struct-pool-shared.js";
 
 const READERS = 2;
-/** Timed rounds of each free list per repetition (a round of 4,096 records is ≈ 1 ms of CPU). */
+/** Timed rounds of each free list per repetition (see the header). */
 const FREE_LIST_ROUNDS = 24;
 
 interface Setup {
@@ -147,7 +147,7 @@ async function freeListRound(pool: StructPool<RecordLayout>, n: number): Promise
 /**
  * CPU ns per acquire + reclaim for each free list: `warm` untimed rounds of each, then `rounds` timed rounds of
  * each, the two kinds alternating round by round (which goes first alternates too); each figure is the total
- * over its timed rounds (a mean), not one ≈ 1 ms round.
+ * over its timed rounds (a mean), not one short round.
  */
 async function freeListNs(
   domain: SharedDomain,
