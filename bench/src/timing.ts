@@ -18,21 +18,22 @@ function cpuNs(): number {
 
 const SCHEDSTAT = "/proc/thread-self/schedstat";
 let schedstat: boolean | undefined;
-const parked = new Int32Array(new SharedArrayBuffer(4));
 
 /**
  * CPU time of the calling (main JS) thread in nanoseconds: Linux's `/proc/thread-self/schedstat` (time on a
  * CPU, ns resolution), or the process's CPU time where that file does not exist. Unlike {@link timeNs} it
  * leaves out V8's background threads (concurrent compiles, GC helpers), whose billing to a short run varied
  * 2× between identical runs; GC work on the main thread (scavenges, finalisation) is still counted.
- * The kernel brings a running thread's figure up to date only when it is descheduled or at a scheduler tick
- * (every 4 ms at HZ=250), so the thread first sleeps for 20 µs (`Atomics.wait`, a futex): read without that,
- * a 4 ms loop reads as 0, 4 or 8 ms. The sleep is wall time, not CPU time.
+ *
+ * The kernel brings a running thread's figure in that file up to date only at scheduler events (a tick, a
+ * context switch), so read alone it lags by up to a tick (several ms). `process.cpuUsage()` (getrusage) first
+ * makes the kernel account the calling thread's time up to now, so the read that follows is as fine-grained as
+ * `process.cpuUsage()`.
  */
 export function threadCpuNs(): number {
   if (schedstat !== false) {
     try {
-      Atomics.wait(parked, 0, 0, 0.02);
+      process.cpuUsage(); // brings the calling thread's on-CPU time up to date (see above)
       const ns = Number(readFileSync(SCHEDSTAT, "latin1").split(" ", 1)[0]);
       if (Number.isFinite(ns)) {
         schedstat = true;

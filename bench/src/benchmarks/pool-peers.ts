@@ -1,10 +1,13 @@
 /**
  * 12. Pool acquire+release of a 4 KiB buffer: `@rcu/pool` against the pools users pick instead.
  *
- * CPU nanoseconds per loan (acquire, write one byte, release), 1,000 loans one at a time per turn, then the
- * next turn: 200 turns per repetition for a peer, 800 for ours (whose loans are far cheaper, so that its
- * timed run is not a few ms of CPU); the variants run in an order whose start and stride change with the
- * repetition (`strideOrder`). Ours: `createPool` on a `loop` domain, grace periods (`typesafe: false`: the pool grows to the
+ * Main-thread CPU nanoseconds per loan (acquire, write one byte, release; `threadCpuNs`, timing.ts), 1,000 loans
+ * one at a time per turn, then the next turn: 200 turns per repetition for a peer, 800 for ours (whose loans are
+ * far cheaper, so that its timed run is not a few ms of CPU); the variants run in an order whose start and
+ * stride change with the repetition (`strideOrder`), each after its own `gc()` and an untimed eighth of its
+ * turns. Main-thread CPU leaves out V8's background threads, which finish the forced GC's work (sweeping,
+ * marking) during whatever runs right after the `gc()` and were billed, in process CPU, to that variant: a
+ * fixed cost that weighed most on the shortest run, ours. The main thread's own GC work still counts. Ours: `createPool` on a `loop` domain, grace periods (`typesafe: false`: the pool grows to the
  * 1,000 buffers one turn needs, since each released buffer waits for the turn's grace period) and typesafe
  * (`typesafe: true`: the next loan takes back the buffer just released). Peers, each the real package pinned
  * in bench/package.json: generic-pool (`await pool.acquire()`, `await pool.release(buf)`), tarn
@@ -32,7 +35,7 @@ import { Pool as TarnPool } from "tarn";
 import { createDomain } from "@rcu/core";
 import { createPool } from "@rcu/pool";
 import type { Benchmark, RowSpec, SafetyCounts } from "../types.js";
-import { nextTurn, strideOrder, timeMsAsync } from "../timing.js";
+import { nextTurn, strideOrder, threadMsAsync } from "../timing.js";
 
 const LOANS = 1_000;
 /** Our pools run this many times the peers' turns per repetition (their loans are far cheaper). */
@@ -125,10 +128,13 @@ async function turns(count: number, round: () => void | Promise<void>): Promise<
   }
 }
 
-/** CPU ns per loan: an untimed eighth first (a forced gc() makes V8 re-optimise), then the timed rounds. */
+/**
+ * Main-thread CPU ns per loan: an untimed eighth first (a forced gc() makes V8 re-optimise), then the timed
+ * rounds.
+ */
 async function nsPerLoan(count: number, round: () => void | Promise<void>): Promise<number> {
   await turns(Math.max(1, count >> 3), round);
-  return ((await timeMsAsync(() => turns(count, round))) * 1e6) / (count * LOANS);
+  return ((await threadMsAsync(() => turns(count, round))) * 1e6) / (count * LOANS);
 }
 
 // ---- safety ----------------------------------------------------------------------------------------------

@@ -30,9 +30,13 @@ export function controlWords(readers: number): number {
   return resultAt(readers);
 }
 
-/** This thread's on-CPU time in µs (Linux schedstat), or -1 where it is not available. */
+/**
+ * This thread's on-CPU time in µs (Linux schedstat), or -1 where it is not available. `process.cpuUsage()` first
+ * makes the kernel account this thread's time up to now; read alone, the file lags by up to a scheduler tick.
+ */
 function threadCpuUs(): number {
   try {
+    process.cpuUsage();
     return Number(readFileSync("/proc/thread-self/schedstat", "utf8").split(" ")[0]) / 1000;
   } catch {
     return -1;

@@ -15,8 +15,9 @@
  *   Measured: CPU time of the loop plus (ours) the domain running what it queued, until `domain.barrier()`.
  *   Fair because both arm and cancel one notifier per cycle.
  * - **safety.** Each peer runs a reader that takes a read section (`srcu` `readLock()`) when it receives a value
- *   and checks across a turn that the value is still alive; the rows count values freed under such a reader
- *   (ours must be 0; the peers free them, which is why they are faster).
+ *   and checks across a turn (switch) or 2 ms (share) that the value is still alive; the rows count values
+ *   freed under such a reader (ours must be 0; the peers free them, which is why they are faster). Each share
+ *   round waits for its reset to run before the next subscriber arrives, so every round gets a fresh value.
  */
 import type { RcuDomain } from "@rcu/core";
 import { createDomain } from "@rcu/core";
@@ -116,12 +117,18 @@ async function switchSafety(operator: (domain: RcuDomain) => OperatorFunction<nu
 async function shareSafety(notifier: (domain: RcuDomain) => () => Observable<unknown>): Promise<number> {
   const domain = createDomain({ flavor: "srcu", name: "bench-rxjs-share-safety" });
   const shared = liveInner().pipe(share({ resetOnRefCountZero: notifier(domain) }));
-  // Each round: a subscriber gets the shared resource and leaves at once; its reader keeps using it a turn later.
+  // Each round: a subscriber gets the shared resource and leaves at once; its reader keeps using it 2 ms later.
+  // Then the round waits until the armed reset has run (the resource is gone), so that the next round's
+  // subscriber reconnects and gets a fresh resource. Without that wait, a round whose reader finished before the
+  // reset fired let the next subscriber arrive while the source was still connected: it cancelled the reset,
+  // received nothing, and so did every later round, which cut the count short at that round.
   let freed = 0;
   const checks: Promise<void>[] = [];
   for (let round = 0; round < 50; round++) {
+    let received: Resource | undefined;
     shared
       .subscribe((resource) => {
+        received = resource;
         const guard = domain.readLock(); // the reader takes its section when it gets the value
         checks.push(
           new Promise<void>((resolve) => setTimeout(resolve, 2)).then(() => {
@@ -132,6 +139,7 @@ async function shareSafety(notifier: (domain: RcuDomain) => () => Observable<unk
       })
       .unsubscribe();
     await Promise.all(checks);
+    for (let i = 0; i < 1000 && received?.alive === true; i++) await nextTurn();
   }
   await domain.barrier();
   await domain.close();

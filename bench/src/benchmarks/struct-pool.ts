@@ -12,7 +12,10 @@
  *   the same records, 2 reader threads each, same writer rate. Goal ≥ 5×.
  * - Free list, lock vs tagged CAS (main thread, workers idle): CPU ns per acquire (free-list pop) + reclaim
  *   (free-list push) of 4,096 records. Goal ≤ 1×: the default (`'lock'`) must not be slower than the
- *   lock-free tagged CAS over a `BigInt64Array` (which allocates BigInts).
+ *   lock-free tagged CAS over a `BigInt64Array` (which allocates BigInts). One pool of each kind lives for the
+ *   whole process; each repetition runs 24 rounds of each (acquire all, release all, wait for the grace period
+ *   untimed, reclaim all), the kinds alternating round by round, and each figure is the total over its rounds.
+ *   One short round on a fresh pool per repetition measured mostly how warm the JIT was (bench/README.md).
  *
  * Each repetition also logs (not a row) the machine's own ceiling: the same loop with no read section at all,
  * 1 thread vs 2, same writer. Nothing is shared but the published index, so a dedicated core per thread gives
@@ -36,6 +39,8 @@ import { runReaders, type Throughput } from "./reader-threads.js";
 import { LOCK, PUB, READY, RECORD_LAYOUT, WRITER, controlWords, type RecordLayout } from "./struct-pool-shared.js";
 
 const READERS = 2;
+/** Timed rounds of each free list per repetition (see the header). */
+const FREE_LIST_ROUNDS = 24;
 
 interface Setup {
   readonly domain: SharedDomain;
@@ -121,18 +126,57 @@ async function measure(s: Setup, mode: 0 | 1 | 2, active: number, ms: number): P
   return throughput;
 }
 
-function freeListNs(kind: "lock" | "tagged", domain: SharedDomain, n: number): Promise<number> {
-  const pool = createStructPool({ domain, layout: RECORD_LAYOUT, capacity: n, freeList: kind });
-  const hs = new Array<number>(n);
+/** The two free-list pools, made once per process so that every round runs warm code on the same records. */
+let freeLists: { readonly lock: StructPool<RecordLayout>; readonly tagged: StructPool<RecordLayout> } | undefined;
+const handles: number[] = [];
+
+/**
+ * One free-list round: acquire all `n` records (free-list pops), release them, wait for their grace period, then
+ * reclaim them all (free-list pushes). Returns the CPU ns of the pops and the pushes (the wait is not timed).
+ */
+async function freeListRound(pool: StructPool<RecordLayout>, n: number): Promise<number> {
   const acquireNs = timeNs(() => {
-    for (let i = 0; i < n; i++) hs[i] = pool.acquire();
-    return hs;
+    for (let i = 0; i < n; i++) handles[i] = pool.acquire();
+    return handles;
   });
-  for (let i = 0; i < n; i++) pool.release(hs[i]!);
-  return pool.reclaimable().then(() => {
-    const reclaimNs = timeNs(() => pool.reclaim());
-    return (acquireNs + reclaimNs) / n;
-  });
+  for (let i = 0; i < n; i++) pool.release(handles[i]!);
+  await pool.reclaimable();
+  return acquireNs + timeNs(() => pool.reclaim());
+}
+
+/**
+ * CPU ns per acquire + reclaim for each free list: `warm` untimed rounds of each, then `rounds` timed rounds of
+ * each, the two kinds alternating round by round (which goes first alternates too); each figure is the total
+ * over its timed rounds (a mean), not one short round.
+ */
+async function freeListNs(
+  domain: SharedDomain,
+  n: number,
+  rounds: number,
+  warm: number,
+  repetition: number,
+): Promise<{ lock: number; tagged: number }> {
+  freeLists ??= {
+    lock: createStructPool({ domain, layout: RECORD_LAYOUT, capacity: n, freeList: "lock" }),
+    tagged: createStructPool({ domain, layout: RECORD_LAYOUT, capacity: n, freeList: "tagged" }),
+  };
+  const { lock, tagged } = freeLists;
+  for (let r = 0; r < warm; r++) {
+    await freeListRound(lock, n);
+    await freeListRound(tagged, n);
+  }
+  let lockNs = 0;
+  let taggedNs = 0;
+  for (let r = 0; r < rounds; r++) {
+    if ((r + repetition) % 2 === 0) {
+      lockNs += await freeListRound(lock, n);
+      taggedNs += await freeListRound(tagged, n);
+    } else {
+      taggedNs += await freeListRound(tagged, n);
+      lockNs += await freeListRound(lock, n);
+    }
+  }
+  return { lock: lockNs / (rounds * n), tagged: taggedNs / (rounds * n) };
 }
 
 export const structPool: Benchmark = {
@@ -187,20 +231,23 @@ export const structPool: Benchmark = {
     const ms = ctx.scale(400, 100);
     const n = ctx.scale(4096, 1024);
     // alternate the order of the runs between repetitions so drifting load does not favour one side
-    let one: Throughput, two: Throughput, lock: Throughput, lockNs: number, taggedNs: number;
+    let one: Throughput, two: Throughput, lock: Throughput;
     if (ctx.repetition % 2 === 0) {
       one = await measure(s, 0, 1, ms);
       two = await measure(s, 0, 2, ms);
       lock = await measure(s, 1, 2, ms);
-      lockNs = await freeListNs("lock", s.domain, n);
-      taggedNs = await freeListNs("tagged", s.domain, n);
     } else {
       lock = await measure(s, 1, 2, ms);
       two = await measure(s, 0, 2, ms);
       one = await measure(s, 0, 1, ms);
-      taggedNs = await freeListNs("tagged", s.domain, n);
-      lockNs = await freeListNs("lock", s.domain, n);
     }
+    const free = await freeListNs(
+      s.domain,
+      n,
+      ctx.scale(FREE_LIST_ROUNDS, 4),
+      ctx.repetition === 0 ? 8 : 1,
+      ctx.repetition,
+    );
     const bare1 = await measure(s, 2, 1, ms);
     const bare2 = await measure(s, 2, 2, ms);
     const f = (t: Throughput): string => `${t.wall.toFixed(2)} wall / ${t.cpu.toFixed(2)} cpu`;
@@ -213,7 +260,7 @@ export const structPool: Benchmark = {
       scaleWall: { ours: two.wall, baseline: one.wall },
       rwlock: { ours: two.cpu, baseline: lock.cpu },
       rwlockWall: { ours: two.wall, baseline: lock.wall },
-      freelist: { ours: lockNs, baseline: taggedNs },
+      freelist: { ours: free.lock, baseline: free.tagged },
     };
   },
 };
