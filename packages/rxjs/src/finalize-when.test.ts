@@ -192,6 +192,38 @@ describe("finalizeWhen", () => {
     ]);
   });
 
+  it("a hand-written thenable from the callback counts once: fulfilled then rejected reports nothing, rejected twice reports once", async () => {
+    const notify = new Subject<void>();
+    const settleBoth = {
+      then(onFulfilled?: (value: void) => unknown, onRejected?: (reason: unknown) => unknown): unknown {
+        onFulfilled?.(undefined);
+        onRejected?.(new Error("rejected after fulfilling"));
+        return undefined;
+      },
+    };
+    const rejectTwice = {
+      then(_onFulfilled?: (value: void) => unknown, onRejected?: (reason: unknown) => unknown): unknown {
+        onRejected?.(new Error("rejected twice"));
+        onRejected?.(new Error("rejected twice"));
+        return undefined;
+      },
+    };
+    for (const result of [settleBoth, rejectTwice]) {
+      new Observable<never>((s) => s.complete())
+        .pipe(
+          finalizeWhen(
+            () => result as PromiseLike<void>,
+            () => notify,
+          ),
+        )
+        .subscribe();
+    }
+    notify.next();
+    await new Promise((resolve) => setTimeout(resolve, 0));
+    await new Promise((resolve) => setTimeout(resolve, 0));
+    expect(unhandled.map((err) => (err as Error).message)).toEqual(["rejected twice"]);
+  });
+
   it("with () => gracePeriod(domain), a throwing or rejecting callback is reported through the domain's onError", async () => {
     const errors: unknown[] = [];
     const domain = createManualDomain({ onError: (err) => errors.push(err) });

@@ -19,11 +19,16 @@ import { operate } from "./internal/operate.js";
 import { reportUnhandledError } from "./internal/report-unhandled-error.js";
 import { whenNotified } from "./internal/when-notified.js";
 
+/**
+ * Calls `callback`; a throw, or a rejection of the thenable it returns, is reported. A thenable that is not a
+ * native promise is adopted by one first (as `retirePrevious` does with `dispose`), so it counts once: a `then`
+ * that calls both of its handlers, or calls one twice, reports at most the first outcome.
+ */
 function runCallback(callback: () => void | PromiseLike<void>): void {
   try {
     const result = callback();
     if (result !== undefined && result !== null && typeof result.then === "function") {
-      result.then(undefined, reportUnhandledError);
+      Promise.resolve(result).then(undefined, reportUnhandledError);
     }
   } catch (err) {
     reportUnhandledError(err);
