@@ -44,6 +44,7 @@ import {
   runDeferred,
   type Token,
 } from "./internal/core.js";
+import { isEffect } from "./internal/options.js";
 import type { RcuError } from "./RcuError.js";
 import { RcuManual } from "./RcuManual.js";
 import { RcuSection } from "./RcuSection.js";
@@ -323,15 +324,6 @@ const barrierOn = (domain: RcuDomain): Effect.Effect<void, RcuError<"SELF_DEADLO
               : attemptPromise<void, "CLOSED">((signal) => domain.barrier({ signal })),
           ),
   );
-
-/** `Effect.isEffect`, false for a value that cannot be inspected (a revoked proxy). */
-const isEffect = (value: unknown): boolean => {
-  try {
-    return Effect.isEffect(value);
-  } catch {
-    return false;
-  }
-};
 
 const deferOn = <R>(
   domain: RcuDomain,

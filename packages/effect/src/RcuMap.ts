@@ -42,12 +42,12 @@ import {
 } from "effect";
 import { dual } from "effect/Function";
 import { type Pipeable, pipeArguments } from "effect/Pipeable";
-import { awaitDriving, holdsSection, rcuError, sectionOpenIn } from "./internal/core.js";
+import { awaitDriving, holdsSection, notInSection, rcuError, sectionOpenIn } from "./internal/core.js";
 import { type Entry, newEntry, releaseEntry, retireEntry } from "./internal/entry.js";
+import { idleTimeToLiveOption, isEffect, readOptions } from "./internal/options.js";
 import { Releases } from "./internal/releases.js";
 import { Rcu } from "./Rcu.js";
 import type { RcuError } from "./RcuError.js";
-import { idleTimeToLiveOption, isEffect, notInSection, readOptions } from "./RcuRef.js";
 import type { RcuSection } from "./RcuSection.js";
 
 const TypeId = "~@rcu/effect/RcuMap";
@@ -348,7 +348,7 @@ export const make: {
         ),
       );
     }
-    const idleTimeToLive = yield* idleTimeToLiveOption("RcuMap.make", read as MakeOptions<K, A, E, R>);
+    const idleTimeToLive = yield* idleTimeToLiveOption("RcuMap.make", read.idleTimeToLive);
     const capacity = (read.capacity as number | undefined) ?? Number.POSITIVE_INFINITY;
     if (!(capacity === Number.POSITIVE_INFINITY || (Number.isInteger(capacity) && capacity > 0))) {
       return yield* Effect.fail(

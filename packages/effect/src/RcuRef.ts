@@ -34,8 +34,9 @@ import { describeValue, type RcuDomain } from "@rcu/core";
 import { Context, Duration, Effect, Exit, PubSub, Scope, Semaphore, Stream, type Types } from "effect";
 import { dual } from "effect/Function";
 import { type Pipeable, pipeArguments } from "effect/Pipeable";
-import { awaitDriving, holdsSection, rcuError, sectionOpenIn } from "./internal/core.js";
+import { awaitDriving, holdsSection, notInSection, rcuError, sectionOpenIn } from "./internal/core.js";
 import { type Entry, newEntry, releaseEntry, retireEntry } from "./internal/entry.js";
+import { idleTimeToLiveOption, isEffect, readOptions } from "./internal/options.js";
 import { Releases } from "./internal/releases.js";
 import { Rcu } from "./Rcu.js";
 import type { RcuError } from "./RcuError.js";
@@ -209,7 +210,7 @@ export const make = <A, E, R>(
         ),
       );
     }
-    const idleTimeToLive = yield* idleTimeToLiveOption("RcuRef.make", read as MakeOptions<A, E, R>);
+    const idleTimeToLive = yield* idleTimeToLiveOption("RcuRef.make", read.idleTimeToLive);
     const context = yield* Effect.context<R | Scope.Scope | Rcu>();
     const { domain } = Context.get(context, Rcu);
     const scope = Context.get(context, Scope.Scope);
@@ -217,72 +218,6 @@ export const make = <A, E, R>(
     const ref = new RcuRefImpl<A, E>(read.acquire as Effect.Effect<A, E>, context, domain, idleTimeToLive, published);
     yield* Scope.addFinalizer(scope, closeRef(ref));
     return ref as RcuRef<A, E>;
-  });
-
-/** `Effect.isEffect`, false for a value that cannot be inspected (a revoked proxy). @internal */
-export const isEffect = (value: unknown): boolean => {
-  try {
-    return Effect.isEffect(value);
-  } catch {
-    return false;
-  }
-};
-
-/**
- * Reads `keys` of an options object once, into a plain snapshot: options that are not an object, or that throw
- * when read (a revoked proxy, a throwing getter), fail with `INVALID_OPTION` instead of dying later. @internal
- */
-export const readOptions = <K extends string>(
-  where: string,
-  options: unknown,
-  keys: ReadonlyArray<K>,
-  needs: string,
-): Effect.Effect<Partial<Record<K, unknown>>, RcuError<"INVALID_OPTION">> =>
-  Effect.suspend(() => {
-    if (typeof options !== "object" || options === null) {
-      return Effect.fail(rcuError("INVALID_OPTION", `${where}: options must be an object with ${needs}.`));
-    }
-    const snapshot: Partial<Record<K, unknown>> = {};
-    try {
-      for (const key of keys) snapshot[key] = (options as Partial<Record<K, unknown>>)[key];
-    } catch (err) {
-      return Effect.fail(
-        rcuError(
-          "INVALID_OPTION",
-          `${where}: the options object could not be read (${describeValue(err)}); pass a plain object with ${needs}.`,
-        ),
-      );
-    }
-    return Effect.succeed(snapshot);
-  });
-
-/** Validates `idleTimeToLive`: a non-negative duration (`Infinity` keeps idle values forever). @internal */
-export const idleTimeToLiveOption = (
-  where: string,
-  options: { readonly idleTimeToLive?: Duration.Input | undefined } | null | undefined,
-): Effect.Effect<Duration.Duration | undefined, RcuError<"INVALID_OPTION">> =>
-  Effect.suspend(() => {
-    if (typeof options !== "object" || options === null) {
-      return Effect.fail(rcuError("INVALID_OPTION", `${where}: options must be an object with an 'acquire' effect.`));
-    }
-    const input = options.idleTimeToLive;
-    if (input === undefined) return Effect.succeed(undefined);
-    let duration: Duration.Duration | undefined;
-    try {
-      duration = typeof input === "number" && Number.isNaN(input) ? undefined : Duration.fromInputUnsafe(input);
-    } catch {
-      duration = undefined;
-    }
-    const millis = duration === undefined ? Number.NaN : Duration.toMillis(duration);
-    return duration !== undefined && millis >= 0
-      ? Effect.succeed(duration)
-      : Effect.fail(
-          rcuError(
-            "INVALID_OPTION",
-            `${where}: idleTimeToLive must be a non-negative duration (e.g. 0, "30 seconds" or Infinity), got ` +
-              `${describeValue(input)}.`,
-          ),
-        );
   });
 
 /**
@@ -397,15 +332,6 @@ export const deref = <A, E>(self: RcuRef<A, E>): Effect.Effect<A, E, RcuSection>
     return acquireFirst(ref);
   });
 };
-
-/** The defect of a borrow-free read outside an open section of the right domain. @internal */
-export const notInSection = (where: string, domainName: string): RcuError<"NOT_IN_SECTION"> =>
-  rcuError(
-    "NOT_IN_SECTION",
-    `${where} outside an open read section of the domain '${domainName}': the value could be released under you. ` +
-      `Call it inside Rcu.read/Rcu.readScoped of the same Rcu service, and use RcuRef.get to keep a value beyond ` +
-      `the section.`,
-  );
 
 /** Acquires the first value for `deref` (pinned: it has no borrower to give it back), shared by concurrent calls. */
 const acquireFirst = <A, E>(ref: RcuRefImpl<A, E>): Effect.Effect<A, E> =>

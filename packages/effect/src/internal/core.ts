@@ -56,6 +56,15 @@ export const attemptPromise = <A, C extends RcuError.Code = RcuError.Code>(
 export const rcuError = <C extends RcuError.Code>(code: C, message: string): RcuError<C> =>
   new RcuError({ code, message });
 
+/** The defect of a borrow-free read outside an open section of the right domain. @internal */
+export const notInSection = (where: string, domainName: string): RcuError<"NOT_IN_SECTION"> =>
+  rcuError(
+    "NOT_IN_SECTION",
+    `${where} outside an open read section of the domain '${domainName}': the value could be released under you. ` +
+      `Call it inside Rcu.read/Rcu.readScoped of the same Rcu service, and use RcuRef.get to keep a value beyond ` +
+      `the section.`,
+  );
+
 // ---------------------------------------------------------------------------------------------------------------
 // Which fibers are inside a read section (or a deferred effect) of which domain.
 
